@@ -1,0 +1,144 @@
+// Matrix products through OpenBLAS. Operands in row-major or transposed
+// layout go to sgemm/dgemm as they are; only other layouts are copied.
+// float16/bfloat16 are widened to float32 for the product.
+#include <cblas.h>
+
+#include <optional>
+
+#include "lmx/backend/cpu/kernel_utils.h"
+#include "lmx/core/primitives.h"
+
+namespace lmx {
+
+namespace {
+
+// How a (rows, cols) matrix view is handed to BLAS without copying.
+struct MatrixLayout {
+  bool transposed;
+  int64_t ld;
+};
+
+std::optional<MatrixLayout> blas_layout(int64_t row_stride, int64_t col_stride, int64_t rows,
+                                        int64_t cols) {
+  if (col_stride == 1 && (row_stride >= std::max<int64_t>(cols, 1) || rows == 1)) {
+    return MatrixLayout{false, std::max<int64_t>(rows == 1 ? cols : row_stride, 1)};
+  }
+  if (row_stride == 1 && (col_stride >= std::max<int64_t>(rows, 1) || cols == 1)) {
+    return MatrixLayout{true, std::max<int64_t>(cols == 1 ? rows : col_stride, 1)};
+  }
+  return std::nullopt;
+}
+
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
+  auto tra = ta ? CblasTrans : CblasNoTrans;
+  auto trb = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, double>) {
+    cblas_dgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    cblas_sgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+// out (..., M, N) = alpha * a (..., M, K) @ b (..., K, N) + beta * out, where
+// out already holds c when beta != 0. a and b share out's batch shape.
+template <typename T>
+void batched_gemm(const array& a_in, const array& b_in, array& out, float alpha, float beta) {
+  int nd = out.ndim();
+  int64_t m = out.shape(-2), n = out.shape(-1), k = a_in.shape(-1);
+  if (out.size() == 0) return;
+  T* c = out.data<T>();
+  if (k == 0) {
+    for (size_t i = 0; i < out.size(); ++i) c[i] = static_cast<T>(beta * c[i]);
+    return;
+  }
+  auto layout_of = [&](const array& x, int64_t rows, int64_t cols) {
+    return blas_layout(x.strides()[nd - 2], x.strides()[nd - 1], rows, cols);
+  };
+  array a = a_in, b = b_in;
+  auto la = layout_of(a, m, k);
+  if (!la) {
+    a = cpu::ensure_row_contiguous(a);
+    la = layout_of(a, m, k);
+  }
+  auto lb = layout_of(b, k, n);
+  if (!lb) {
+    b = cpu::ensure_row_contiguous(b);
+    lb = layout_of(b, k, n);
+  }
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  Shape batch(out.shape().begin(), out.shape().end() - 2);
+  int64_t batches = 1;
+  for (auto d : batch) batches *= d;
+  // When b is shared by every batch and a's batches stack into one matrix,
+  // one large product replaces many small ones.
+  bool b_shared = true;
+  for (int i = 0; i < nd - 2; ++i) b_shared &= b.strides()[i] == 0 || out.shape(i) == 1;
+  bool a_stacks = !la->transposed && a.flags().row_contiguous;
+  if (batches > 1 && b_shared && a_stacks) {
+    gemm<T>(false, lb->transposed, batches * m, n, k, alpha, pa, la->ld, pb, lb->ld, beta, c, n);
+    return;
+  }
+  std::vector<Strides> st{Strides(a.strides().begin(), a.strides().end() - 2),
+                          Strides(b.strides().begin(), b.strides().end() - 2),
+                          Strides(out.strides().begin(), out.strides().end() - 2)};
+  batch.push_back(1);
+  for (auto& s : st) s.push_back(0);
+  cpu::for_each_row<3>(batch, {&st[0], &st[1], &st[2]}, 0, batches,
+                       [&](const std::array<int64_t, 3>& off, int64_t) {
+                         gemm<T>(la->transposed, lb->transposed, m, n, k, alpha, pa + off[0],
+                                 la->ld, pb + off[1], lb->ld, beta, c + off[2], n);
+                       });
+}
+
+// Widens a 16-bit operand to a row-contiguous float32 copy.
+array widen(const array& x) {
+  array w(x.shape(), float32, nullptr, {});
+  cpu::allocate(w);
+  cpu::copy_to_contiguous(x, w);
+  return w;
+}
+
+// `c` may be null (no addend), `&out` (out already holds it) or another array.
+void matmul_eval(const array& a, const array& b, array& out, float alpha, float beta,
+                 const array* c) {
+  cpu::configure_blas_threads();
+  Dtype t = out.dtype();
+  if (t == float32 || t == float64) {
+    if (c && c != &out) cpu::copy_to_contiguous(*c, out);
+    if (t == float32) {
+      batched_gemm<float>(a, b, out, alpha, c ? beta : 0.0f);
+    } else {
+      batched_gemm<double>(a, b, out, alpha, c ? beta : 0.0f);
+    }
+    return;
+  }
+  // float16 / bfloat16: compute in float32 and round once at the end.
+  array out32(out.shape(), float32, nullptr, {});
+  cpu::allocate(out32);
+  if (c) cpu::copy_to_contiguous(*c, out32);
+  batched_gemm<float>(widen(a), widen(b), out32, alpha, c ? beta : 0.0f);
+  cpu::copy_to_contiguous(out32, out);
+}
+
+}  // namespace
+
+void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate(out);
+  matmul_eval(inputs[0], inputs[1], out, 1.0f, 0.0f, nullptr);
+}
+
+void AddMM::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& c = inputs[2];
+  if (cpu::can_donate(c, out)) {
+    out.copy_shared_buffer(c);
+    matmul_eval(inputs[0], inputs[1], out, alpha_, beta_, &out);
+    return;
+  }
+  cpu::allocate(out);
+  matmul_eval(inputs[0], inputs[1], out, alpha_, beta_, &c);
+}
+
+}  // namespace lmx

@@ -1,0 +1,156 @@
+// Building blocks shared by the CPU kernels: output allocation and buffer
+// donation, layout flags, collapsing of contiguous dimensions, and the one
+// strided loop every elementwise kernel runs on.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <numeric>
+#include <vector>
+
+#include "lmx/backend/cpu/thread_pool.h"
+#include "lmx/core/array.h"
+#include "lmx/core/dispatch.h"
+
+namespace lmx::cpu {
+
+// Elementwise work below this many elements stays on the calling thread.
+inline constexpr int64_t kParallelGrain = 1 << 16;
+
+inline void allocate(array& out) { out.set_data(allocator::malloc(out.nbytes())); }
+
+// True when `in` is dense row-major with exactly out's size and item size, and
+// nothing else refers to its buffer, so `out` may take it over. A node that
+// keeps its graph for a transform must not overwrite its inputs.
+inline bool can_donate(const array& in, const array& out) {
+  return in.is_donatable() && !out.is_tracer() && in.flags().row_contiguous &&
+         in.itemsize() == out.itemsize() && in.size() == out.size() &&
+         in.data_size() == in.size();
+}
+
+// Gives `out` storage, reusing the buffer of a donatable input when possible.
+inline void allocate_or_donate(array& out, std::initializer_list<const array*> inputs) {
+  for (auto* in : inputs) {
+    if (can_donate(*in, out)) {
+      out.copy_shared_buffer(*in);
+      return;
+    }
+  }
+  allocate(out);
+}
+
+Strides row_strides(const Shape& shape);
+array::Flags layout_flags(const Shape& shape, const Strides& strides);
+
+// Strides of `a` viewed with shape `target` (broadcast dims get stride 0).
+Strides broadcast_strides(const array& a, const Shape& target);
+
+// Merges adjacent dimensions that are contiguous in every operand and drops
+// size-1 dimensions. Shape and strides are updated in place.
+void collapse_dims(Shape& shape, std::vector<Strides>& strides);
+
+// Calls row(offsets, n) for each innermost row of an N-operand strided loop,
+// over rows [row_begin, row_end); offsets are element offsets of the row start.
+template <size_t N, typename F>
+void for_each_row(const Shape& shape, const std::array<const Strides*, N>& strides,
+                  int64_t row_begin, int64_t row_end, F&& row) {
+  int nd = static_cast<int>(shape.size());
+  std::array<int64_t, N> off{};
+  if (nd == 0) {
+    if (row_begin == 0 && row_end > 0) row(off, 1);
+    return;
+  }
+  int64_t n = shape[nd - 1];
+  std::vector<int32_t> idx(std::max(nd - 1, 0), 0);
+  int64_t rem = row_begin;
+  for (int d = nd - 2; d >= 0; --d) {
+    idx[d] = static_cast<int32_t>(rem % shape[d]);
+    rem /= shape[d];
+    for (size_t k = 0; k < N; ++k) off[k] += idx[d] * (*strides[k])[d];
+  }
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    row(off, n);
+    for (int d = nd - 2; d >= 0; --d) {
+      ++idx[d];
+      for (size_t k = 0; k < N; ++k) off[k] += (*strides[k])[d];
+      if (idx[d] < shape[d]) break;
+      for (size_t k = 0; k < N; ++k) off[k] -= (*strides[k])[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+inline int64_t num_rows(const Shape& shape) {
+  int64_t r = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i) r *= shape[i];
+  return r;
+}
+
+// Runs an N-operand strided loop, in parallel when large.
+template <size_t N, typename F>
+void strided_loop(const Shape& shape, const std::array<const Strides*, N>& strides, F&& row) {
+  int64_t rows = num_rows(shape);
+  int64_t row_len = shape.empty() ? 1 : shape.back();
+  int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(row_len, 1));
+  parallel_for(rows, grain, [&](int64_t b, int64_t e) { for_each_row<N>(shape, strides, b, e, row); });
+}
+
+// dst[i] = convert(src[i]) over a strided view; dst is written row-major with
+// `dst_strides` (so it also writes into strided destinations).
+template <typename TIn, typename TOut>
+void copy_strided(const TIn* src, const Strides& src_strides, TOut* dst, const Strides& dst_strides,
+                  Shape shape) {
+  std::vector<Strides> st{src_strides, dst_strides};
+  collapse_dims(shape, st);
+  strided_loop<2>(shape, {&st[0], &st[1]}, [&](const std::array<int64_t, 2>& off, int64_t n) {
+    const TIn* s = src + off[0];
+    TOut* d = dst + off[1];
+    int64_t ss = shape.empty() ? 0 : st[0].back();
+    int64_t ds = shape.empty() ? 0 : st[1].back();
+    if (ss == 1 && ds == 1) {
+      if constexpr (std::is_same_v<TIn, TOut>) {
+        std::memcpy(d, s, n * sizeof(TIn));
+      } else {
+        for (int64_t i = 0; i < n; ++i) d[i] = static_cast<TOut>(s[i]);
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) d[i * ds] = static_cast<TOut>(s[i * ss]);
+    }
+  });
+}
+
+// Copies `in` (any layout) into `out`'s row-contiguous storage, converting the
+// dtype if they differ. `out` must already have storage.
+void copy_to_contiguous(const array& in, array& out);
+
+// Returns `in` itself when row-contiguous, otherwise a row-contiguous copy.
+array ensure_row_contiguous(const array& in);
+
+// Casts between scalar types, including complex and the 16-bit floats.
+template <typename To, typename From>
+inline To scalar_cast(const From& v) {
+  if constexpr (std::is_same_v<To, From>) {
+    return v;
+  } else if constexpr (std::is_same_v<To, complex64_t>) {
+    if constexpr (is_half_v<From>) {
+      return complex64_t(static_cast<float>(v), 0.0f);
+    } else {
+      return complex64_t(static_cast<float>(v), 0.0f);
+    }
+  } else if constexpr (std::is_same_v<From, complex64_t>) {
+    return static_cast<To>(v.real());
+  } else if constexpr (std::is_same_v<To, bool>) {
+    return static_cast<float>(v) != 0.0f || static_cast<double>(v) != 0.0;
+  } else if constexpr (is_half_v<From>) {
+    return static_cast<To>(static_cast<float>(v));
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+// The accumulation type of a reduction or kernel over T.
+template <typename T>
+using acc_t = std::conditional_t<is_half_v<T>, float, T>;
+
+}  // namespace lmx::cpu

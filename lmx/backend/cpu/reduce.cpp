@@ -1,0 +1,257 @@
+// Reductions. The input is viewed row-major, runs of reduced and of kept axes
+// are merged, and one driver handles both cases that matter: the innermost
+// axis reduced (contiguous runs fold into one value) or kept (rows fold into a
+// row of outputs).
+#include <cmath>
+#include <limits>
+
+#include "lmx/backend/cpu/kernel_utils.h"
+#include "lmx/core/primitives.h"
+
+namespace lmx {
+
+namespace {
+
+template <typename T>
+using acc_t = cpu::acc_t<T>;
+
+// std::vector<bool> has no data(): keep boolean accumulators as bytes.
+template <typename A>
+using Store = std::conditional_t<std::is_same_v<A, bool>, uint8_t, A>;
+
+template <typename A>
+struct SumOp {
+  static A init() { return A(0); }
+  static A apply(A a, A b) { return a + b; }
+};
+template <typename A>
+struct ProdOp {
+  static A init() { return A(1); }
+  static A apply(A a, A b) { return a * b; }
+};
+template <typename A>
+struct MaxOp {
+  static A init() {
+    if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
+    return std::numeric_limits<A>::lowest();
+  }
+  static A apply(A a, A b) {
+    if constexpr (std::is_floating_point_v<A>) {
+      if (std::isnan(b)) return b;
+    }
+    return a > b ? a : b;
+  }
+};
+template <typename A>
+struct MinOp {
+  static A init() {
+    if constexpr (std::numeric_limits<A>::has_infinity) return std::numeric_limits<A>::infinity();
+    return std::numeric_limits<A>::max();
+  }
+  static A apply(A a, A b) {
+    if constexpr (std::is_floating_point_v<A>) {
+      if (std::isnan(b)) return b;
+    }
+    return a < b ? a : b;
+  }
+};
+struct AndOp {
+  static bool init() { return true; }
+  static bool apply(bool a, bool b) { return a && b; }
+};
+struct OrOp {
+  static bool init() { return false; }
+  static bool apply(bool a, bool b) { return a || b; }
+};
+
+// Folds n contiguous values with 8 independent accumulators, so the loop
+// vectorises and float sums lose less precision.
+template <typename T, typename A, typename Op>
+A fold_contiguous(const T* x, int64_t n) {
+  constexpr int L = 8;
+  A acc[L];
+  for (int l = 0; l < L; ++l) acc[l] = Op::init();
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    for (int l = 0; l < L; ++l) acc[l] = Op::apply(acc[l], static_cast<A>(x[i + l]));
+  }
+  for (; i < n; ++i) acc[0] = Op::apply(acc[0], static_cast<A>(x[i]));
+  A r = acc[0];
+  for (int l = 1; l < L; ++l) r = Op::apply(r, acc[l]);
+  return r;
+}
+
+template <typename T, typename A, typename Op>
+void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) {
+  array in = cpu::ensure_row_contiguous(in_arr);
+  const T* x = in.data<T>();
+  T* y = out.data<T>();
+  int64_t out_size = static_cast<int64_t>(out.size());
+  if (in.size() == 0) {
+    for (int64_t i = 0; i < out_size; ++i) y[i] = static_cast<T>(Op::init());
+    return;
+  }
+  // Merge runs of reduced / kept axes; size-1 axes are dropped.
+  Shape dims;
+  std::vector<bool> reduced;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (in.shape(i) == 1) continue;
+    bool r = std::find(axes.begin(), axes.end(), i) != axes.end();
+    if (!dims.empty() && reduced.back() == r) {
+      dims.back() *= in.shape(i);
+    } else {
+      dims.push_back(in.shape(i));
+      reduced.push_back(r);
+    }
+  }
+  if (dims.empty()) {  // a single element
+    y[0] = x[0];
+    return;
+  }
+  int nd = static_cast<int>(dims.size());
+  Strides in_strides = cpu::row_strides(dims);
+  // Output strides over the same dims: zero on reduced ones.
+  Strides out_strides(nd, 0);
+  int64_t acc = 1;
+  for (int i = nd - 1; i >= 0; --i) {
+    if (!reduced[i]) {
+      out_strides[i] = acc;
+      acc *= dims[i];
+    }
+  }
+  Shape outer(dims.begin(), dims.end() - 1);
+  Strides outer_in(in_strides.begin(), in_strides.end() - 1);
+  Strides outer_out(out_strides.begin(), out_strides.end() - 1);
+  int64_t inner = dims.back();
+  outer.push_back(1);  // for_each_row walks rows of the last dim: make it a dummy
+  outer_in.push_back(0);
+  outer_out.push_back(0);
+  int64_t rows = cpu::num_rows(outer);
+
+  if (reduced.back()) {
+    // Each row of `inner` contiguous values folds into one output.
+    for (int64_t i = 0; i < out_size; ++i) y[i] = static_cast<T>(Op::init());
+    bool rows_independent = nd == 2 || std::none_of(reduced.begin(), reduced.end() - 1,
+                                                    [](bool r) { return r; });
+    if (nd == 1) {
+      // Full reduction: split the run across threads and combine partials.
+      int threads = cpu::num_threads();
+      std::vector<Store<A>> partial(threads, Op::init());
+      int64_t chunk = (inner + threads - 1) / threads;
+      cpu::parallel_for(threads, inner >= cpu::kParallelGrain * 4 ? 1 : threads,
+                        [&](int64_t b, int64_t e) {
+                          for (int64_t t = b; t < e; ++t) {
+                            int64_t s = t * chunk, n = std::min(inner, s + chunk) - s;
+                            if (n > 0) partial[t] = fold_contiguous<T, A, Op>(x + s, n);
+                          }
+                        });
+      A r = Op::init();
+      for (auto p : partial) r = Op::apply(r, p);
+      y[0] = static_cast<T>(r);
+      return;
+    }
+    auto body = [&](int64_t b, int64_t e) {
+      cpu::for_each_row<2>(outer, {&outer_in, &outer_out}, b, e,
+                           [&](const std::array<int64_t, 2>& off, int64_t) {
+                             A r = fold_contiguous<T, A, Op>(x + off[0], inner);
+                             y[off[1]] = static_cast<T>(Op::apply(static_cast<A>(y[off[1]]), r));
+                           });
+    };
+    if (rows_independent) {
+      cpu::parallel_for(rows, std::max<int64_t>(1, cpu::kParallelGrain / inner), body);
+    } else {
+      body(0, rows);
+    }
+    return;
+  }
+  // The innermost axis is kept: fold whole rows into rows of the output, in A.
+  std::vector<Store<A>> accum(out_size, Op::init());
+  cpu::parallel_for(inner, std::max<int64_t>(256, cpu::kParallelGrain / std::max<int64_t>(rows, 1)),
+                    [&](int64_t cb, int64_t ce) {
+                      cpu::for_each_row<2>(outer, {&outer_in, &outer_out}, 0, rows,
+                                           [&](const std::array<int64_t, 2>& off, int64_t) {
+                                             const T* xr = x + off[0];
+                                             Store<A>* yr = accum.data() + off[1];
+                                             for (int64_t j = cb; j < ce; ++j) {
+                                               yr[j] = Op::apply(static_cast<A>(yr[j]), static_cast<A>(xr[j]));
+                                             }
+                                           });
+                    });
+  for (int64_t i = 0; i < out_size; ++i) y[i] = static_cast<T>(accum[i]);
+}
+
+}  // namespace
+
+void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  cpu::allocate(out);
+  const char* who = "[reduce]";
+  switch (type_) {
+    case ReduceType::And: return reduce_impl<bool, bool, AndOp>(in, out, axes_);
+    case ReduceType::Or: return reduce_impl<bool, bool, OrOp>(in, out, axes_);
+    case ReduceType::Sum:
+    case ReduceType::Prod:
+      return dispatch_all_types(in.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        using A = std::conditional_t<std::is_same_v<T, bool>, int32_t, acc_t<T>>;
+        if (type_ == ReduceType::Sum) {
+          reduce_impl<T, A, SumOp<A>>(in, out, axes_);
+        } else {
+          reduce_impl<T, A, ProdOp<A>>(in, out, axes_);
+        }
+      });
+    case ReduceType::Max:
+    case ReduceType::Min:
+      return dispatch_real_types(in.dtype(), who, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        using A = acc_t<T>;
+        if (type_ == ReduceType::Max) {
+          reduce_impl<T, A, MaxOp<A>>(in, out, axes_);
+        } else {
+          reduce_impl<T, A, MinOp<A>>(in, out, axes_);
+        }
+      });
+  }
+}
+
+void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  cpu::allocate(out);
+  dispatch_real_types(in.dtype(), "[argreduce]", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T* x = in.data<T>();
+    uint32_t* y = out.data<uint32_t>();
+    int64_t n = in.shape(axis_), stride = in.strides()[axis_];
+    Shape shape = out.shape();
+    std::vector<Strides> st{in.strides(), cpu::row_strides(shape)};
+    st[0][axis_] = 0;
+    shape.push_back(1);
+    st[0].push_back(0);
+    st[1].push_back(0);
+    bool is_max = type_ == ArgReduceType::ArgMax;
+    cpu::strided_loop<2>(shape, {&st[0], &st[1]}, [&](const std::array<int64_t, 2>& off, int64_t) {
+      const T* p = x + off[0];
+      A best = static_cast<A>(p[0]);
+      uint32_t bi = 0;
+      for (int64_t i = 1; i < n; ++i) {
+        A v = static_cast<A>(p[i * stride]);
+        bool better;
+        if constexpr (std::is_floating_point_v<A>) {
+          // NaN wins, as in NumPy: the first NaN is the answer.
+          if (std::isnan(best)) break;
+          better = std::isnan(v) || (is_max ? v > best : v < best);
+        } else {
+          better = is_max ? v > best : v < best;
+        }
+        if (better) {
+          best = v;
+          bi = static_cast<uint32_t>(i);
+        }
+      }
+      y[off[1]] = bi;
+    });
+  });
+}
+
+}  // namespace lmx

@@ -1,0 +1,143 @@
+#include "lmx/backend/cpu/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <sched.h>
+
+extern "C" void openblas_set_num_threads(int num_threads);
+
+namespace lmx::cpu {
+
+namespace {
+
+int detect_threads() {
+  if (const char* env = std::getenv("LMX_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int n) : n_(n) {
+    for (int i = 1; i < n_; ++i) workers_.emplace_back([this, i] { worker(i); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  int size() const { return n_; }
+
+  // Chunk 0 runs on the caller; chunks 1.. on workers.
+  void run(int chunks, const std::function<void(int)>& task) {
+    std::unique_lock<std::mutex> run_lock(run_mutex_);  // one parallel region at a time
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      task_ = &task;
+      chunks_ = chunks;
+      remaining_ = chunks - 1;
+      error_ = nullptr;
+      ++generation_;
+    }
+    cv_.notify_all();
+    std::exception_ptr err;
+    try {
+      task(0);
+    } catch (...) {
+      err = std::current_exception();
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait(lock, [this] { return remaining_ == 0; });
+    task_ = nullptr;
+    if (!err) err = error_;
+    if (err) std::rethrow_exception(err);
+  }
+
+ private:
+  void worker(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int)>* task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        if (id >= chunks_) continue;
+        task = task_;
+      }
+      std::exception_ptr err;
+      try {
+        (*task)(id);
+      } catch (...) {
+        err = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (err && !error_) error_ = err;
+      if (--remaining_ == 0) done_cv_.notify_all();
+    }
+  }
+
+  int n_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_, run_mutex_;
+  std::condition_variable cv_, done_cv_;
+  const std::function<void(int)>* task_ = nullptr;
+  int chunks_ = 0;
+  int remaining_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+ThreadPool& pool() {
+  static ThreadPool* p = new ThreadPool(detect_threads());  // never destroyed: used at exit
+  return *p;
+}
+
+thread_local bool in_parallel_region = false;
+
+}  // namespace
+
+int num_threads() { return pool().size(); }
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f) {
+  if (n <= 0) return;
+  int threads = num_threads();
+  int64_t chunks = std::min<int64_t>(threads, std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+  if (chunks <= 1 || in_parallel_region) {
+    f(0, n);
+    return;
+  }
+  int64_t step = (n + chunks - 1) / chunks;
+  pool().run(static_cast<int>(chunks), [&](int c) {
+    in_parallel_region = true;
+    int64_t b = c * step, e = std::min(n, b + step);
+    if (b < e) f(b, e);
+    in_parallel_region = false;
+  });
+}
+
+void configure_blas_threads() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(num_threads()); });
+}
+
+}  // namespace lmx::cpu

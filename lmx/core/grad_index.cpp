@@ -1,0 +1,248 @@
+// vjp and jvp rules of gathers, scatters, matrix products and random bits.
+#include "lmx/core/ops_common.h"
+
+namespace lmx {
+
+namespace {
+std::vector<array> index_inputs(const std::vector<array>& primals, size_t first, size_t last) {
+  return std::vector<array>(primals.begin() + first, primals.begin() + last);
+}
+}  // namespace
+
+std::vector<array> Gather::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  std::vector<array> out;
+  auto indices = index_inputs(primals, 1, primals.size());
+  for (int arg : argnums) {
+    if (arg == 0) {
+      out.push_back(scatter_add(zeros_like(primals[0], s), indices, cotangents[0], axes_, s));
+    } else {
+      out.push_back(zeros_like(primals[arg], s));
+    }
+  }
+  return out;
+}
+std::vector<array> Gather::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>& argnums) {
+  auto s = stream();
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 0) {
+      return {gather(tangents[i], index_inputs(primals, 1, primals.size()), axes_, slice_sizes_, s)};
+    }
+  }
+  Shape shape = primals[1].shape();
+  shape.insert(shape.end(), slice_sizes_.begin(), slice_sizes_.end());
+  return {zeros(shape, primals[0].dtype(), s)};
+}
+bool Gather::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const Gather&>(o);
+  return axes_ == p.axes_ && slice_sizes_ == p.slice_sizes_;
+}
+
+std::vector<array> Scatter::vjp(const std::vector<array>& primals,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>& argnums,
+                                const std::vector<array>& outputs) {
+  auto s = stream();
+  const array& a = primals[0];
+  const array& updates = primals.back();
+  const array& g = cotangents[0];
+  auto indices = index_inputs(primals, 1, primals.size() - 1);
+  Shape slice_sizes(updates.shape().end() - a.ndim(), updates.shape().end());
+  auto gather_at = [&](const array& x) { return gather(x, indices, axes_, slice_sizes, s); };
+  std::vector<array> out;
+  for (int arg : argnums) {
+    bool is_a = arg == 0, is_upd = arg == static_cast<int>(primals.size()) - 1;
+    if (!is_a && !is_upd) {
+      out.push_back(zeros_like(primals[arg], s));
+      continue;
+    }
+    switch (type_) {
+      case ScatterType::None:
+        out.push_back(is_a ? scatter(g, indices, zeros_like(updates, s), axes_, s) : gather_at(g));
+        break;
+      case ScatterType::Sum: out.push_back(is_a ? g : gather_at(g)); break;
+      case ScatterType::Prod: {
+        const array& y = outputs[0];
+        out.push_back(is_a ? divide(multiply(g, y, s), a, s)
+                           : divide(gather_at(multiply(g, y, s)), updates, s));
+        break;
+      }
+      case ScatterType::Max:
+      case ScatterType::Min: {
+        const array& y = outputs[0];
+        if (is_a) {
+          out.push_back(multiply(g, astype(equal(a, y, s), g.dtype(), s), s));
+        } else {
+          out.push_back(
+              multiply(gather_at(g), astype(equal(updates, gather_at(y), s), g.dtype(), s), s));
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+std::vector<array> Scatter::jvp(const std::vector<array>& primals,
+                                const std::vector<array>& tangents,
+                                const std::vector<int>& argnums) {
+  if (type_ != ScatterType::None && type_ != ScatterType::Sum) {
+    fail(name(), "The jvp is only implemented for scatter and scatter_add.");
+  }
+  auto s = stream();
+  array ta = zeros_like(primals[0], s), tu = zeros_like(primals.back(), s);
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 0) ta = tangents[i];
+    if (argnums[i] == static_cast<int>(primals.size()) - 1) tu = tangents[i];
+  }
+  auto indices = index_inputs(primals, 1, primals.size() - 1);
+  return {type_ == ScatterType::None ? scatter(ta, indices, tu, axes_, s)
+                                     : scatter_add(ta, indices, tu, axes_, s)};
+}
+bool Scatter::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const Scatter&>(o);
+  return type_ == p.type_ && axes_ == p.axes_;
+}
+
+std::vector<array> GatherAxis::vjp(const std::vector<array>& primals,
+                                   const std::vector<array>& cotangents,
+                                   const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  std::vector<array> out;
+  for (int arg : argnums) {
+    out.push_back(arg == 0
+                      ? scatter_add_axis(zeros_like(primals[0], s), primals[1], cotangents[0],
+                                         axis_, s)
+                      : zeros_like(primals[1], s));
+  }
+  return out;
+}
+std::vector<array> GatherAxis::jvp(const std::vector<array>& primals,
+                                   const std::vector<array>& tangents,
+                                   const std::vector<int>& argnums) {
+  auto s = stream();
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 0) return {take_along_axis(tangents[i], primals[1], axis_, s)};
+  }
+  return {zeros(primals[1].shape(), primals[0].dtype(), s)};
+}
+bool GatherAxis::is_equivalent(const Primitive& o) const {
+  return axis_ == static_cast<const GatherAxis&>(o).axis_;
+}
+
+std::vector<array> ScatterAxis::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  const array& g = cotangents[0];
+  const array& idx = primals[1];
+  std::vector<array> out;
+  for (int arg : argnums) {
+    if (arg == 0) {
+      out.push_back(type_ == ScatterType::None
+                        ? put_along_axis(g, idx, zeros_like(primals[2], s), axis_, s)
+                        : g);
+    } else if (arg == 2) {
+      out.push_back(take_along_axis(g, idx, axis_, s));
+    } else {
+      out.push_back(zeros_like(idx, s));
+    }
+  }
+  return out;
+}
+std::vector<array> ScatterAxis::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  auto s = stream();
+  array ta = zeros_like(primals[0], s), tv = zeros_like(primals[2], s);
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 0) ta = tangents[i];
+    if (argnums[i] == 2) tv = tangents[i];
+  }
+  return {type_ == ScatterType::None ? put_along_axis(ta, primals[1], tv, axis_, s)
+                                     : scatter_add_axis(ta, primals[1], tv, axis_, s)};
+}
+bool ScatterAxis::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const ScatterAxis&>(o);
+  return type_ == p.type_ && axis_ == p.axis_;
+}
+
+std::vector<array> Matmul::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  const array& g = cotangents[0];
+  std::vector<array> out;
+  for (int arg : argnums) {
+    out.push_back(arg == 0 ? matmul(g, swapaxes(primals[1], -1, -2, s), s)
+                           : matmul(swapaxes(primals[0], -1, -2, s), g, s));
+  }
+  return out;
+}
+std::vector<array> Matmul::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>& argnums) {
+  auto s = stream();
+  std::optional<array> out;
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    auto term = argnums[i] == 0 ? matmul(tangents[i], primals[1], s)
+                                : matmul(primals[0], tangents[i], s);
+    out = out ? add(*out, term, s) : term;
+  }
+  return {*out};
+}
+
+std::vector<array> AddMM::vjp(const std::vector<array>& primals,
+                              const std::vector<array>& cotangents,
+                              const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  const array& g = cotangents[0];
+  Dtype t = g.dtype();
+  std::vector<array> out;
+  for (int arg : argnums) {
+    if (arg == 0) {
+      out.push_back(multiply(array(alpha_, t), matmul(g, swapaxes(primals[1], -1, -2, s), s), s));
+    } else if (arg == 1) {
+      out.push_back(multiply(array(alpha_, t), matmul(swapaxes(primals[0], -1, -2, s), g, s), s));
+    } else {
+      out.push_back(multiply(array(beta_, t), g, s));
+    }
+  }
+  return out;
+}
+std::vector<array> AddMM::jvp(const std::vector<array>& primals,
+                              const std::vector<array>& tangents,
+                              const std::vector<int>& argnums) {
+  auto s = stream();
+  Dtype t = primals[0].dtype();
+  std::optional<array> out;
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    array term = argnums[i] == 0   ? multiply(array(alpha_, t), matmul(tangents[i], primals[1], s), s)
+                 : argnums[i] == 1 ? multiply(array(alpha_, t), matmul(primals[0], tangents[i], s), s)
+                                   : multiply(array(beta_, t), tangents[i], s);
+    out = out ? add(*out, term, s) : term;
+  }
+  return {*out};
+}
+bool AddMM::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const AddMM&>(o);
+  return alpha_ == p.alpha_ && beta_ == p.beta_;
+}
+
+std::vector<array> RandomBits::vjp(const std::vector<array>& primals, const std::vector<array>&,
+                                   const std::vector<int>&, const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+std::vector<array> RandomBits::jvp(const std::vector<array>&, const std::vector<array>&,
+                                   const std::vector<int>&) {
+  fail("RandomBits", "Random bits are not differentiable.");
+}
+bool RandomBits::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const RandomBits&>(o);
+  return shape_ == p.shape_ && width_ == p.width_;
+}
+
+}  // namespace lmx

@@ -1,0 +1,37 @@
+// Internal graph walks shared by eval and the transforms. Not installed as part
+// of the public API.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "lmx/core/array.h"
+
+namespace lmx {
+
+class GraphAccess {
+ public:
+  // A fresh mark for one walk; a node is visited when its mark equals it.
+  static uint64_t new_mark();
+  static bool visit(const array& a, uint64_t mark) {
+    if (a.desc_->visit_mark == mark) return false;
+    a.desc_->visit_mark = mark;
+    return true;
+  }
+  static bool visited(const array& a, uint64_t mark) { return a.desc_->visit_mark == mark; }
+};
+
+// The unevaluated nodes needed for `outputs`, inputs before their users, one
+// entry per primitive (siblings are represented by the first one reached).
+// Iterative, so graphs of any depth are safe.
+std::vector<array> topological_order(const std::vector<array>& outputs,
+                                     const std::function<bool(const array&)>& stop);
+
+// Depth of nested transforms on this thread.
+int tracing_depth();
+struct TracingScope {
+  TracingScope();
+  ~TracingScope();
+};
+
+}  // namespace lmx

@@ -1,0 +1,95 @@
+// float16_t and bfloat16_t: 16-bit floating point storage types. Arithmetic
+// happens in float (each converts implicitly to float and back), which is what
+// a CPU without native half arithmetic does anyway.
+#pragma once
+
+#include <bit>
+#include <complex>
+#include <cstdint>
+#include <limits>
+#include <ostream>
+#include <type_traits>
+
+namespace lmx {
+
+struct float16_t {
+  uint16_t bits = 0;
+
+  float16_t() = default;
+  template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
+  float16_t(T v) : bits(std::bit_cast<uint16_t>(static_cast<_Float16>(static_cast<float>(v)))) {}
+  operator float() const { return static_cast<float>(std::bit_cast<_Float16>(bits)); }
+  static float16_t from_bits(uint16_t b) {
+    float16_t h;
+    h.bits = b;
+    return h;
+  }
+};
+
+struct bfloat16_t {
+  uint16_t bits = 0;
+
+  bfloat16_t() = default;
+  template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
+  bfloat16_t(T v) {
+    float f = static_cast<float>(v);
+    uint32_t u = std::bit_cast<uint32_t>(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) {
+      bits = static_cast<uint16_t>((u >> 16) | 0x40);  // quiet NaN
+    } else {
+      // Round to nearest, ties to even.
+      u += 0x7fffu + ((u >> 16) & 1u);
+      bits = static_cast<uint16_t>(u >> 16);
+    }
+  }
+  operator float() const { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
+  static bfloat16_t from_bits(uint16_t b) {
+    bfloat16_t h;
+    h.bits = b;
+    return h;
+  }
+};
+
+using complex64_t = std::complex<float>;
+
+inline std::ostream& operator<<(std::ostream& os, float16_t v) { return os << float(v); }
+inline std::ostream& operator<<(std::ostream& os, bfloat16_t v) { return os << float(v); }
+
+template <typename T>
+inline constexpr bool is_half_v =
+    std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
+
+template <typename T>
+inline constexpr bool is_complex_v = std::is_same_v<T, complex64_t>;
+
+template <typename T>
+inline constexpr bool is_float_v = std::is_floating_point_v<T> || is_half_v<T>;
+
+}  // namespace lmx
+
+namespace std {
+template <>
+class numeric_limits<lmx::float16_t> {
+ public:
+  static constexpr bool is_specialized = true;
+  static lmx::float16_t lowest() { return lmx::float16_t::from_bits(0xfbff); }
+  static lmx::float16_t max() { return lmx::float16_t::from_bits(0x7bff); }
+  static lmx::float16_t min() { return lmx::float16_t::from_bits(0x0400); }
+  static lmx::float16_t epsilon() { return lmx::float16_t::from_bits(0x1400); }
+  static lmx::float16_t infinity() { return lmx::float16_t::from_bits(0x7c00); }
+  static lmx::float16_t quiet_NaN() { return lmx::float16_t::from_bits(0x7e00); }
+  static constexpr bool has_infinity = true;
+};
+template <>
+class numeric_limits<lmx::bfloat16_t> {
+ public:
+  static constexpr bool is_specialized = true;
+  static lmx::bfloat16_t lowest() { return lmx::bfloat16_t::from_bits(0xff7f); }
+  static lmx::bfloat16_t max() { return lmx::bfloat16_t::from_bits(0x7f7f); }
+  static lmx::bfloat16_t min() { return lmx::bfloat16_t::from_bits(0x0080); }
+  static lmx::bfloat16_t epsilon() { return lmx::bfloat16_t::from_bits(0x3c00); }
+  static lmx::bfloat16_t infinity() { return lmx::bfloat16_t::from_bits(0x7f80); }
+  static lmx::bfloat16_t quiet_NaN() { return lmx::bfloat16_t::from_bits(0x7fc0); }
+  static constexpr bool has_infinity = true;
+};
+}  // namespace std

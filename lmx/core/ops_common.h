@@ -1,0 +1,44 @@
+// Helpers shared by the ops_*.cpp files (internal).
+#pragma once
+
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "lmx/core/ops.h"
+#include "lmx/core/primitives.h"
+#include "lmx/core/utils.h"
+
+namespace lmx {
+
+// Builds "[who] message" errors from streamable pieces.
+template <typename... Args>
+[[noreturn]] void fail(const char* who, const Args&... args) {
+  std::ostringstream msg;
+  msg << "[" << who << "] ";
+  (msg << ... << args);
+  throw std::invalid_argument(msg.str());
+}
+
+template <typename P, typename... Args>
+array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, Args&&... args) {
+  return array(std::move(shape), dtype, std::make_shared<P>(s, std::forward<Args>(args)...),
+               std::move(inputs));
+}
+
+// The dtype float ops compute in: inexact inputs keep theirs, others get float32.
+inline Dtype at_least_float(Dtype t) { return is_inexact(t) ? t : float32; }
+
+array unary_op(const array& a, UnaryOp op, Dtype out_dtype, StreamOrDevice s);
+array binary_op(const array& a, const array& b, BinaryOp op, Dtype compute, Dtype out,
+                StreamOrDevice s);
+
+// Sums `x` down to `shape` (the inverse of broadcasting), for gradients.
+array unbroadcast(const array& x, const Shape& shape, StreamOrDevice s = {});
+
+}  // namespace lmx
+
+namespace lmx {
+array scatter_add_axis(const array& a, const array& indices, const array& values, int axis,
+                       StreamOrDevice s = {});
+}  // namespace lmx

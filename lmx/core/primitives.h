@@ -1,0 +1,416 @@
+// Primitives: the nodes of the graph. Each one evaluates on a device and knows
+// its vjp and jvp rules; the ops in ops.h only validate and build them.
+// Backends define the eval_cpu methods (lmx/backend/cpu/*.cpp).
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <vector>
+
+#include "lmx/core/array.h"
+#include "lmx/core/device.h"
+
+namespace lmx {
+
+class Primitive {
+ public:
+  explicit Primitive(Stream stream) : stream_(stream) {}
+  virtual ~Primitive() = default;
+  Primitive(const Primitive&) = delete;
+  Primitive& operator=(const Primitive&) = delete;
+
+  virtual void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs);
+
+  // Cotangents of the inputs listed in argnums, given the outputs' cotangents.
+  virtual std::vector<array> vjp(const std::vector<array>& primals,
+                                 const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums,
+                                 const std::vector<array>& outputs);
+  // Tangents of the outputs, given tangents of the inputs listed in argnums.
+  virtual std::vector<array> jvp(const std::vector<array>& primals,
+                                 const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums);
+
+  virtual const char* name() const = 0;
+  virtual void print(std::ostream& os) const { os << name(); }
+  // Same computation on the same inputs gives the same outputs (used to remove
+  // duplicate subexpressions).
+  virtual bool is_equivalent(const Primitive&) const { return false; }
+
+  const Stream& stream() const { return stream_; }
+  Device device() const { return stream_.device; }
+
+ private:
+  Stream stream_;
+};
+
+class UnaryPrimitive : public Primitive {
+ public:
+  using Primitive::Primitive;
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
+    eval_cpu(inputs, outputs[0]);
+  }
+  virtual void eval_cpu(const std::vector<array>& inputs, array& out) = 0;
+};
+
+#define LMX_PRIMITIVE_METHODS                                                                 \
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;                      \
+  std::vector<array> vjp(const std::vector<array>& primals,                                   \
+                         const std::vector<array>& cotangents, const std::vector<int>& argnums, \
+                         const std::vector<array>& outputs) override;                         \
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents, \
+                         const std::vector<int>& argnums) override;
+
+#define LMX_PRIMITIVE_DECL(NAME) \
+  LMX_PRIMITIVE_METHODS          \
+  const char* name() const override { return #NAME; }
+
+// Elementwise maps of one input.
+enum class UnaryOp {
+  Abs, Negative, Sign, Floor, Ceil, Round, Sqrt, Rsqrt, Square, Reciprocal,
+  Exp, Expm1, Log, Log1p, Log2, Log10, Sin, Cos, Tan, ArcSin, ArcCos, ArcTan,
+  Sinh, Cosh, Tanh, ArcSinh, ArcCosh, ArcTanh, Erf, ErfInv, Sigmoid,
+  IsNaN, IsInf, IsPosInf, IsNegInf, LogicalNot, BitwiseInvert, Real, Imag, Conjugate,
+};
+const char* unary_op_name(UnaryOp op);
+
+class Unary : public UnaryPrimitive {
+ public:
+  Unary(Stream s, UnaryOp op) : UnaryPrimitive(s), op_(op) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  const char* name() const override { return unary_op_name(op_); }
+  bool is_equivalent(const Primitive& other) const override;
+  UnaryOp op() const { return op_; }
+
+ private:
+  UnaryOp op_;
+};
+
+// Elementwise maps of two inputs of one dtype (broadcast by the op).
+enum class BinaryOp {
+  Add, Subtract, Multiply, Divide, FloorDivide, Remainder, Power, Maximum, Minimum,
+  LogAddExp, ArcTan2, Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,
+  LogicalAnd, LogicalOr, BitwiseAnd, BitwiseOr, BitwiseXor, LeftShift, RightShift,
+  NaNEqual,
+};
+const char* binary_op_name(BinaryOp op);
+
+class Binary : public UnaryPrimitive {
+ public:
+  Binary(Stream s, BinaryOp op) : UnaryPrimitive(s), op_(op) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  const char* name() const override { return binary_op_name(op_); }
+  bool is_equivalent(const Primitive& other) const override;
+  BinaryOp op() const { return op_; }
+
+ private:
+  BinaryOp op_;
+};
+
+// Quotient and remainder at once: the library's two-output primitive.
+class DivMod : public Primitive {
+ public:
+  using Primitive::Primitive;
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  const char* name() const override { return "DivMod"; }
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+class Select : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LMX_PRIMITIVE_DECL(Select)
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+class AsType : public UnaryPrimitive {
+ public:
+  AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  LMX_PRIMITIVE_DECL(AsType)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Dtype dtype_;
+};
+
+// Shares its input's buffer: the identity, as a node of its own.
+class Copy : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LMX_PRIMITIVE_DECL(Copy)
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+// Materialises its (possibly broadcast or strided) input into a fresh
+// row-contiguous buffer.
+class Full : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LMX_PRIMITIVE_DECL(Full)
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+class StopGradient : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LMX_PRIMITIVE_DECL(StopGradient)
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+class Arange : public UnaryPrimitive {
+ public:
+  Arange(Stream s, double start, double stop, double step)
+      : UnaryPrimitive(s), start_(start), stop_(stop), step_(step) {}
+  LMX_PRIMITIVE_DECL(Arange)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  double start_, stop_, step_;
+};
+
+class Reshape : public UnaryPrimitive {
+ public:
+  Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
+  LMX_PRIMITIVE_DECL(Reshape)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Shape shape_;
+};
+
+class Transpose : public UnaryPrimitive {
+ public:
+  Transpose(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
+  LMX_PRIMITIVE_DECL(Transpose)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  std::vector<int> axes_;
+};
+
+class Broadcast : public UnaryPrimitive {
+ public:
+  Broadcast(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
+  LMX_PRIMITIVE_DECL(Broadcast)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Shape shape_;
+};
+
+class Slice : public UnaryPrimitive {
+ public:
+  Slice(Stream s, Shape start, Shape stop, Shape strides)
+      : UnaryPrimitive(s), start_(std::move(start)), stop_(std::move(stop)),
+        strides_(std::move(strides)) {}
+  LMX_PRIMITIVE_DECL(Slice)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Shape start_, stop_, strides_;
+};
+
+class SliceUpdate : public UnaryPrimitive {
+ public:
+  SliceUpdate(Stream s, Shape start, Shape stop, Shape strides)
+      : UnaryPrimitive(s), start_(std::move(start)), stop_(std::move(stop)),
+        strides_(std::move(strides)) {}
+  LMX_PRIMITIVE_DECL(SliceUpdate)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Shape start_, stop_, strides_;
+};
+
+class Concatenate : public UnaryPrimitive {
+ public:
+  Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  LMX_PRIMITIVE_DECL(Concatenate)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int axis_;
+};
+
+// Constant padding; the pad value is the second input.
+class Pad : public UnaryPrimitive {
+ public:
+  Pad(Stream s, std::vector<int> axes, Shape low, Shape high)
+      : UnaryPrimitive(s), axes_(std::move(axes)), low_(std::move(low)), high_(std::move(high)) {}
+  LMX_PRIMITIVE_DECL(Pad)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  std::vector<int> axes_;
+  Shape low_, high_;
+};
+
+enum class ReduceType { And, Or, Sum, Prod, Min, Max };
+
+// Reduces over `axes`, keeping them as size-1 dimensions (ops reshape).
+class Reduce : public UnaryPrimitive {
+ public:
+  Reduce(Stream s, ReduceType type, std::vector<int> axes)
+      : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
+  LMX_PRIMITIVE_METHODS
+  const char* name() const override;
+  bool is_equivalent(const Primitive& other) const override;
+  ReduceType type() const { return type_; }
+  const std::vector<int>& axes() const { return axes_; }
+
+ private:
+  ReduceType type_;
+  std::vector<int> axes_;
+};
+
+enum class ArgReduceType { ArgMin, ArgMax };
+
+class ArgReduce : public UnaryPrimitive {
+ public:
+  ArgReduce(Stream s, ArgReduceType type, int axis) : UnaryPrimitive(s), type_(type), axis_(axis) {}
+  LMX_PRIMITIVE_DECL(ArgReduce)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  ArgReduceType type_;
+  int axis_;
+};
+
+class Scan : public UnaryPrimitive {
+ public:
+  enum ScanType { Sum, Prod, Max, Min };
+  Scan(Stream s, ScanType type, int axis, bool reverse, bool inclusive)
+      : UnaryPrimitive(s), type_(type), axis_(axis), reverse_(reverse), inclusive_(inclusive) {}
+  LMX_PRIMITIVE_DECL(Scan)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  ScanType type_;
+  int axis_;
+  bool reverse_, inclusive_;
+};
+
+// Softmax over the last axis.
+class Softmax : public UnaryPrimitive {
+ public:
+  Softmax(Stream s, bool precise) : UnaryPrimitive(s), precise_(precise) {}
+  LMX_PRIMITIVE_DECL(Softmax)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  bool precise_;
+};
+
+// log(sum(exp(x))) over the last axis, computed stably in one pass.
+class LogSumExp : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LMX_PRIMITIVE_DECL(LogSumExp)
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+class Matmul : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LMX_PRIMITIVE_DECL(Matmul)
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
+// alpha * (a @ b) + beta * c
+class AddMM : public UnaryPrimitive {
+ public:
+  AddMM(Stream s, float alpha, float beta) : UnaryPrimitive(s), alpha_(alpha), beta_(beta) {}
+  LMX_PRIMITIVE_DECL(AddMM)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  float alpha_, beta_;
+};
+
+// out[i..., s...] = a[idx_0[i...], ..., s...] for the indexed axes.
+class Gather : public UnaryPrimitive {
+ public:
+  Gather(Stream s, std::vector<int> axes, Shape slice_sizes)
+      : UnaryPrimitive(s), axes_(std::move(axes)), slice_sizes_(std::move(slice_sizes)) {}
+  LMX_PRIMITIVE_DECL(Gather)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  std::vector<int> axes_;
+  Shape slice_sizes_;
+};
+
+enum class ScatterType { None, Sum, Prod, Max, Min };
+
+class Scatter : public UnaryPrimitive {
+ public:
+  Scatter(Stream s, ScatterType type, std::vector<int> axes)
+      : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
+  LMX_PRIMITIVE_DECL(Scatter)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  ScatterType type_;
+  std::vector<int> axes_;
+};
+
+class GatherAxis : public UnaryPrimitive {
+ public:
+  GatherAxis(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  LMX_PRIMITIVE_DECL(GatherAxis)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int axis_;
+};
+
+class ScatterAxis : public UnaryPrimitive {
+ public:
+  ScatterAxis(Stream s, ScatterType type, int axis) : UnaryPrimitive(s), type_(type), axis_(axis) {}
+  LMX_PRIMITIVE_DECL(ScatterAxis)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  ScatterType type_;
+  int axis_;
+};
+
+class ArgSort : public UnaryPrimitive {
+ public:
+  ArgSort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  LMX_PRIMITIVE_DECL(ArgSort)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int axis_;
+};
+
+class RandomBits : public UnaryPrimitive {
+ public:
+  RandomBits(Stream s, Shape shape, int width)
+      : UnaryPrimitive(s), shape_(std::move(shape)), width_(width) {}
+  LMX_PRIMITIVE_DECL(RandomBits)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Shape shape_;
+  int width_;
+};
+
+}  // namespace lmx

@@ -1,0 +1,11 @@
+// The one include for lmx users.
+#pragma once
+
+#include "lmx/core/array.h"
+#include "lmx/core/device.h"
+#include "lmx/core/dtype.h"
+#include "lmx/core/memory.h"
+#include "lmx/core/ops.h"
+#include "lmx/core/random.h"
+#include "lmx/core/transforms.h"
+#include "lmx/core/utils.h"
