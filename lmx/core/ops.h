@@ -45,7 +45,7 @@ array ones(const Shape& shape, Dtype dtype, SOD s = {});
 array ones(const Shape& shape, SOD s = {});
 array ones_like(const array& a, SOD s = {});
 array full_like(const array& a, const array& vals, SOD s = {});
-array eye(int n, int m, int k, Dtype dtype = float32, SOD s = {});
+array eye(int n, int m, int k, Dtype dtype, SOD s = {});
 array eye(int n, Dtype dtype, SOD s = {});
 array eye(int n, int m, SOD s = {});
 array eye(int n, int m, int k, SOD s = {});

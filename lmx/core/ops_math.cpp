@@ -8,9 +8,9 @@
 namespace lmx {
 
 array unary_op(const array& a, UnaryOp op, Dtype out_dtype, StreamOrDevice s) {
-  Dtype in_dtype = out_dtype == bool_ || op == UnaryOp::Real || op == UnaryOp::Imag
-                       ? a.dtype()
-                       : out_dtype;
+  // Inputs are cast to the output dtype (ints to float for float maps) except
+  // where the map changes the kind: complex to real, anything to bool.
+  Dtype in_dtype = out_dtype == bool_ || a.dtype() == complex64 ? a.dtype() : out_dtype;
   array in = astype(a, in_dtype, s);
   return make_node<Unary>(a.shape(), out_dtype, {in}, to_stream(s), op);
 }

@@ -1,0 +1,166 @@
+#include <cmath>
+#include <limits>
+
+#include "test_utils.h"
+
+using namespace lmx;
+using namespace lmx::test;
+
+TEST(Dtype, Promotion) {
+  EXPECT_EQ(promote_types(int32, float32), float32);
+  EXPECT_EQ(promote_types(uint8, int8), int16);
+  EXPECT_EQ(promote_types(uint32, int32), int64);
+  EXPECT_EQ(promote_types(uint64, int64), float32);
+  EXPECT_EQ(promote_types(float16, bfloat16), float32);
+  EXPECT_EQ(promote_types(int64, float16), float16);
+  EXPECT_EQ(promote_types(bool_, uint16), uint16);
+  EXPECT_EQ(promote_types(float64, complex64), complex64);
+  EXPECT_EQ(promote_types(float32, float64), float64);
+  EXPECT_TRUE(issubdtype(float16, floating));
+  EXPECT_TRUE(issubdtype(int8, integer));
+  EXPECT_FALSE(issubdtype(uint8, signedinteger));
+  EXPECT_EQ((array(1) + array(2.0f)).dtype(), float32);
+  EXPECT_EQ((array(1, int8) + array(1, uint8)).dtype(), int16);
+  EXPECT_EQ(dtype_to_string(bfloat16), "bfloat16");
+}
+
+TEST(Unary, Values) {
+  array x({-1.5f, 0.0f, 2.25f});
+  EXPECT_TRUE(all_close(abs(x), array({1.5f, 0.0f, 2.25f})));
+  EXPECT_TRUE(all_close(sign(x), array({-1.0f, 0.0f, 1.0f})));
+  EXPECT_TRUE(all_close(floor(x), array({-2.0f, 0.0f, 2.0f})));
+  EXPECT_TRUE(all_close(ceil(x), array({-1.0f, 0.0f, 3.0f})));
+  EXPECT_TRUE(all_close(round(array({0.5f, 1.5f, 2.5f, -0.5f})), array({0.0f, 2.0f, 2.0f, -0.0f})));
+  EXPECT_TRUE(all_close(round(array({1.234f}), 2), array({1.23f})));
+  EXPECT_TRUE(all_close(square(x), array({2.25f, 0.0f, 5.0625f})));
+  EXPECT_TRUE(all_close(sqrt(array({4.0f, 9.0f})), array({2.0f, 3.0f})));
+  EXPECT_TRUE(all_close(rsqrt(array({4.0f})), array({0.5f})));
+  EXPECT_TRUE(all_close(reciprocal(array({4.0f})), array({0.25f})));
+  EXPECT_TRUE(all_close(exp(array({0.0f, 1.0f})), array({1.0f, 2.7182817f})));
+  EXPECT_TRUE(all_close(expm1(array({1e-8f})), array({1e-8f})));
+  EXPECT_TRUE(all_close(log(array({1.0f, std::exp(2.0f)})), array({0.0f, 2.0f})));
+  EXPECT_TRUE(all_close(log1p(array({1e-8f})), array({1e-8f})));
+  EXPECT_TRUE(all_close(log2(array({8.0f})), array({3.0f})));
+  EXPECT_TRUE(all_close(log10(array({1000.0f})), array({3.0f})));
+  array t({0.3, -0.7});
+  EXPECT_TRUE(all_close(sin(t), array({std::sin(0.3), std::sin(-0.7)})));
+  EXPECT_TRUE(all_close(cos(t), array({std::cos(0.3), std::cos(-0.7)})));
+  EXPECT_TRUE(all_close(tan(t), array({std::tan(0.3), std::tan(-0.7)})));
+  EXPECT_TRUE(all_close(arcsin(t), array({std::asin(0.3), std::asin(-0.7)})));
+  EXPECT_TRUE(all_close(arccos(t), array({std::acos(0.3), std::acos(-0.7)})));
+  EXPECT_TRUE(all_close(arctan(t), array({std::atan(0.3), std::atan(-0.7)})));
+  EXPECT_TRUE(all_close(sinh(t), array({std::sinh(0.3), std::sinh(-0.7)})));
+  EXPECT_TRUE(all_close(cosh(t), array({std::cosh(0.3), std::cosh(-0.7)})));
+  EXPECT_TRUE(all_close(tanh(t), array({std::tanh(0.3), std::tanh(-0.7)})));
+  EXPECT_TRUE(all_close(arcsinh(t), array({std::asinh(0.3), std::asinh(-0.7)})));
+  EXPECT_TRUE(all_close(arccosh(array({1.5})), array({std::acosh(1.5)})));
+  EXPECT_TRUE(all_close(arctanh(t), array({std::atanh(0.3), std::atanh(-0.7)})));
+  EXPECT_TRUE(all_close(erf(t), array({std::erf(0.3), std::erf(-0.7)})));
+  EXPECT_TRUE(all_close(erfinv(erf(t)), t, 1e-10, 1e-12));
+  EXPECT_TRUE(all_close(erfinv(array({0.5f})), array({0.4769363f})));
+  EXPECT_TRUE(all_close(sigmoid(array({0.0f, 100.0f, -100.0f})), array({0.5f, 1.0f, 0.0f})));
+  EXPECT_EQ(exp(array({1, 2})).dtype(), float32);
+  EXPECT_EQ(exp(array({1.0f}, float16)).dtype(), float16);
+  EXPECT_TRUE(all_close(exp(array({1.0f}, bfloat16)), array({2.71875f}), 1e-2));
+}
+
+TEST(Unary, ClassificationAndNanToNum) {
+  float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
+  array x({1.0f, inf, -inf, nan});
+  EXPECT_EQ(to_vector<bool>(isnan(x)), (std::vector<bool>{false, false, false, true}));
+  EXPECT_EQ(to_vector<bool>(isinf(x)), (std::vector<bool>{false, true, true, false}));
+  EXPECT_EQ(to_vector<bool>(isposinf(x)), (std::vector<bool>{false, true, false, false}));
+  EXPECT_EQ(to_vector<bool>(isneginf(x)), (std::vector<bool>{false, false, true, false}));
+  EXPECT_EQ(to_vector<bool>(isfinite(x)), (std::vector<bool>{true, false, false, false}));
+  EXPECT_EQ(to_vector<bool>(isnan(array({1, 2}))), (std::vector<bool>{false, false}));
+  auto n = to_vector<float>(nan_to_num(x, 0.0f, 5.0f));
+  EXPECT_EQ(n[1], 5.0f);
+  EXPECT_EQ(n[2], -std::numeric_limits<float>::max());
+  EXPECT_EQ(n[3], 0.0f);
+  EXPECT_EQ(to_vector<bool>(logical_not(array({1, 0}))), (std::vector<bool>{false, true}));
+}
+
+TEST(Unary, Errors) {
+  EXPECT_THROW_MSG(negative(array(true)), std::invalid_argument, "[negative] The argument cannot be boolean");
+  EXPECT_THROW_MSG(bitwise_invert(array(1.0f)), std::invalid_argument, "[bitwise_invert]");
+  EXPECT_THROW_MSG(erf(array(complex64_t(1, 1))), std::invalid_argument, "[erf]");
+  EXPECT_THROW_MSG(floor(array(complex64_t(1, 1))), std::invalid_argument, "[floor]");
+}
+
+TEST(Binary, ArithmeticAndBroadcasting) {
+  auto a = reshape(arange(6.0), {2, 3});
+  auto b = array({10.0f, 20.0f, 30.0f});
+  EXPECT_TRUE(all_close(add(a, b), array({10.0f, 21.0f, 32.0f, 13.0f, 24.0f, 35.0f}, {2, 3})));
+  EXPECT_TRUE(all_close(subtract(b, a), array({10.0f, 19.0f, 28.0f, 7.0f, 16.0f, 25.0f}, {2, 3})));
+  EXPECT_TRUE(all_close(multiply(a, reshape(array({1.0f, 2.0f}), {2, 1})),
+                        array({0.0f, 1.0f, 2.0f, 6.0f, 8.0f, 10.0f}, {2, 3})));
+  EXPECT_TRUE(all_close(divide(array({1, 3}), array({2, 2})), array({0.5f, 1.5f})));
+  EXPECT_EQ(divide(array({1, 3}), array({2, 2})).dtype(), float32);
+  EXPECT_EQ(to_vector<int>(floor_divide(array({7, -7}), array({2, 2}))), (std::vector<int>{3, -4}));
+  EXPECT_TRUE(all_close(floor_divide(array({7.0f, -7.0f}), array({2.0f})), array({3.0f, -4.0f})));
+  EXPECT_EQ(to_vector<int>(remainder(array({7, -7, 7}), array({3, 3, -3}))), (std::vector<int>{1, 2, -2}));
+  EXPECT_TRUE(all_close(remainder(array({5.5f, -5.5f}), array({2.0f})), array({1.5f, 0.5f})));
+  EXPECT_EQ(to_vector<int>(power(array({2, 3}), array({3, 2}))), (std::vector<int>{8, 9}));
+  EXPECT_TRUE(all_close(power(array({4.0f}), array({0.5f})), array({2.0f})));
+  EXPECT_TRUE(all_close(maximum(array({1.0f, 5.0f}), 3.0f), array({3.0f, 5.0f})));
+  EXPECT_TRUE(all_close(minimum(array({1.0f, 5.0f}), 3.0f), array({1.0f, 3.0f})));
+  EXPECT_TRUE(std::isnan(maximum(array(std::nanf("")), array(1.0f)).item<float>()));
+  EXPECT_TRUE(all_close(logaddexp(array({1000.0f, 0.0f}), array({1000.0f, 0.0f})),
+                        array({1000.0f + std::log(2.0f), std::log(2.0f)})));
+  EXPECT_TRUE(all_close(arctan2(array({1.0f}), array({-1.0f})), array({std::atan2(1.0f, -1.0f)})));
+  EXPECT_EQ(to_vector<int>(array({5, 6}) + array({1, 1}, int8)), (std::vector<int>{6, 7}));
+  EXPECT_EQ((array({true}) + array({true})).dtype(), bool_);
+  EXPECT_EQ(to_vector<int>(left_shift(array({1, 1}), array({40, 3}))), (std::vector<int>{0, 8}));
+}
+
+TEST(Binary, Comparisons) {
+  array a({1.0f, 2.0f, 3.0f}), b({3.0f, 2.0f, 1.0f});
+  EXPECT_EQ(to_vector<bool>(equal(a, b)), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(to_vector<bool>(not_equal(a, b)), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(to_vector<bool>(less(a, b)), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(to_vector<bool>(less_equal(a, b)), (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(to_vector<bool>(greater(a, b)), (std::vector<bool>{false, false, true}));
+  EXPECT_EQ(to_vector<bool>(greater_equal(a, b)), (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(to_vector<bool>(isclose(array({1.0f, 1.1f}), array({1.0f + 1e-7f, 1.0f}))),
+            (std::vector<bool>{true, false}));
+  EXPECT_TRUE(allclose(a, a + 1e-7f).item<bool>());
+  EXPECT_FALSE(allclose(a, b).item<bool>());
+  float nan = std::nanf("");
+  EXPECT_FALSE(array_equal(array({nan}), array({nan})).item<bool>());
+  EXPECT_TRUE(array_equal(array({nan}), array({nan}), true).item<bool>());
+  EXPECT_FALSE(array_equal(array({1, 2}), array({1, 2, 3})).item<bool>());
+  EXPECT_TRUE(array_equal(array({1, 2}), array({1.0f, 2.0f})).item<bool>());
+}
+
+TEST(Binary, Errors) {
+  EXPECT_THROW_MSG(add(ones({2, 3}), ones({4})), std::invalid_argument,
+                   "[add] Shapes (2,3) and (4) cannot be broadcast.");
+  EXPECT_THROW_MSG(bitwise_and(array(1.0f), array(1)), std::invalid_argument, "[bitwise_and]");
+  EXPECT_THROW_MSG(subtract(array(true), array(false)), std::invalid_argument, "[subtract]");
+  EXPECT_THROW_MSG(maximum(array(complex64_t(1, 0)), array(1.0f)), std::invalid_argument, "[maximum]");
+}
+
+TEST(Select, WhereAndClip) {
+  EXPECT_TRUE(all_close(where(array({true, false}), array({1.0f, 2.0f}), 0.0f), array({1.0f, 0.0f})));
+  EXPECT_EQ(where(array({true}), array(1), array(2.0f)).dtype(), float32);
+  EXPECT_TRUE(all_close(clip(array({-2.0f, 0.5f, 3.0f}), array(0.0f), array(1.0f)),
+                        array({0.0f, 0.5f, 1.0f})));
+  EXPECT_TRUE(all_close(clip(array({-2.0f, 3.0f}), std::nullopt, array(1.0f)), array({-2.0f, 1.0f})));
+  EXPECT_THROW_MSG(clip(array(1.0f), std::nullopt, std::nullopt), std::invalid_argument, "[clip]");
+  EXPECT_THROW_MSG(where(array({true, false, true}), ones({2}), ones({2})), std::invalid_argument,
+                   "[where]");
+}
+
+TEST(Astype, Conversions) {
+  EXPECT_EQ(to_vector<int>(astype(array({1.7f, -1.7f}), int32)), (std::vector<int>{1, -1}));
+  EXPECT_EQ(to_vector<bool>(astype(array({0.0f, 2.0f}), bool_)), (std::vector<bool>{false, true}));
+  EXPECT_TRUE(all_close(astype(astype(array({1.5f, 65504.0f}), float16), float32), array({1.5f, 65504.0f})));
+  EXPECT_TRUE(all_close(astype(astype(array({3.140625f}), bfloat16), float32), array({3.140625f})));
+  EXPECT_EQ(astype(array({1, 2}), complex64).dtype(), complex64);
+  auto c = array(complex64_t(3, 4));
+  EXPECT_FLOAT_EQ(abs(c).item<float>(), 5.0f);
+  EXPECT_FLOAT_EQ(real(c).item<float>(), 3.0f);
+  EXPECT_FLOAT_EQ(imag(c).item<float>(), 4.0f);
+  EXPECT_FLOAT_EQ(imag(conjugate(c)).item<float>(), -4.0f);
+  EXPECT_EQ((c * c).item<complex64_t>(), complex64_t(-7, 24));
+}

@@ -1,0 +1,113 @@
+// Helpers for lmx tests: reading arrays back, closeness checks, exception
+// message checks, and finite-difference gradient checks.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <lmx/lmx.h>
+#include <string>
+#include <vector>
+
+namespace lmx::test {
+
+template <typename T>
+std::vector<T> to_vector(array a) {
+  // Full materialises a row-contiguous copy of any view.
+  auto c = full(a.shape(), astype(a, dtype_of<T>()));
+  c.eval();
+  const T* p = c.template data<T>();
+  return std::vector<T>(p, p + c.size());
+}
+
+inline ::testing::AssertionResult all_close(const array& a, const array& b, double rtol = 1e-5,
+                                            double atol = 1e-6) {
+  if (a.shape() != b.shape()) {
+    return ::testing::AssertionFailure() << "shapes differ: " << to_string(a.shape()) << " vs "
+                                         << to_string(b.shape());
+  }
+  auto x = to_vector<double>(a), y = to_vector<double>(b);
+  for (size_t i = 0; i < x.size(); ++i) {
+    bool both_nan = std::isnan(x[i]) && std::isnan(y[i]);
+    bool same_inf = std::isinf(x[i]) && x[i] == y[i];
+    if (both_nan || same_inf) continue;
+    if (!(std::abs(x[i] - y[i]) <= atol + rtol * std::abs(y[i]))) {
+      return ::testing::AssertionFailure() << "element " << i << ": " << x[i] << " vs " << y[i];
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Expects `stmt` to throw `E` whose message contains `substr`.
+#define EXPECT_THROW_MSG(stmt, E, substr)                                              \
+  do {                                                                                 \
+    try {                                                                              \
+      stmt;                                                                            \
+      ADD_FAILURE() << "expected " #E " containing \"" << (substr) << "\"";            \
+    } catch (const E& e) {                                                             \
+      EXPECT_NE(std::string(e.what()).find(substr), std::string::npos)                 \
+          << "message was: " << e.what();                                              \
+    }                                                                                  \
+  } while (0)
+
+using Fn = std::function<array(const std::vector<array>&)>;
+
+// Deterministic weights so a non-scalar output becomes a scalar whose
+// gradient exercises every output element.
+inline array weights_for(const array& out) {
+  auto n = static_cast<int>(out.size());
+  auto w = add(multiply(sin(astype(arange(0, n, 1), float64)), array(0.5)), array(1.0));
+  return reshape(w, out.shape());
+}
+
+// Checks grad (vjp) and jvp of f at `inputs` against central differences, in
+// float64. Inputs should be float64 and small.
+inline void check_grad(const Fn& f, const std::vector<array>& inputs, double tol = 1e-5,
+                       double eps = 1e-6) {
+  auto out0 = f(inputs);
+  auto w = weights_for(out0);
+  auto scalar_f = [&](const std::vector<array>& xs) {
+    return sum(multiply(astype(f(xs), float64), w));
+  };
+  std::vector<int> argnums(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) argnums[i] = static_cast<int>(i);
+  auto grads = grad(scalar_f, argnums)(inputs);
+  ASSERT_EQ(grads.size(), inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!is_floating_point(inputs[i].dtype())) continue;
+    ASSERT_EQ(grads[i].shape(), inputs[i].shape());
+    auto base = to_vector<double>(inputs[i]);
+    auto g = to_vector<double>(grads[i]);
+    for (size_t j = 0; j < base.size(); ++j) {
+      auto perturbed = [&](double d) {
+        auto v = base;
+        v[j] += d;
+        auto xs = inputs;
+        xs[i] = astype(array(v.begin(), inputs[i].shape(), float64), inputs[i].dtype());
+        return scalar_f(xs).template item<double>();
+      };
+      double num = (perturbed(eps) - perturbed(-eps)) / (2 * eps);
+      EXPECT_NEAR(g[j], num, tol * (1 + std::abs(num))) << "input " << i << " element " << j;
+    }
+  }
+  // jvp along a fixed direction equals the directional difference quotient.
+  std::vector<array> tangents;
+  for (auto& x : inputs) tangents.push_back(astype(weights_for(x), x.dtype()));
+  auto [outs, tans] = jvp([&](const std::vector<array>& xs) { return std::vector<array>{f(xs)}; },
+                          inputs, tangents);
+  auto shifted = [&](double d) {
+    std::vector<array> xs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      xs.push_back(is_floating_point(inputs[i].dtype())
+                       ? astype(add(astype(inputs[i], float64), multiply(array(d), astype(tangents[i], float64))),
+                                inputs[i].dtype())
+                       : inputs[i]);
+    }
+    return astype(f(xs), float64);
+  };
+  auto num_dir = divide(subtract(shifted(eps), shifted(-eps)), array(2 * eps));
+  EXPECT_TRUE(all_close(astype(tans[0], float64), num_dir, tol * 10, tol * 10)) << "jvp";
+}
+
+}  // namespace lmx::test
