@@ -37,7 +37,7 @@ struct MaxOp {
   }
   static A apply(A a, A b) {
     if constexpr (std::is_floating_point_v<A>) {
-      if (std::isnan(b)) return b;
+      if (std::isnan(a) || std::isnan(b)) return a + b;
     }
     return a > b ? a : b;
   }
@@ -50,7 +50,7 @@ struct MinOp {
   }
   static A apply(A a, A b) {
     if constexpr (std::is_floating_point_v<A>) {
-      if (std::isnan(b)) return b;
+      if (std::isnan(a) || std::isnan(b)) return a + b;
     }
     return a < b ? a : b;
   }
@@ -65,9 +65,10 @@ struct OrOp {
 };
 
 // Folds n contiguous values with 8 independent accumulators, so the loop
-// vectorises and float sums lose less precision.
+// vectorises, in blocks whose results are folded again, so a long float sum
+// loses little precision (cascade summation).
 template <typename T, typename A, typename Op>
-A fold_contiguous(const T* x, int64_t n) {
+A fold_block(const T* x, int64_t n) {
   constexpr int L = 8;
   A acc[L];
   for (int l = 0; l < L; ++l) acc[l] = Op::init();
@@ -79,6 +80,23 @@ A fold_contiguous(const T* x, int64_t n) {
   A r = acc[0];
   for (int l = 1; l < L; ++l) r = Op::apply(r, acc[l]);
   return r;
+}
+
+template <typename T, typename A, typename Op>
+A fold_contiguous(const T* x, int64_t n) {
+  constexpr int64_t kBlock = 2048;
+  if (n <= kBlock) return fold_block<T, A, Op>(x, n);
+  A r = Op::init();
+  A carry = Op::init();
+  int64_t blocks = 0;
+  for (int64_t i = 0; i < n; i += kBlock) {
+    carry = Op::apply(carry, fold_block<T, A, Op>(x + i, std::min(kBlock, n - i)));
+    if (++blocks % 64 == 0) {
+      r = Op::apply(r, carry);
+      carry = Op::init();
+    }
+  }
+  return Op::apply(r, carry);
 }
 
 template <typename T, typename A, typename Op>

@@ -1,0 +1,121 @@
+#include <cmath>
+#include <limits>
+
+#include "test_utils.h"
+
+using namespace lmx;
+using namespace lmx::test;
+
+TEST(Reduce, SumMeanProdMaxMin) {
+  auto a = reshape(arange(1.0, 7.0), {2, 3});
+  EXPECT_FLOAT_EQ(sum(a).item<float>(), 21.0f);
+  EXPECT_TRUE(all_close(sum(a, 0), array({5.0f, 7.0f, 9.0f})));
+  EXPECT_TRUE(all_close(sum(a, 1, true), array({6.0f, 15.0f}, {2, 1})));
+  EXPECT_TRUE(all_close(sum(a, {0, 1}), array(21.0f)));
+  EXPECT_TRUE(all_close(sum(transpose(a), 0), array({6.0f, 15.0f})));
+  EXPECT_TRUE(all_close(mean(a, 1), array({2.0f, 5.0f})));
+  EXPECT_EQ(mean(array({1, 2})).dtype(), float32);
+  EXPECT_TRUE(all_close(prod(a, 1), array({6.0f, 120.0f})));
+  EXPECT_TRUE(all_close(max(a, 0), array({4.0f, 5.0f, 6.0f})));
+  EXPECT_TRUE(all_close(min(a, -1), array({1.0f, 4.0f})));
+  EXPECT_EQ(sum(array({true, true, false})).item<int>(), 2);
+  EXPECT_EQ(sum(array({true})).dtype(), int32);
+  EXPECT_TRUE(all(array({true, true})).item<bool>());
+  EXPECT_FALSE(all(array({true, false})).item<bool>());
+  EXPECT_TRUE(any(array({false, true})).item<bool>());
+  EXPECT_EQ(to_vector<bool>(any(array({0, 0, 1, 0}, {2, 2}), 1)), (std::vector<bool>{false, true}));
+  // Several axes, keeping dims, on a 4-D array with a middle axis kept.
+  auto b = reshape(arange(24.0), {2, 3, 2, 2});
+  EXPECT_TRUE(all_close(sum(b, {0, 2}, true), reshape(array({28.0f, 32.0f, 44.0f, 48.0f, 60.0f, 64.0f}), {1, 3, 1, 2})));
+  EXPECT_TRUE(all_close(sum(b, {1, 3}), array({27.0f, 39.0f, 99.0f, 111.0f}, {2, 2})));
+  EXPECT_FLOAT_EQ(max(array({-std::numeric_limits<float>::infinity()})).item<float>(),
+                  -std::numeric_limits<float>::infinity());
+  EXPECT_TRUE(std::isnan(max(array({1.0f, std::nanf("")})).item<float>()));
+  EXPECT_EQ(sum(zeros({0, 3}), 0).shape(), (Shape{3}));
+}
+
+TEST(Reduce, LargeSumIsAccurate) {
+  auto x = full({1 << 24}, 0.1f);
+  EXPECT_NEAR(sum(x).item<float>(), 0.1 * (1 << 24), 0.1 * (1 << 24) * 1e-4);
+  auto m = ones({4096, 64});
+  EXPECT_TRUE(all_close(sum(m, 0), full({64}, 4096.0f)));
+  EXPECT_TRUE(all_close(sum(m, 1), full({4096}, 64.0f)));
+}
+
+TEST(Reduce, VarStdLogsumexp) {
+  array a({1.0f, 2.0f, 3.0f, 4.0f});
+  EXPECT_FLOAT_EQ(var(a).item<float>(), 1.25f);
+  EXPECT_FLOAT_EQ(var(a, false, 1).item<float>(), 5.0f / 3.0f);
+  EXPECT_FLOAT_EQ(lmx::std(a).item<float>(), ::std::sqrt(1.25f));
+  EXPECT_NEAR(logsumexp(a).item<float>(), std::log(std::exp(1.f) + std::exp(2.f) + std::exp(3.f) + std::exp(4.f)), 1e-5);
+  EXPECT_TRUE(all_close(logsumexp(array({1000.0f, 1000.0f})), array(1000.0f + std::log(2.0f))));
+  auto m = reshape(arange(6.0), {2, 3});
+  EXPECT_TRUE(all_close(logsumexp(m, 0, true), log(sum(exp(m), 0, true))));
+  EXPECT_TRUE(all_close(logsumexp(m, {0, 1}), log(sum(exp(m)))));
+  float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(logsumexp(array({-inf, -inf})).item<float>(), -inf);
+}
+
+TEST(Reduce, ArgmaxArgmin) {
+  auto a = array({1.0f, 5.0f, 3.0f, 7.0f, 0.0f, 2.0f}, {2, 3});
+  EXPECT_EQ(to_vector<uint32_t>(argmax(a, 1)), (std::vector<uint32_t>{1, 0}));
+  EXPECT_EQ(to_vector<uint32_t>(argmin(a, 0)), (std::vector<uint32_t>{0, 1, 1}));
+  EXPECT_EQ(argmax(a).item<uint32_t>(), 3u);
+  EXPECT_EQ(argmax(a, 1, true).shape(), (Shape{2, 1}));
+  EXPECT_EQ(argmax(a).dtype(), uint32);
+}
+
+TEST(Reduce, Errors) {
+  auto a = ones({2, 3});
+  EXPECT_THROW_MSG(sum(a, 2), std::invalid_argument, "[sum] Axis 2 is out of bounds for array with 2 dimensions.");
+  EXPECT_THROW_MSG(sum(a, {0, 0}), std::invalid_argument, "[sum] Received duplicate axis 0.");
+  EXPECT_THROW_MSG(max(zeros({0})), std::invalid_argument, "[max] Cannot max reduce zero size array.");
+  EXPECT_THROW_MSG(argmax(zeros({0, 2}), 0), std::invalid_argument, "[argmax]");
+  EXPECT_THROW_MSG(mean(a, -3), std::invalid_argument, "[mean]");
+}
+
+TEST(Softmax, Values) {
+  auto x = array({1.0f, 2.0f, 3.0f, 1.0f, 1.0f, 1.0f}, {2, 3});
+  auto s = softmax(x, -1);
+  EXPECT_TRUE(all_close(sum(s, -1), array({1.0f, 1.0f})));
+  EXPECT_TRUE(all_close(s, exp(x - logsumexp(x, -1, true))));
+  EXPECT_TRUE(all_close(softmax(x, 0), exp(x - logsumexp(x, 0, true))));
+  EXPECT_TRUE(all_close(softmax(array({1e4f, 0.0f})), array({1.0f, 0.0f})));
+  EXPECT_TRUE(all_close(softmax(array({1.0f, 2.0f}, float16), -1, true), array({0.268941f, 0.731059f}), 1e-3));
+}
+
+TEST(Scan, Cumulative) {
+  array a({1, 2, 3, 4});
+  EXPECT_EQ(to_vector<int>(cumsum(a, 0)), (std::vector<int>{1, 3, 6, 10}));
+  EXPECT_EQ(to_vector<int>(cumsum(a, 0, true)), (std::vector<int>{10, 9, 7, 4}));
+  EXPECT_EQ(to_vector<int>(cumsum(a, 0, false, false)), (std::vector<int>{0, 1, 3, 6}));
+  EXPECT_EQ(to_vector<int>(cumsum(a, 0, true, false)), (std::vector<int>{9, 7, 4, 0}));
+  EXPECT_EQ(to_vector<int>(cumprod(a, 0)), (std::vector<int>{1, 2, 6, 24}));
+  EXPECT_EQ(to_vector<int>(cummax(array({1, 3, 2, 5}), 0)), (std::vector<int>{1, 3, 3, 5}));
+  EXPECT_EQ(to_vector<int>(cummin(array({4, 3, 5, 1}), 0)), (std::vector<int>{4, 3, 3, 1}));
+  auto m = reshape(arange(6), {2, 3});
+  EXPECT_EQ(to_vector<int>(cumsum(m, 1)), (std::vector<int>{0, 1, 3, 3, 7, 12}));
+  EXPECT_EQ(to_vector<int>(cumsum(m, 0)), (std::vector<int>{0, 1, 2, 3, 5, 7}));
+  EXPECT_EQ(to_vector<int>(cumsum(transpose(m), 0)), (std::vector<int>{0, 3, 1, 7, 3, 12}));
+  EXPECT_THROW_MSG(cumsum(a, 1), std::invalid_argument, "[cumsum] Axis 1 is out of bounds");
+  EXPECT_THROW_MSG(cumsum(array(1), 0), std::invalid_argument, "[cumsum]");
+}
+
+TEST(Sort, SortArgsortTopk) {
+  array a({3.0f, 1.0f, 2.0f, std::nanf(""), 0.0f});
+  auto s = to_vector<float>(sort(a));
+  EXPECT_EQ(s[0], 0.0f);
+  EXPECT_EQ(s[3], 3.0f);
+  EXPECT_TRUE(std::isnan(s[4]));
+  EXPECT_EQ(to_vector<uint32_t>(argsort(array({3, 1, 2}))), (std::vector<uint32_t>{1, 2, 0}));
+  auto m = array({3, 1, 2, 9, 8, 7}, {2, 3});
+  EXPECT_EQ(to_vector<int>(sort(m, 1)), (std::vector<int>{1, 2, 3, 7, 8, 9}));
+  EXPECT_EQ(to_vector<int>(sort(m, 0)), (std::vector<int>{3, 1, 2, 9, 8, 7}));
+  EXPECT_EQ(to_vector<int>(sort(m)), (std::vector<int>{1, 2, 3, 7, 8, 9}));
+  EXPECT_EQ(to_vector<int>(topk(array({5, 1, 4, 2}), 2)), (std::vector<int>{4, 5}));
+  EXPECT_EQ(topk(m, 2, 1).shape(), (Shape{2, 2}));
+  // argsort is stable.
+  EXPECT_EQ(to_vector<uint32_t>(argsort(array({1, 0, 1, 0}))), (std::vector<uint32_t>{1, 3, 0, 2}));
+  EXPECT_THROW_MSG(topk(array({1, 2}), 3), std::invalid_argument, "[topk] Invalid k=3");
+  EXPECT_THROW_MSG(sort(array(1), 0), std::invalid_argument, "[sort]");
+}
