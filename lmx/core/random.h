@@ -15,8 +15,8 @@ using SOD = StreamOrDevice;
 // The global key sequence used when no key is given.
 void seed(uint64_t seed);
 array key(uint64_t seed);
-array split(const array& key, int num = 2, SOD s = {});
-std::pair<array, array> split(const array& key, SOD s);
+array split(const array& key, int num, SOD s = {});
+std::pair<array, array> split(const array& key, SOD s = {});
 
 array bits(const Shape& shape, int width = 4, const std::optional<array>& key = std::nullopt,
            SOD s = {});
