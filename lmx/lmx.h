@@ -9,3 +9,8 @@
 #include "lmx/core/random.h"
 #include "lmx/core/transforms.h"
 #include "lmx/core/utils.h"
+#include "lmx/core/tree.h"
+#include "lmx/io/datasets.h"
+#include "lmx/io/load_save.h"
+#include "lmx/nn.h"
+#include "lmx/optim.h"

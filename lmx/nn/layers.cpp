@@ -1,0 +1,315 @@
+#include "lmx/nn/layers.h"
+
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "lmx/core/ops.h"
+#include "lmx/core/random.h"
+#include "lmx/core/utils.h"
+
+namespace lmx::nn {
+
+std::string py_repr(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof(buf), "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string s = buf;
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
+namespace {
+[[noreturn]] void layer_error(const std::string& who, const std::string& what) {
+  throw std::invalid_argument("[" + who + "] " + what);
+}
+}  // namespace
+
+Linear::Linear(int input_dims, int output_dims, bool use_bias) : weight(0.0f) {
+  if (input_dims <= 0 || output_dims <= 0) {
+    layer_error("Linear", "Dimensions must be positive, got input_dims=" + std::to_string(input_dims) +
+                              " and output_dims=" + std::to_string(output_dims) + ".");
+  }
+  float scale = std::sqrt(1.0f / input_dims);
+  weight = random::uniform(array(-scale), array(scale), {output_dims, input_dims});
+  register_parameter("weight", weight);
+  if (use_bias) bias = random::uniform(array(-scale), array(scale), {output_dims});
+  register_parameter("bias", bias);
+}
+
+array Linear::operator()(array x) {
+  if (x.ndim() == 0 || x.shape(-1) != weight.shape(1)) {
+    layer_error("Linear", "Input with shape " + to_string(x.shape()) + " does not have " +
+                              std::to_string(weight.shape(1)) + " features in its last dimension.");
+  }
+  if (bias) return addmm(*bias, x, transpose(weight));
+  return matmul(x, transpose(weight));
+}
+
+std::string Linear::extra_repr() const {
+  return "input_dims=" + std::to_string(weight.shape(1)) + ", output_dims=" + std::to_string(weight.shape(0)) +
+         ", bias=" + py_repr(bias.has_value());
+}
+
+Bilinear::Bilinear(int in1, int in2, int out, bool use_bias) : weight(0.0f) {
+  float scale = std::sqrt(1.0f / in1);
+  weight = random::uniform(array(-scale), array(scale), {out, in2, in1});
+  register_parameter("weight", weight);
+  if (use_bias) bias = random::uniform(array(-scale), array(scale), {out});
+  register_parameter("bias", bias);
+}
+
+array Bilinear::operator()(array x1, array x2) {
+  int out = weight.shape(0), in2 = weight.shape(1), in1 = weight.shape(2);
+  if (x1.shape(-1) != in1 || x2.shape(-1) != in2) {
+    layer_error("Bilinear", "Inputs with shapes " + to_string(x1.shape()) + " and " + to_string(x2.shape()) +
+                                " do not match input dims " + std::to_string(in1) + " and " +
+                                std::to_string(in2) + ".");
+  }
+  Shape xshape(x1.shape().begin(), x1.shape().end() - 1);
+  auto a = reshape(x1, {-1, in1});
+  auto b = reshape(x2, {-1, 1, in2});
+  auto w = reshape(weight, {out * in2, in1});
+  auto y = swapaxes(reshape(matmul(a, transpose(w)), {-1, out, in2}), -2, -1);
+  y = squeeze(matmul(b, y), 1);
+  if (bias) y = add(y, *bias);
+  xshape.push_back(out);
+  return reshape(y, xshape);
+}
+
+std::string Bilinear::extra_repr() const {
+  return "input1_dims=" + std::to_string(weight.shape(2)) + ", input2_dims=" + std::to_string(weight.shape(1)) +
+         ", output_dims=" + std::to_string(weight.shape(0)) + ", bias=" + py_repr(bias.has_value());
+}
+
+array Sequential::operator()(array x) {
+  for (auto& l : layers) x = (*l)(x);
+  return x;
+}
+
+Embedding::Embedding(int num_embeddings, int dims) : weight(0.0f) {
+  if (num_embeddings <= 0 || dims <= 0) layer_error("Embedding", "Dimensions must be positive.");
+  float scale = std::sqrt(1.0f / dims);
+  weight = random::normal({num_embeddings, dims}, float32, 0.0f, scale);
+  register_parameter("weight", weight);
+}
+array Embedding::operator()(array x) { return take(weight, x, 0); }
+array Embedding::as_linear(const array& x) const { return matmul(x, transpose(weight)); }
+std::string Embedding::extra_repr() const {
+  return std::to_string(weight.shape(0)) + ", " + std::to_string(weight.shape(1));
+}
+
+namespace {
+void check_p(float p, const char* who) {
+  if (!(p >= 0.0f && p < 1.0f)) {
+    layer_error(who, "The dropout probability " + py_repr(double(p)) + " is not in [0, 1).");
+  }
+}
+array drop(const array& x, float p, const Shape& mask_shape) {
+  float keep = 1.0f - p;
+  auto mask = random::bernoulli(array(keep), mask_shape);
+  return multiply(multiply(astype(mask, x.dtype()), x), array(1.0f / keep, x.dtype()));
+}
+}  // namespace
+
+Dropout::Dropout(float p) : p(p) { check_p(p, "Dropout"); }
+array Dropout::operator()(array x) {
+  if (!training() || p == 0.0f) return x;
+  return drop(x, p, x.shape());
+}
+std::string Dropout::extra_repr() const { return "p=" + py_repr(double(p)); }
+
+Dropout2d::Dropout2d(float p) : p(p) { check_p(p, "Dropout2d"); }
+array Dropout2d::operator()(array x) {
+  if (x.ndim() != 3 && x.ndim() != 4) {
+    layer_error("Dropout2d", "Received input with " + std::to_string(x.ndim()) +
+                                 " dimensions. Expected 3 or 4 dimensions.");
+  }
+  if (!training() || p == 0.0f) return x;
+  Shape m = x.shape();
+  m[m.size() - 2] = 1;
+  m[m.size() - 3] = 1;
+  return drop(x, p, m);
+}
+std::string Dropout2d::extra_repr() const { return "p=" + py_repr(double(p)); }
+
+Dropout3d::Dropout3d(float p) : p(p) { check_p(p, "Dropout3d"); }
+array Dropout3d::operator()(array x) {
+  if (x.ndim() != 4 && x.ndim() != 5) {
+    layer_error("Dropout3d", "Received input with " + std::to_string(x.ndim()) +
+                                 " dimensions. Expected 4 or 5 dimensions.");
+  }
+  if (!training() || p == 0.0f) return x;
+  Shape m = x.shape();
+  for (int i = 2; i <= 4; ++i) m[m.size() - i] = 1;
+  return drop(x, p, m);
+}
+std::string Dropout3d::extra_repr() const { return "p=" + py_repr(double(p)); }
+
+namespace {
+array normalize(const array& x, const std::vector<int>& axes, float eps) {
+  auto mu = mean(x, axes, true);
+  auto v = var(x, axes, true);
+  return multiply(subtract(x, mu), rsqrt(add(v, array(eps, v.dtype()))));
+}
+void check_features(const array& x, int dims, const char* who) {
+  if (x.ndim() == 0 || x.shape(-1) != dims) {
+    layer_error(who, "Input with shape " + to_string(x.shape()) + " does not have " + std::to_string(dims) +
+                         " features in its last dimension.");
+  }
+}
+}  // namespace
+
+LayerNorm::LayerNorm(int dims, float eps, bool affine, bool use_bias) : dims(dims), eps(eps) {
+  if (affine) {
+    weight = ones({dims});
+    if (use_bias) bias = zeros({dims});
+  }
+  register_parameter("weight", weight);
+  register_parameter("bias", bias);
+}
+array LayerNorm::operator()(array x) {
+  check_features(x, dims, "LayerNorm");
+  auto y = normalize(x, {-1}, eps);
+  if (weight) y = multiply(y, *weight);
+  if (bias) y = add(y, *bias);
+  return y;
+}
+std::string LayerNorm::extra_repr() const {
+  return std::to_string(dims) + ", eps=" + py_repr(double(eps)) + ", affine=" + py_repr(weight.has_value());
+}
+
+RMSNorm::RMSNorm(int dims, float eps) : weight(ones({dims})), eps(eps) { register_parameter("weight", weight); }
+array RMSNorm::operator()(array x) {
+  check_features(x, weight.shape(0), "RMSNorm");
+  auto ms = mean(square(astype(x, is_inexact(x.dtype()) ? x.dtype() : float32)), -1, true);
+  auto y = multiply(x, astype(rsqrt(add(ms, array(eps, ms.dtype()))), x.dtype()));
+  return multiply(weight, y);
+}
+std::string RMSNorm::extra_repr() const {
+  return std::to_string(weight.shape(0)) + ", eps=" + py_repr(double(eps));
+}
+
+GroupNorm::GroupNorm(int num_groups, int dims, float eps, bool affine, bool pytorch_compatible)
+    : num_groups(num_groups), dims(dims), eps(eps), pytorch_compatible(pytorch_compatible) {
+  if (num_groups <= 0 || dims % num_groups != 0) {
+    layer_error("GroupNorm", "The number of features " + std::to_string(dims) +
+                                 " must be divisible by the number of groups " + std::to_string(num_groups) + ".");
+  }
+  if (affine) {
+    weight = ones({dims});
+    bias = zeros({dims});
+  }
+  register_parameter("weight", weight);
+  register_parameter("bias", bias);
+}
+array GroupNorm::operator()(array x) {
+  check_features(x, dims, "GroupNorm");
+  if (x.ndim() < 2) layer_error("GroupNorm", "Expected a batch dimension, got shape " + to_string(x.shape()) + ".");
+  Shape shape = x.shape();
+  int batch = shape[0];
+  array y = x;
+  if (pytorch_compatible) {
+    int group_size = dims / num_groups;
+    y = reshape(y, {batch, -1, num_groups, group_size});
+    y = reshape(transpose(y, {0, 2, 1, 3}), {batch, num_groups, -1});
+    y = normalize(y, {-1}, eps);
+    y = reshape(y, {batch, num_groups, -1, group_size});
+    y = reshape(transpose(y, {0, 2, 1, 3}), shape);
+  } else {
+    y = reshape(y, {batch, -1, num_groups});
+    y = normalize(y, {1}, eps);
+    y = reshape(y, shape);
+  }
+  if (weight) y = add(multiply(*weight, y), *bias);
+  return y;
+}
+std::string GroupNorm::extra_repr() const {
+  return std::to_string(num_groups) + ", " + std::to_string(dims) + ", eps=" + py_repr(double(eps)) +
+         ", affine=" + py_repr(weight.has_value()) + ", pytorch_compatible=" + py_repr(pytorch_compatible);
+}
+
+InstanceNorm::InstanceNorm(int dims, float eps, bool affine) : dims(dims), eps(eps) {
+  if (affine) {
+    weight = ones({dims});
+    bias = zeros({dims});
+  }
+  register_parameter("weight", weight);
+  register_parameter("bias", bias);
+}
+array InstanceNorm::operator()(array x) {
+  check_features(x, dims, "InstanceNorm");
+  if (x.ndim() < 3) {
+    layer_error("InstanceNorm", "Expected an input with a batch, spatial and feature dimension, got shape " +
+                                    to_string(x.shape()) + ".");
+  }
+  std::vector<int> axes(x.ndim() - 2);
+  std::iota(axes.begin(), axes.end(), 1);
+  auto y = normalize(x, axes, eps);
+  if (weight) y = add(multiply(*weight, y), *bias);
+  return y;
+}
+std::string InstanceNorm::extra_repr() const {
+  return std::to_string(dims) + ", eps=" + py_repr(double(eps)) + ", affine=" + py_repr(weight.has_value());
+}
+
+BatchNorm::BatchNorm(int num_features, float eps, float momentum, bool affine, bool track)
+    : num_features(num_features), eps(eps), momentum(momentum), track_running_stats(track) {
+  if (affine) {
+    weight = ones({num_features});
+    bias = zeros({num_features});
+  }
+  if (track) {
+    running_mean = zeros({num_features});
+    running_var = ones({num_features});
+  }
+  register_parameter("weight", weight);
+  register_parameter("bias", bias);
+  register_parameter("running_mean", running_mean);
+  register_parameter("running_var", running_var);
+  mark_frozen("running_mean");
+  mark_frozen("running_var");
+}
+array BatchNorm::operator()(array x) {
+  if (x.ndim() < 2 || x.ndim() > 4) {
+    layer_error("BatchNorm", "Expected input tensor to have 2, 3 or 4 dimensions, but got " +
+                                 std::to_string(x.ndim()) + ".");
+  }
+  check_features(x, num_features, "BatchNorm");
+  std::vector<int> axes(x.ndim() - 1);
+  std::iota(axes.begin(), axes.end(), 0);
+  auto mu = mean(x, axes);
+  auto v = var(x, axes);
+  if (training() && track_running_stats) {
+    // Statistics are state, not part of the differentiated computation.
+    auto m = array(momentum, mu.dtype());
+    auto one_minus = array(1.0f - momentum, mu.dtype());
+    running_mean = stop_gradient(add(multiply(one_minus, *running_mean), multiply(m, mu)));
+    running_var = stop_gradient(add(multiply(one_minus, *running_var), multiply(m, v)));
+  } else if (track_running_stats) {
+    mu = *running_mean;
+    v = *running_var;
+  }
+  auto y = multiply(subtract(x, mu), rsqrt(add(v, array(eps, v.dtype()))));
+  if (weight) y = add(multiply(*weight, y), *bias);
+  return y;
+}
+Module& BatchNorm::unfreeze(bool recurse, const std::optional<std::vector<std::string>>& keys,
+                           bool strict) {
+  Module::unfreeze(recurse, keys, strict);
+  mark_frozen("running_mean");
+  mark_frozen("running_var");
+  return *this;
+}
+
+std::string BatchNorm::extra_repr() const {
+  return std::to_string(num_features) + ", eps=" + py_repr(double(eps)) + ", momentum=" +
+         py_repr(double(momentum)) + ", affine=" + py_repr(weight.has_value()) +
+         ", track_running_stats=" + py_repr(track_running_stats);
+}
+
+}  // namespace lmx::nn

@@ -1,0 +1,322 @@
+#include "lmx/nn/module.h"
+
+#include <cxxabi.h>
+
+#include <sstream>
+
+#include "lmx/core/utils.h"
+#include "lmx/io/weights.h"
+
+namespace lmx::nn {
+
+namespace {
+[[noreturn]] void module_error(const std::string& who, const std::string& what) {
+  throw std::invalid_argument("[" + who + "] " + what);
+}
+}  // namespace
+
+array Module::operator()(array) {
+  module_error(name(), "This module does not define a forward call on one array.");
+}
+
+std::string Module::name() const {
+  int status = 0;
+  const char* mangled = typeid(*this).name();
+  char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string full = status == 0 && demangled ? demangled : mangled;
+  std::free(demangled);
+  // Keep the class name only: "lmx::nn::Linear" -> "Linear".
+  size_t template_start = full.find('<');
+  size_t colon = full.rfind("::", template_start);
+  return colon == std::string::npos ? full : full.substr(colon + 2);
+}
+
+void Module::add_entry(const std::string& name, Kind kind, void* m, size_t (*count)(void*),
+                       Module* (*at)(void*, size_t)) {
+  for (auto& e : entries_) {
+    if (e.name == name) module_error(this->name(), "'" + name + "' is already registered.");
+  }
+  auto offset = reinterpret_cast<char*>(m) - reinterpret_cast<char*>(this);
+  entries_.push_back(Entry{name, kind, offset, count, at});
+}
+
+void Module::register_parameter(const std::string& name, array& p) {
+  add_entry(name, Kind::Param, &p);
+}
+void Module::register_parameter(const std::string& name, std::optional<array>& p) {
+  add_entry(name, Kind::OptionalParam, &p);
+}
+
+Tree Module::collect(bool trainable_only) const {
+  Tree out = Tree::dict();
+  for (auto& e : entries_) {
+    void* m = member(e);
+    switch (e.kind) {
+      case Kind::Param:
+        if (!trainable_only || !no_grad_.count(e.name)) out[e.name] = *static_cast<array*>(m);
+        break;
+      case Kind::OptionalParam: {
+        auto& opt = *static_cast<std::optional<array>*>(m);
+        if (opt && (!trainable_only || !no_grad_.count(e.name))) out[e.name] = *opt;
+        break;
+      }
+      case Kind::Modules:
+        if (e.count(m)) out[e.name] = e.at(m, 0)->collect(trainable_only);
+        break;
+      case Kind::ModuleList: {
+        Tree list = Tree::list();
+        for (size_t i = 0; i < e.count(m); ++i) list.push_back(e.at(m, i)->collect(trainable_only));
+        out[e.name] = list;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+Tree Module::parameters() const { return collect(false); }
+Tree Module::trainable_parameters() const { return collect(true); }
+
+void Module::update_impl(const Tree& params, bool strict, const std::string& path) {
+  auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
+  if (params.is_none()) return;
+  if (!params.is_dict()) module_error("update", "Expected a dict of parameters at '" + path + "'.");
+  if (strict) {
+    for (auto& [k, v] : params.as_dict()) {
+      bool known = false;
+      for (auto& e : entries_) known |= e.name == k;
+      if (!known) module_error("update", "Module " + name() + " has no parameter or submodule '" + join(k) + "'.");
+    }
+  }
+  for (auto& e : entries_) {
+    const Tree* t = params.find(e.name);
+    if (!t) continue;
+    void* m = member(e);
+    auto assign = [&](array& dst) {
+      if (!t->is_array()) module_error("update", "Expected an array for '" + join(e.name) + "'.");
+      if (strict && dst.shape() != t->as_array().shape()) {
+        module_error("update", "Expected shape " + to_string(dst.shape()) + " for '" + join(e.name) +
+                                   "' but received shape " + to_string(t->as_array().shape()) + ".");
+      }
+      dst = t->as_array();
+    };
+    switch (e.kind) {
+      case Kind::Param: assign(*static_cast<array*>(m)); break;
+      case Kind::OptionalParam: {
+        auto& opt = *static_cast<std::optional<array>*>(m);
+        if (opt) {
+          assign(*opt);
+        } else if (strict) {
+          module_error("update", "Module " + name() + " has no parameter '" + join(e.name) + "'.");
+        }
+        break;
+      }
+      case Kind::Modules:
+        if (e.count(m)) e.at(m, 0)->update_impl(*t, strict, join(e.name));
+        break;
+      case Kind::ModuleList: {
+        if (!t->is_list()) module_error("update", "Expected a list for '" + join(e.name) + "'.");
+        auto& l = t->as_list();
+        size_t n = e.count(m);
+        if (strict && l.size() > n) {
+          module_error("update", "Received " + std::to_string(l.size()) + " entries for '" +
+                                     join(e.name) + "' which has " + std::to_string(n) + ".");
+        }
+        for (size_t i = 0; i < std::min(n, l.size()); ++i) {
+          e.at(m, i)->update_impl(l[i], strict, join(e.name + "." + std::to_string(i)));
+        }
+        break;
+      }
+    }
+  }
+}
+
+Module& Module::update(const Tree& params, bool strict) {
+  update_impl(params, strict, "");
+  return *this;
+}
+
+Module& Module::apply(const std::function<array(const array&)>& map_fn,
+                      const std::function<bool(const std::string&, const array&)>& filter) {
+  auto mapped = tree_map_with_path(parameters(), [&](const std::string& path, const array& a) {
+    return !filter || filter(path, a) ? map_fn(a) : a;
+  });
+  return update(mapped, false);
+}
+
+array Module::apply(const Tree& params, array x) {
+  auto saved = parameters();
+  update(params, false);
+  try {
+    auto out = (*this)(std::move(x));
+    update(saved, false);
+    return out;
+  } catch (...) {
+    update(saved, false);
+    throw;
+  }
+}
+
+std::vector<std::pair<std::string, Module*>> Module::children() {
+  std::vector<std::pair<std::string, Module*>> out;
+  for (auto& e : entries_) {
+    if (e.kind == Kind::Modules) {
+      if (e.count(member(e))) out.emplace_back(e.name, e.at(member(e), 0));
+    } else if (e.kind == Kind::ModuleList) {
+      for (size_t i = 0; i < e.count(member(e)); ++i) {
+        out.emplace_back(e.name + "." + std::to_string(i), e.at(member(e), i));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out{{"", this}};
+  for (auto& [name, child] : children()) {
+    for (auto& [sub, m] : child->named_modules()) {
+      out.emplace_back(sub.empty() ? name : name + "." + sub, m);
+    }
+  }
+  return out;
+}
+
+std::vector<Module*> Module::modules() {
+  std::vector<Module*> out;
+  for (auto& [n, m] : named_modules()) out.push_back(m);
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::leaf_modules() {
+  std::vector<std::pair<std::string, Module*>> out;
+  for (auto& [n, m] : named_modules()) {
+    if (m->children().empty()) out.emplace_back(n, m);
+  }
+  return out;
+}
+
+Module& Module::apply_to_modules(const std::function<void(const std::string&, Module&)>& fn) {
+  for (auto& [n, m] : named_modules()) fn(n, *m);
+  return *this;
+}
+
+namespace {
+std::vector<std::string> local_param_names(const Module& m, const Tree& params) {
+  (void)m;
+  std::vector<std::string> out;
+  for (auto& [k, v] : params.as_dict())
+    if (v.is_array()) out.push_back(k);
+  return out;
+}
+}  // namespace
+
+Module& Module::freeze(bool recurse, const std::optional<std::vector<std::string>>& keys,
+                       bool strict) {
+  auto apply_one = [&](Module& m) {
+    auto names = local_param_names(m, m.parameters());
+    if (!keys) {
+      m.no_grad_.insert(names.begin(), names.end());
+      return;
+    }
+    for (auto& k : *keys) {
+      if (std::find(names.begin(), names.end(), k) != names.end()) {
+        m.no_grad_.insert(k);
+      } else if (strict) {
+        module_error("freeze", "Module " + m.name() + " has no parameter named '" + k + "'.");
+      }
+    }
+  };
+  if (recurse) {
+    for (auto* m : modules()) apply_one(*m);
+  } else {
+    apply_one(*this);
+  }
+  return *this;
+}
+
+Module& Module::unfreeze(bool recurse, const std::optional<std::vector<std::string>>& keys,
+                         bool strict) {
+  auto apply_one = [&](Module& m) {
+    if (!keys) {
+      m.no_grad_.clear();
+      return;
+    }
+    auto names = local_param_names(m, m.parameters());
+    for (auto& k : *keys) {
+      if (std::find(names.begin(), names.end(), k) != names.end()) {
+        m.no_grad_.erase(k);
+      } else if (strict) {
+        module_error("unfreeze", "Module " + m.name() + " has no parameter named '" + k + "'.");
+      }
+    }
+  };
+  if (recurse) {
+    for (auto* m : modules()) apply_one(*m);
+  } else {
+    apply_one(*this);
+  }
+  return *this;
+}
+
+Module& Module::train(bool mode) {
+  for (auto* m : modules()) m->training_ = mode;
+  return *this;
+}
+
+Module& Module::set_dtype(Dtype dtype, const std::function<bool(Dtype)>& predicate) {
+  return apply([dtype](const array& a) { return astype(a, dtype); },
+               [&](const std::string&, const array& a) {
+                 return predicate ? predicate(a.dtype()) : issubdtype(a.dtype(), floating);
+               });
+}
+
+void Module::save_weights(const std::string& path) const {
+  io::save_weights(path, tree_flatten(parameters()));
+}
+
+Module& Module::load_weights(const std::string& path, bool strict) {
+  return load_weights(io::load_weights(path), strict);
+}
+
+Module& Module::load_weights(const std::vector<std::pair<std::string, array>>& weights,
+                             bool strict) {
+  if (strict) {
+    auto own = tree_flatten(parameters());
+    for (auto& [k, v] : own) {
+      bool found = false;
+      for (auto& [wk, wv] : weights) found |= wk == k;
+      if (!found) module_error("load_weights", "Missing parameter '" + k + "' in the weights.");
+    }
+    for (auto& [wk, wv] : weights) {
+      auto it = std::find_if(own.begin(), own.end(), [&](auto& p) { return p.first == wk; });
+      if (it == own.end()) module_error("load_weights", "Received parameter '" + wk + "' not in the model.");
+      if (it->second.shape() != wv.shape()) {
+        module_error("load_weights", "Expected shape " + to_string(it->second.shape()) + " but received shape " +
+                                         to_string(wv.shape()) + " for parameter '" + wk + "'.");
+      }
+    }
+  }
+  return update(tree_unflatten(weights), strict);
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& m) {
+  auto& mm = const_cast<Module&>(m);
+  auto children = mm.children();
+  os << m.name() << "(" << m.extra_repr();
+  for (auto& [k, child] : children) {
+    std::ostringstream sub;
+    sub << *child;
+    std::string text = "(" + k + "): " + sub.str();
+    // Indent every line of the child by two spaces.
+    std::string indented = "  ";
+    for (char c : text) {
+      indented += c;
+      if (c == '\n') indented += "  ";
+    }
+    os << "\n" << indented;
+  }
+  if (!children.empty()) os << "\n";
+  return os << ")";
+}
+
+}  // namespace lmx::nn
