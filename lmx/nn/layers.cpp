@@ -23,6 +23,18 @@ std::string py_repr(double v) {
   return s;
 }
 
+std::string py_repr(float v) {
+  if (std::isnan(v) || std::isinf(v)) return py_repr(double(v));
+  char buf[64];
+  for (int prec = 1; prec <= 9; ++prec) {
+    std::snprintf(buf, sizeof(buf), "%.*g", prec, double(v));
+    if (std::strtof(buf, nullptr) == v) break;
+  }
+  std::string s = buf;
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
 namespace {
 [[noreturn]] void layer_error(const std::string& who, const std::string& what) {
   throw std::invalid_argument("[" + who + "] " + what);
@@ -106,7 +118,7 @@ std::string Embedding::extra_repr() const {
 namespace {
 void check_p(float p, const char* who) {
   if (!(p >= 0.0f && p < 1.0f)) {
-    layer_error(who, "The dropout probability " + py_repr(double(p)) + " is not in [0, 1).");
+    layer_error(who, "The dropout probability " + py_repr(p) + " is not in [0, 1).");
   }
 }
 array drop(const array& x, float p, const Shape& mask_shape) {
@@ -121,7 +133,7 @@ array Dropout::operator()(array x) {
   if (!training() || p == 0.0f) return x;
   return drop(x, p, x.shape());
 }
-std::string Dropout::extra_repr() const { return "p=" + py_repr(double(p)); }
+std::string Dropout::extra_repr() const { return "p=" + py_repr(p); }
 
 Dropout2d::Dropout2d(float p) : p(p) { check_p(p, "Dropout2d"); }
 array Dropout2d::operator()(array x) {
@@ -135,7 +147,7 @@ array Dropout2d::operator()(array x) {
   m[m.size() - 3] = 1;
   return drop(x, p, m);
 }
-std::string Dropout2d::extra_repr() const { return "p=" + py_repr(double(p)); }
+std::string Dropout2d::extra_repr() const { return "p=" + py_repr(p); }
 
 Dropout3d::Dropout3d(float p) : p(p) { check_p(p, "Dropout3d"); }
 array Dropout3d::operator()(array x) {
@@ -148,7 +160,7 @@ array Dropout3d::operator()(array x) {
   for (int i = 2; i <= 4; ++i) m[m.size() - i] = 1;
   return drop(x, p, m);
 }
-std::string Dropout3d::extra_repr() const { return "p=" + py_repr(double(p)); }
+std::string Dropout3d::extra_repr() const { return "p=" + py_repr(p); }
 
 namespace {
 array normalize(const array& x, const std::vector<int>& axes, float eps) {
@@ -180,7 +192,7 @@ array LayerNorm::operator()(array x) {
   return y;
 }
 std::string LayerNorm::extra_repr() const {
-  return std::to_string(dims) + ", eps=" + py_repr(double(eps)) + ", affine=" + py_repr(weight.has_value());
+  return std::to_string(dims) + ", eps=" + py_repr(eps) + ", affine=" + py_repr(weight.has_value());
 }
 
 RMSNorm::RMSNorm(int dims, float eps) : weight(ones({dims})), eps(eps) { register_parameter("weight", weight); }
@@ -191,7 +203,7 @@ array RMSNorm::operator()(array x) {
   return multiply(weight, y);
 }
 std::string RMSNorm::extra_repr() const {
-  return std::to_string(weight.shape(0)) + ", eps=" + py_repr(double(eps));
+  return std::to_string(weight.shape(0)) + ", eps=" + py_repr(eps);
 }
 
 GroupNorm::GroupNorm(int num_groups, int dims, float eps, bool affine, bool pytorch_compatible)
@@ -229,7 +241,7 @@ array GroupNorm::operator()(array x) {
   return y;
 }
 std::string GroupNorm::extra_repr() const {
-  return std::to_string(num_groups) + ", " + std::to_string(dims) + ", eps=" + py_repr(double(eps)) +
+  return std::to_string(num_groups) + ", " + std::to_string(dims) + ", eps=" + py_repr(eps) +
          ", affine=" + py_repr(weight.has_value()) + ", pytorch_compatible=" + py_repr(pytorch_compatible);
 }
 
@@ -254,7 +266,7 @@ array InstanceNorm::operator()(array x) {
   return y;
 }
 std::string InstanceNorm::extra_repr() const {
-  return std::to_string(dims) + ", eps=" + py_repr(double(eps)) + ", affine=" + py_repr(weight.has_value());
+  return std::to_string(dims) + ", eps=" + py_repr(eps) + ", affine=" + py_repr(weight.has_value());
 }
 
 BatchNorm::BatchNorm(int num_features, float eps, float momentum, bool affine, bool track)
@@ -307,8 +319,8 @@ Module& BatchNorm::unfreeze(bool recurse, const std::optional<std::vector<std::s
 }
 
 std::string BatchNorm::extra_repr() const {
-  return std::to_string(num_features) + ", eps=" + py_repr(double(eps)) + ", momentum=" +
-         py_repr(double(momentum)) + ", affine=" + py_repr(weight.has_value()) +
+  return std::to_string(num_features) + ", eps=" + py_repr(eps) + ", momentum=" +
+         py_repr(momentum) + ", affine=" + py_repr(weight.has_value()) +
          ", track_running_stats=" + py_repr(track_running_stats);
 }
 

@@ -14,6 +14,7 @@ namespace lmx::nn {
 
 // Python-style text for extra_repr: 1e-05, 0.1, 1.0, True.
 std::string py_repr(double v);
+std::string py_repr(float v);  // shortest text that reads back as the same float
 inline std::string py_repr(bool v) { return v ? "True" : "False"; }
 
 struct Identity : Module {

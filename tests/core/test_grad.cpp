@@ -1,6 +1,6 @@
 // Central-difference checks of vjp and jvp for every differentiable op, in
 // float64, including broadcasting and reductions over several axes.
-#include "test_utils.h"
+#include "../test_utils.h"
 
 using namespace lmx;
 using namespace lmx::test;

@@ -1,4 +1,4 @@
-#include "test_utils.h"
+#include "../test_utils.h"
 
 using namespace lmx;
 using namespace lmx::test;

@@ -1,7 +1,7 @@
 #include <cmath>
 #include <limits>
 
-#include "test_utils.h"
+#include "../test_utils.h"
 
 using namespace lmx;
 using namespace lmx::test;

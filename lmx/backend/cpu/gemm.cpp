@@ -133,7 +133,7 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
 void AddMM::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& c = inputs[2];
   if (cpu::can_donate(c, out)) {
-    out.copy_shared_buffer(c);
+    cpu::donate(c, out);
     matmul_eval(inputs[0], inputs[1], out, alpha_, beta_, &out);
     return;
   }

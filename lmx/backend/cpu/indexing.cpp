@@ -95,7 +95,7 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   array upd = cpu::ensure_row_contiguous(inputs.back());
   if (cpu::can_donate(a, out)) {
-    out.copy_shared_buffer(a);
+    cpu::donate(a, out);
   } else {
     cpu::allocate(out);
     cpu::copy_to_contiguous(a, out);
@@ -171,7 +171,7 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& ind = inputs[1];
   array vals = cpu::ensure_row_contiguous(inputs[2]);
   if (cpu::can_donate(a, out)) {
-    out.copy_shared_buffer(a);
+    cpu::donate(a, out);
   } else {
     cpu::allocate(out);
     cpu::copy_to_contiguous(a, out);

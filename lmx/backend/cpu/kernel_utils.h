@@ -29,11 +29,19 @@ inline bool can_donate(const array& in, const array& out) {
          in.data_size() == in.size();
 }
 
+Strides row_strides(const Shape& shape);
+
+// Hands `in`'s buffer to `out` (check can_donate first). The input may have
+// another shape of the same size, so out gets row-major strides of its own.
+inline void donate(const array& in, array& out) {
+  out.copy_shared_buffer(in, row_strides(out.shape()), in.flags(), out.size());
+}
+
 // Gives `out` storage, reusing the buffer of a donatable input when possible.
 inline void allocate_or_donate(array& out, std::initializer_list<const array*> inputs) {
   for (auto* in : inputs) {
     if (can_donate(*in, out)) {
-      out.copy_shared_buffer(*in);
+      donate(*in, out);
       return;
     }
   }

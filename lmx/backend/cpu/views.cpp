@@ -29,7 +29,7 @@ void copy_into_region(const array& src, array& dst, size_t offset, const Strides
 // Starts `out` as a copy of `src`, taking src's buffer when it can.
 void init_from(const array& src, array& out) {
   if (cpu::can_donate(src, out)) {
-    out.copy_shared_buffer(src);
+    cpu::donate(src, out);
   } else {
     cpu::allocate(out);
     cpu::copy_to_contiguous(src, out);
