@@ -30,14 +30,51 @@ std::optional<MatrixLayout> blas_layout(int64_t row_stride, int64_t col_stride, 
 }
 
 template <typename T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
-          const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
+                 const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
   auto tra = ta ? CblasTrans : CblasNoTrans;
   auto trb = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, double>) {
     cblas_dgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
     cblas_sgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+// Below this many multiply-adds a product stays on one thread.
+constexpr int64_t kParallelGemmWork = int64_t{1} << 21;
+
+// C (m x n) = alpha op(A) op(B) + beta C, with single-threaded BLAS calls on
+// blocks of rows (or of columns, when there are few rows) run across the pool.
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
+  int threads = cpu::num_threads();
+  if (threads == 1 || m * n * k < kParallelGemmWork) {
+    return gemm_serial<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  if (m >= n || m >= 64) {
+    // Rows of op(A): row i starts at a + i*lda, or at a + i when transposed.
+    int64_t block = (m + threads - 1) / threads;
+    cpu::parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        int64_t i0 = t * block, rows = std::min(m, i0 + block) - i0;
+        if (rows <= 0) continue;
+        const T* ab = a + (ta ? i0 : i0 * lda);
+        gemm_serial<T>(ta, tb, rows, n, k, alpha, ab, lda, b, ldb, beta, c + i0 * ldc, ldc);
+      }
+    });
+  } else {
+    // Columns of op(B): column j starts at b + j, or at b + j*ldb when transposed.
+    int64_t block = (n + threads - 1) / threads;
+    cpu::parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        int64_t j0 = t * block, cols = std::min(n, j0 + block) - j0;
+        if (cols <= 0) continue;
+        const T* bb = b + (tb ? j0 * ldb : j0);
+        gemm_serial<T>(ta, tb, m, cols, k, alpha, a, lda, bb, ldb, beta, c + j0, ldc);
+      }
+    });
   }
 }
 

@@ -19,18 +19,29 @@ using acc_t = cpu::acc_t<T>;
 template <typename A>
 using Store = std::conditional_t<std::is_same_v<A, bool>, uint8_t, A>;
 
+// Ops marked `lanewise` apply unchanged to GCC vector types, which the
+// float/double fold below uses (the auto-vectoriser does not manage it).
 template <typename A>
 struct SumOp {
+  static constexpr bool lanewise = true;
   static A init() { return A(0); }
-  static A apply(A a, A b) { return a + b; }
+  template <typename V>
+  static V apply(V a, V b) {
+    return a + b;
+  }
 };
 template <typename A>
 struct ProdOp {
+  static constexpr bool lanewise = true;
   static A init() { return A(1); }
-  static A apply(A a, A b) { return a * b; }
+  template <typename V>
+  static V apply(V a, V b) {
+    return a * b;
+  }
 };
 template <typename A>
 struct MaxOp {
+  static constexpr bool lanewise = false;
   static A init() {
     if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
     return std::numeric_limits<A>::lowest();
@@ -44,6 +55,7 @@ struct MaxOp {
 };
 template <typename A>
 struct MinOp {
+  static constexpr bool lanewise = false;
   static A init() {
     if constexpr (std::numeric_limits<A>::has_infinity) return std::numeric_limits<A>::infinity();
     return std::numeric_limits<A>::max();
@@ -56,10 +68,12 @@ struct MinOp {
   }
 };
 struct AndOp {
+  static constexpr bool lanewise = false;
   static bool init() { return true; }
   static bool apply(bool a, bool b) { return a && b; }
 };
 struct OrOp {
+  static constexpr bool lanewise = false;
   static bool init() { return false; }
   static bool apply(bool a, bool b) { return a || b; }
 };
@@ -67,8 +81,41 @@ struct OrOp {
 // Folds n contiguous values with 8 independent accumulators, so the loop
 // vectorises, in blocks whose results are folded again, so a long float sum
 // loses little precision (cascade summation).
+// 64-byte GCC vector types.
+template <typename A>
+struct Vec64;
+template <>
+struct Vec64<float> {
+  typedef float type __attribute__((vector_size(64)));
+};
+template <>
+struct Vec64<double> {
+  typedef double type __attribute__((vector_size(64)));
+};
+
 template <typename T, typename A, typename Op>
 A fold_block(const T* x, int64_t n) {
+  if constexpr (Op::lanewise && std::is_same_v<T, A> && std::is_floating_point_v<A>) {
+    // Four 64-byte vectors of independent partial results.
+    using V = typename Vec64<A>::type;
+    constexpr int W = 64 / sizeof(A);
+    V acc[4];
+    for (auto& v : acc)
+      for (int l = 0; l < W; ++l) v[l] = Op::init();
+    int64_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W) {
+      for (int k = 0; k < 4; ++k) {
+        V v;
+        std::memcpy(&v, x + i + k * W, sizeof(V));
+        acc[k] = Op::apply(acc[k], v);
+      }
+    }
+    A r = Op::init();
+    for (; i < n; ++i) r = Op::apply(r, x[i]);
+    for (auto& v : acc)
+      for (int l = 0; l < W; ++l) r = Op::apply(r, v[l]);
+    return r;
+  }
   constexpr int L = 8;
   A acc[L];
   for (int l = 0; l < L; ++l) acc[l] = Op::init();

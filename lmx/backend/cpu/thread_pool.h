@@ -14,7 +14,7 @@ int num_threads();
 // each at least `grain` long. Returns after every chunk has finished.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f);
 
-// Applies lmx's thread count to BLAS once (idempotent).
+// Makes BLAS single-threaded once (idempotent); lmx parallelises around it.
 void configure_blas_threads();
 
 }  // namespace lmx::cpu
