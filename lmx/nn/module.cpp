@@ -32,12 +32,13 @@ std::string Module::name() const {
 }
 
 void Module::add_entry(const std::string& name, Kind kind, void* m, size_t (*count)(void*),
-                       Module* (*at)(void*, size_t)) {
+                       Module* (*at)(void*, size_t),
+                       bool (*replace)(void*, size_t, const std::shared_ptr<Module>&)) {
   for (auto& e : entries_) {
     if (e.name == name) module_error(this->name(), "'" + name + "' is already registered.");
   }
   auto offset = reinterpret_cast<char*>(m) - reinterpret_cast<char*>(this);
-  entries_.push_back(Entry{name, kind, offset, count, at});
+  entries_.push_back(Entry{name, kind, offset, count, at, replace});
 }
 
 void Module::register_parameter(const std::string& name, array& p) {
@@ -197,6 +198,65 @@ std::vector<std::pair<std::string, Module*>> Module::leaf_modules() {
 
 Module& Module::apply_to_modules(const std::function<void(const std::string&, Module&)>& fn) {
   for (auto& [n, m] : named_modules()) fn(n, *m);
+  return *this;
+}
+
+// Replaces the direct child at `path` ("name" or "name.i") if it is held by a
+// shared_ptr slot; false if there is no such slot.
+bool Module::replace_child(const std::string& path, const std::shared_ptr<Module>& m) {
+  for (auto& e : entries_) {
+    if (!e.replace) continue;
+    void* slot = member(e);
+    if (e.kind == Kind::Modules && path == e.name) {
+      if (!e.replace(slot, 0, m)) module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
+      return true;
+    }
+    if (e.kind == Kind::ModuleList && path.rfind(e.name + ".", 0) == 0) {
+      std::string idx = path.substr(e.name.size() + 1);
+      if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos) continue;
+      size_t i = std::stoul(idx);
+      if (i >= e.count(slot)) return false;
+      if (!e.replace(slot, i, m)) module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
+      return true;
+    }
+  }
+  return false;
+}
+
+Module& Module::update_modules(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules,
+                               bool strict) {
+  for (auto& [path, m] : modules) {
+    if (!m) module_error("update_modules", "Received an empty module for '" + path + "'.");
+    // Find the parent module and the child's local name.
+    Module* parent = nullptr;
+    std::string local;
+    for (auto& [name, mod] : named_modules()) {
+      for (auto& [child_name, child] : mod->children()) {
+        (void)child;
+        std::string full = name.empty() ? child_name : name + "." + child_name;
+        if (full == path) {
+          parent = mod;
+          local = child_name;
+        }
+      }
+    }
+    if (!parent) {
+      if (strict) module_error("update_modules", "Module " + name() + " has no submodule '" + path + "'.");
+      continue;
+    }
+    if (parent->replace_child(local, m)) continue;
+    // A by-value member: copy state from a module of the same type.
+    Module* target = nullptr;
+    for (auto& [child_name, child] : parent->children())
+      if (child_name == local) target = child;
+    if (typeid(*target) != typeid(*m)) {
+      module_error("update_modules", "Cannot replace " + target->name() + " at '" + path + "' with " + m->name() +
+                                         "; the submodule is held by value.");
+    }
+    target->update(m->parameters(), false);
+    target->no_grad_ = m->no_grad_;
+    target->train(m->training());
+  }
   return *this;
 }
 

@@ -59,6 +59,12 @@ class Module {
   std::vector<Module*> modules();
   std::vector<std::pair<std::string, Module*>> leaf_modules();
   Module& apply_to_modules(const std::function<void(const std::string&, Module&)>& fn);
+  // Replaces the submodules at the given dotted paths. A submodule held by
+  // std::shared_ptr (as in Sequential) is swapped for the new module, of any
+  // type; one held by value takes the new module's parameters, training mode
+  // and frozen set, and must be of the same type.
+  Module& update_modules(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules,
+                         bool strict = true);
 
   // ---- Freezing, modes, dtype ----
   Module& freeze(bool recurse = true, const std::optional<std::vector<std::string>>& keys = std::nullopt,
@@ -90,11 +96,11 @@ class Module {
   }
   template <typename M, typename = std::enable_if_t<std::is_base_of_v<Module, M>>>
   void register_module(const std::string& name, std::shared_ptr<M>& m) {
-    add_entry(name, Kind::Modules, &m, &count_ptr<M>, &at_ptr<M>);
+    add_entry(name, Kind::Modules, &m, &count_ptr<M>, &at_ptr<M>, &replace_ptr<M>);
   }
   template <typename M, typename = std::enable_if_t<std::is_base_of_v<Module, M>>>
   void register_module(const std::string& name, std::vector<std::shared_ptr<M>>& ms) {
-    add_entry(name, Kind::ModuleList, &ms, &count_ptr_vec<M>, &at_ptr_vec<M>);
+    add_entry(name, Kind::ModuleList, &ms, &count_ptr_vec<M>, &at_ptr_vec<M>, &replace_ptr_vec<M>);
   }
   // Parameters that never receive gradients (e.g. running statistics).
   void mark_frozen(const std::string& name) { no_grad_.insert(name); }
@@ -107,6 +113,8 @@ class Module {
     std::ptrdiff_t offset;
     size_t (*count)(void*) = nullptr;
     Module* (*at)(void*, size_t) = nullptr;
+    // Set only for shared_ptr slots: replaces the module at an index.
+    bool (*replace)(void*, size_t, const std::shared_ptr<Module>&) = nullptr;
   };
 
   static size_t count_one(void*) { return 1; }
@@ -139,8 +147,25 @@ class Module {
     return (*static_cast<std::vector<std::shared_ptr<M>>*>(p))[i].get();
   }
 
+  template <typename M>
+  static bool replace_ptr(void* p, size_t, const std::shared_ptr<Module>& m) {
+    auto typed = std::dynamic_pointer_cast<M>(m);
+    if (!typed) return false;
+    *static_cast<std::shared_ptr<M>*>(p) = typed;
+    return true;
+  }
+  template <typename M>
+  static bool replace_ptr_vec(void* p, size_t i, const std::shared_ptr<Module>& m) {
+    auto typed = std::dynamic_pointer_cast<M>(m);
+    if (!typed) return false;
+    (*static_cast<std::vector<std::shared_ptr<M>>*>(p))[i] = typed;
+    return true;
+  }
+
   void add_entry(const std::string& name, Kind kind, void* member, size_t (*count)(void*) = nullptr,
-                 Module* (*at)(void*, size_t) = nullptr);
+                 Module* (*at)(void*, size_t) = nullptr,
+                 bool (*replace)(void*, size_t, const std::shared_ptr<Module>&) = nullptr);
+  bool replace_child(const std::string& path, const std::shared_ptr<Module>& m);
   void* member(const Entry& e) const {
     return const_cast<char*>(reinterpret_cast<const char*>(this)) + e.offset;
   }

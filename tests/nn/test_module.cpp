@@ -217,3 +217,18 @@ TEST(Module, SaveAndLoadWeights) {
                    "[save_weights] Unsupported file extension");
   std::filesystem::remove_all(dir);
 }
+
+TEST(Module, UpdateModules) {
+  nn::Sequential seq(nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1));
+  seq.update_modules({{"layers.1", std::make_shared<nn::Tanh>()}});
+  EXPECT_EQ(seq.layers[1]->name(), "Tanh");
+  MLP model(1, 3, 2, 1);
+  auto replacement = std::make_shared<nn::Linear>(3, 2);
+  replacement->apply([](const array& p) { return ones_like(p); });
+  model.update_modules({{"layers.0", replacement}});
+  EXPECT_EQ(sum(model.layers[0].weight).item<float>(), 6.0f);
+  EXPECT_THROW_MSG(model.update_modules({{"layers.0", std::make_shared<nn::ReLU>()}}), std::invalid_argument,
+                   "[update_modules] Cannot replace Linear at 'layers.0' with ReLU");
+  EXPECT_THROW_MSG(model.update_modules({{"nope", replacement}}), std::invalid_argument,
+                   "[update_modules] Module MLP has no submodule 'nope'.");
+}
