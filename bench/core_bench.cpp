@@ -64,8 +64,8 @@ void blas_gemm(benchmark::State& state) {
   std::vector<float> c(size_t(m) * n);
   mx::matmul(a, b).eval();  // lmx configures OpenBLAS's thread count once
   for (auto _ : state) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data<float>(), k, b.data<float>(), n,
-                0.0f, c.data(), n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data<float>(), k,
+                b.data<float>(), n, 0.0f, c.data(), n);
     benchmark::DoNotOptimize(c.data());
   }
   state.SetItemsProcessed(state.iterations() * 2LL * m * n * k);
@@ -111,8 +111,12 @@ void torch_chain(benchmark::State& state, bool grad) {
   }
   state.SetItemsProcessed(state.iterations() * kChain);
 }
-void torch_chain_no_grad(benchmark::State& s) { torch_chain(s, false); }
-void torch_chain_grad(benchmark::State& s) { torch_chain(s, true); }
+void torch_chain_no_grad(benchmark::State& s) {
+  torch_chain(s, false);
+}
+void torch_chain_grad(benchmark::State& s) {
+  torch_chain(s, true);
+}
 
 void torch_gemm(benchmark::State& state) {
   torch_setup();

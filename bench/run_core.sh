@@ -4,8 +4,7 @@
 # for the libtorch columns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DLMX_BUILD_BENCH=ON -DLMX_BUILD_TESTS=OFF \
-  -DLMX_BUILD_EXAMPLES=OFF > /dev/null
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DLMX_BUILD_BENCH=ON -DLMX_BUILD_TESTS=OFF -DLMX_BUILD_EXAMPLES=ON > /dev/null
 cmake --build build-bench -j"$(nproc)" --target core_bench
 out=$(mktemp)
 ./build-bench/bench/core_bench --benchmark_repetitions="${REPS:-5}" --benchmark_report_aggregates_only=true \

@@ -1,16 +1,16 @@
 // value_and_grad of an MLP's cross-entropy loss over a vector of parameter
 // arrays, written exactly as with MLX's C++ API (only the namespace differs).
-#include <iostream>
 #include <lmx/lmx.h>
+#include <iostream>
 
 namespace mx = lmx;
 
 int main() {
   mx::random::seed(0);
   const int batch = 8, in = 4, hidden = 16, classes = 3;
-  std::vector<mx::array> params = {
-      mx::random::normal({in, hidden}) * 0.5f, mx::zeros({hidden}),
-      mx::random::normal({hidden, classes}) * 0.5f, mx::zeros({classes})};
+  std::vector<mx::array> params = {mx::random::normal({in, hidden}) * 0.5f, mx::zeros({hidden}),
+                                   mx::random::normal({hidden, classes}) * 0.5f,
+                                   mx::zeros({classes})};
   auto x = mx::random::normal({batch, in});
   auto y = mx::random::randint(0, classes, {batch}, mx::int32);
 

@@ -1,11 +1,11 @@
 // The seeds' MNIST MLP, line for line in C++: an nn::Module with a vector of
 // nn::Linear layers, nn::value_and_grad, an optimizer, and per-epoch test
 // accuracy. Also trains in the seeds' functional style (--style functional).
+#include <lmx/lmx.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <lmx/lmx.h>
 
 namespace mx = lmx;
 namespace nn = lmx::nn;
@@ -39,8 +39,11 @@ int main(int argc, char** argv) {
   app.add_option("--lr", learning_rate, "Learning rate")->capture_default_str();
   app.add_option("--optimizer", optimizer_name, "sgd or adamw")->capture_default_str();
   app.add_option("--dataset", dataset, "mnist or fashion_mnist")->capture_default_str();
-  app.add_option("--data", data_dir, "Directory with the IDX .gz files (default: ../shared/data/<dataset> if present, else the download cache)");
-  app.add_option("--style", style, "object (MLX) or functional (the seeds' explicit parameters)")->capture_default_str();
+  app.add_option("--data", data_dir,
+                 "Directory with the IDX .gz files (default: ../shared/data/<dataset> if present, "
+                 "else the download cache)");
+  app.add_option("--style", style, "object (MLX) or functional (the seeds' explicit parameters)")
+      ->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
   app.add_option("--save", save_path, "Write the trained weights (.safetensors or .npz)");
   CLI11_PARSE(app, argc, argv);
@@ -78,8 +81,8 @@ int main(int argc, char** argv) {
 
   // The seeds' functional style: explicit parameter trees.
   mx::Tree params = model.trainable_parameters();
-  auto functional_loss = [&](const std::vector<mx::array>& flat, const mx::array& X, const mx::array& y,
-                             const std::vector<std::string>& keys) {
+  auto functional_loss = [&](const std::vector<mx::array>& flat, const mx::array& X,
+                             const mx::array& y, const std::vector<std::string>& keys) {
     std::vector<std::pair<std::string, mx::array>> items;
     for (size_t i = 0; i < flat.size(); ++i) items.emplace_back(keys[i], flat[i]);
     return mx::mean(nn::losses::cross_entropy(model.apply(mx::tree_unflatten(items), X), y));
@@ -99,7 +102,8 @@ int main(int argc, char** argv) {
         std::vector<int> argnums(values.size());
         for (size_t i = 0; i < values.size(); ++i) argnums[i] = static_cast<int>(i);
         auto [loss, grad_list] = mx::value_and_grad(
-            [&](const std::vector<mx::array>& ps) { return functional_loss(ps, X, y, keys); }, argnums)(values);
+            [&](const std::vector<mx::array>& ps) { return functional_loss(ps, X, y, keys); },
+            argnums)(values);
         std::vector<std::pair<std::string, mx::array>> g;
         for (size_t i = 0; i < keys.size(); ++i) g.emplace_back(keys[i], grad_list[i]);
         params = optimizer->apply_gradients(mx::tree_unflatten(g), params);
@@ -113,9 +117,11 @@ int main(int argc, char** argv) {
       }
     }
     if (style == "functional") model.update(params);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto accuracy = eval_fn(model, test_images, test_labels);
-    std::printf("Epoch %d: Test accuracy %.3f, Time %.3f (s)\n", e, accuracy.item<float>(), seconds);
+    std::printf("Epoch %d: Test accuracy %.3f, Time %.3f (s)\n", e, accuracy.item<float>(),
+                seconds);
     std::fflush(stdout);
   }
   if (!save_path.empty()) model.save_weights(save_path);

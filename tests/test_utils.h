@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <lmx/lmx.h>
 #include <cmath>
 #include <functional>
-#include <lmx/lmx.h>
 #include <string>
 #include <vector>
 
@@ -24,8 +24,8 @@ std::vector<T> to_vector(array a) {
 inline ::testing::AssertionResult all_close(const array& a, const array& b, double rtol = 1e-5,
                                             double atol = 1e-6) {
   if (a.shape() != b.shape()) {
-    return ::testing::AssertionFailure() << "shapes differ: " << to_string(a.shape()) << " vs "
-                                         << to_string(b.shape());
+    return ::testing::AssertionFailure()
+           << "shapes differ: " << to_string(a.shape()) << " vs " << to_string(b.shape());
   }
   auto x = to_vector<double>(a), y = to_vector<double>(b);
   for (size_t i = 0; i < x.size(); ++i) {
@@ -40,15 +40,15 @@ inline ::testing::AssertionResult all_close(const array& a, const array& b, doub
 }
 
 // Expects `stmt` to throw `E` whose message contains `substr`.
-#define EXPECT_THROW_MSG(stmt, E, substr)                                              \
-  do {                                                                                 \
-    try {                                                                              \
-      stmt;                                                                            \
-      ADD_FAILURE() << "expected " #E " containing \"" << (substr) << "\"";            \
-    } catch (const E& e) {                                                             \
-      EXPECT_NE(std::string(e.what()).find(substr), std::string::npos)                 \
-          << "message was: " << e.what();                                              \
-    }                                                                                  \
+#define EXPECT_THROW_MSG(stmt, E, substr)                                   \
+  do {                                                                      \
+    try {                                                                   \
+      stmt;                                                                 \
+      ADD_FAILURE() << "expected " #E " containing \"" << (substr) << "\""; \
+    } catch (const E& e) {                                                  \
+      EXPECT_NE(std::string(e.what()).find(substr), std::string::npos)      \
+          << "message was: " << e.what();                                   \
+    }                                                                       \
   } while (0)
 
 using Fn = std::function<array(const std::vector<array>&)>;
@@ -100,7 +100,8 @@ inline void check_grad(const Fn& f, const std::vector<array>& inputs, double tol
     std::vector<array> xs;
     for (size_t i = 0; i < inputs.size(); ++i) {
       xs.push_back(is_floating_point(inputs[i].dtype())
-                       ? astype(add(astype(inputs[i], float64), multiply(array(d), astype(tangents[i], float64))),
+                       ? astype(add(astype(inputs[i], float64),
+                                    multiply(array(d), astype(tangents[i], float64))),
                                 inputs[i].dtype())
                        : inputs[i]);
     }

@@ -146,7 +146,9 @@ std::vector<array> array::outputs() const {
   return out;
 }
 
-bool array::is_tracer() const { return desc_->is_tracer && tracing_depth() > 0; }
+bool array::is_tracer() const {
+  return desc_->is_tracer && tracing_depth() > 0;
+}
 
 void array::detach() {
   desc_->primitive.reset();
@@ -201,7 +203,8 @@ void array::move_shared_buffer(array other) {
 }
 
 array::ArrayIterator::ArrayIterator(const array& arr, int idx) : arr(arr), idx(idx) {
-  if (arr.ndim() == 0) throw std::invalid_argument("[ArrayIterator] Cannot iterate over 0-d array.");
+  if (arr.ndim() == 0)
+    throw std::invalid_argument("[ArrayIterator] Cannot iterate over 0-d array.");
 }
 
 array::ArrayIterator::reference array::ArrayIterator::operator*() const {
@@ -219,16 +222,15 @@ void check_host_size(size_t n, const Shape& shape) {
   for (auto d : shape) want *= static_cast<size_t>(d < 0 ? 0 : d);
   if (n != want) {
     std::ostringstream msg;
-    msg << "[array] Data size " << n << " does not match the size " << want << " of shape "
-        << shape << ".";
+    msg << "[array] Data size " << n << " does not match the size " << want << " of shape " << shape
+        << ".";
     throw std::invalid_argument(msg.str());
   }
 }
 
 void throw_item_size(size_t size) {
   std::ostringstream msg;
-  msg << "[item] item can only be called on arrays of size 1, got an array of size " << size
-      << ".";
+  msg << "[item] item can only be called on arrays of size 1, got an array of size " << size << ".";
   throw std::invalid_argument(msg.str());
 }
 
@@ -269,8 +271,8 @@ T read_as(const void* src, Dtype dtype) {
   return out;
 }
 
-#define LMX_INSTANTIATE_SCALAR_IO(T)                    \
-  template void write_as<T>(void*, Dtype, const T&);    \
+#define LMX_INSTANTIATE_SCALAR_IO(T)                 \
+  template void write_as<T>(void*, Dtype, const T&); \
   template T read_as<T>(const void*, Dtype);
 LMX_INSTANTIATE_SCALAR_IO(bool)
 LMX_INSTANTIATE_SCALAR_IO(char)

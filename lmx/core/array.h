@@ -37,8 +37,7 @@ class array {
   array(T val, Dtype dtype = dtype_of<T>());
 
   // Copies a host range; the shape must match the number of elements.
-  template <typename It,
-            typename = std::enable_if_t<!std::is_integral_v<It> && !is_scalar_v<It>>>
+  template <typename It, typename = std::enable_if_t<!std::is_integral_v<It> && !is_scalar_v<It>>>
   array(It data, Shape shape,
         Dtype dtype = dtype_of<typename std::iterator_traits<It>::value_type>());
 
@@ -49,13 +48,11 @@ class array {
   array(std::initializer_list<T> data, Shape shape, Dtype dtype = dtype_of<T>());
 
   // Wraps an existing buffer without copying; `deleter` releases it.
-  array(allocator::Buffer data, Shape shape, Dtype dtype,
-        Deleter deleter = allocator::free);
+  array(allocator::Buffer data, Shape shape, Dtype dtype, Deleter deleter = allocator::free);
   array(void* data, Shape shape, Dtype dtype, const std::function<void(void*)>& deleter);
 
   // A node computed by `primitive` from `inputs` (used by ops).
-  array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
-        std::vector<array> inputs);
+  array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive, std::vector<array> inputs);
 
   static std::vector<array> make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                         const std::shared_ptr<Primitive>& primitive,
@@ -136,8 +133,8 @@ class array {
   void set_data(allocator::Buffer buffer, size_t data_size, Strides strides, Flags flags,
                 Deleter d = allocator::free);
   // Shares `other`'s buffer (a view), with a layout of its own.
-  void copy_shared_buffer(const array& other, const Strides& strides, Flags flags,
-                          size_t data_size, size_t offset_elems = 0);
+  void copy_shared_buffer(const array& other, const Strides& strides, Flags flags, size_t data_size,
+                          size_t offset_elems = 0);
   void copy_shared_buffer(const array& other);
   void move_shared_buffer(array other);
   void set_status(Status s) { desc_->status = s; }
@@ -283,7 +280,8 @@ template <typename T>
 T array::item() {
   if (size() != 1) detail::throw_item_size(size());
   eval();
-  const char* p = static_cast<const char*>(desc_->data->buffer.raw_ptr()) + desc_->offset * itemsize();
+  const char* p =
+      static_cast<const char*>(desc_->data->buffer.raw_ptr()) + desc_->offset * itemsize();
   return detail::read_as<T>(p, dtype());
 }
 
@@ -293,10 +291,10 @@ T array::item() const {
 }
 
 // Converting writes/reads are defined for every scalar type in array.cpp.
-#define LMX_DECLARE_SCALAR_IO(T)                                  \
-  namespace detail {                                              \
-  extern template void write_as<T>(void*, Dtype, const T&);       \
-  extern template T read_as<T>(const void*, Dtype);               \
+#define LMX_DECLARE_SCALAR_IO(T)                            \
+  namespace detail {                                        \
+  extern template void write_as<T>(void*, Dtype, const T&); \
+  extern template T read_as<T>(const void*, Dtype);         \
   }
 LMX_DECLARE_SCALAR_IO(bool)
 LMX_DECLARE_SCALAR_IO(char)

@@ -20,9 +20,13 @@ Stream& default_cpu_stream() {
 }
 }  // namespace
 
-bool is_available(const Device& d) { return d.type == Device::cpu; }
+bool is_available(const Device& d) {
+  return d.type == Device::cpu;
+}
 
-const Device& default_device() { return default_device_ref(); }
+const Device& default_device() {
+  return default_device_ref();
+}
 
 void set_default_device(const Device& d) {
   if (!is_available(d)) {
@@ -62,8 +66,12 @@ Stream to_stream(StreamOrDevice s) {
   return st;
 }
 
-void synchronize() { eval(std::vector<array>{}); }
-void synchronize(Stream) { synchronize(); }
+void synchronize() {
+  eval(std::vector<array>{});
+}
+void synchronize(Stream) {
+  synchronize();
+}
 
 std::ostream& operator<<(std::ostream& os, const Device& d) {
   return os << "Device(" << (d.type == Device::cpu ? "cpu" : "gpu") << ", " << d.index << ")";

@@ -22,7 +22,9 @@ struct Device {
 inline bool operator==(const Device& a, const Device& b) {
   return a.type == b.type && a.index == b.index;
 }
-inline bool operator!=(const Device& a, const Device& b) { return !(a == b); }
+inline bool operator!=(const Device& a, const Device& b) {
+  return !(a == b);
+}
 
 const Device& default_device();
 void set_default_device(const Device& d);
@@ -34,8 +36,12 @@ struct Stream {
   explicit Stream(int index, Device device) : index(index), device(device) {}
 };
 
-inline bool operator==(const Stream& a, const Stream& b) { return a.index == b.index; }
-inline bool operator!=(const Stream& a, const Stream& b) { return !(a == b); }
+inline bool operator==(const Stream& a, const Stream& b) {
+  return a.index == b.index;
+}
+inline bool operator!=(const Stream& a, const Stream& b) {
+  return !(a == b);
+}
 
 Stream default_stream(Device d);
 void set_default_stream(Stream s);

@@ -11,7 +11,7 @@ namespace {
 constexpr int kNumTypes = 14;
 using V = Dtype::Val;
 
-constexpr Dtype kAll[kNumTypes] = {bool_, uint8, uint16, uint32, uint64, int8,    int16,
+constexpr Dtype kAll[kNumTypes] = {bool_, uint8, uint16,  uint32,  uint64,  int8,     int16,
                                    int32, int64, float16, float32, float64, bfloat16, complex64};
 
 // Promotion follows MLX: the smallest type that holds both, except that
@@ -37,10 +37,14 @@ Dtype promote_slow(Dtype a, Dtype b) {
   Dtype s = au ? b : a;
   if (s.size > u.size) return s;
   switch (u.val) {
-    case V::uint8: return int16;
-    case V::uint16: return int32;
-    case V::uint32: return int64;
-    default: return float32;
+    case V::uint8:
+      return int16;
+    case V::uint16:
+      return int32;
+    case V::uint32:
+      return int64;
+    default:
+      return float32;
   }
 }
 
@@ -70,25 +74,41 @@ Dtype::Kind kindof(const Dtype& t) {
 
 std::string dtype_to_string(Dtype t) {
   switch (t.val) {
-    case V::bool_: return "bool";
-    case V::uint8: return "uint8";
-    case V::uint16: return "uint16";
-    case V::uint32: return "uint32";
-    case V::uint64: return "uint64";
-    case V::int8: return "int8";
-    case V::int16: return "int16";
-    case V::int32: return "int32";
-    case V::int64: return "int64";
-    case V::float16: return "float16";
-    case V::float32: return "float32";
-    case V::float64: return "float64";
-    case V::bfloat16: return "bfloat16";
-    case V::complex64: return "complex64";
+    case V::bool_:
+      return "bool";
+    case V::uint8:
+      return "uint8";
+    case V::uint16:
+      return "uint16";
+    case V::uint32:
+      return "uint32";
+    case V::uint64:
+      return "uint64";
+    case V::int8:
+      return "int8";
+    case V::int16:
+      return "int16";
+    case V::int32:
+      return "int32";
+    case V::int64:
+      return "int64";
+    case V::float16:
+      return "float16";
+    case V::float32:
+      return "float32";
+    case V::float64:
+      return "float64";
+    case V::bfloat16:
+      return "bfloat16";
+    case V::complex64:
+      return "complex64";
   }
   return "unknown";
 }
 
-std::ostream& operator<<(std::ostream& os, const Dtype& t) { return os << dtype_to_string(t); }
+std::ostream& operator<<(std::ostream& os, const Dtype& t) {
+  return os << dtype_to_string(t);
+}
 
 namespace {
 Dtype::Category category_of(const Dtype& t) {
@@ -105,20 +125,29 @@ bool issubdtype(const Dtype::Category& a, const Dtype::Category& b) {
   if (a == b || b == C::generic) return true;
   switch (a) {
     case C::complexfloating:
-    case C::floating: return b == C::inexact || b == C::number;
-    case C::inexact: return b == C::number;
+    case C::floating:
+      return b == C::inexact || b == C::number;
+    case C::inexact:
+      return b == C::number;
     case C::signedinteger:
-    case C::unsignedinteger: return b == C::integer || b == C::number;
-    case C::integer: return b == C::number;
-    default: return false;
+    case C::unsignedinteger:
+      return b == C::integer || b == C::number;
+    case C::integer:
+      return b == C::number;
+    default:
+      return false;
   }
 }
 
-bool issubdtype(const Dtype& a, const Dtype& b) { return a == b; }
+bool issubdtype(const Dtype& a, const Dtype& b) {
+  return a == b;
+}
 bool issubdtype(const Dtype& a, const Dtype::Category& c) {
   if (a == bool_) return c == Dtype::Category::generic;
   return issubdtype(category_of(a), c);
 }
-bool issubdtype(const Dtype::Category&, const Dtype&) { return false; }
+bool issubdtype(const Dtype::Category&, const Dtype&) {
+  return false;
+}
 
 }  // namespace lmx

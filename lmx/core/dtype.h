@@ -73,11 +73,17 @@ inline constexpr Dtype::Category integer = Dtype::Category::integer;
 inline constexpr Dtype::Category number = Dtype::Category::number;
 inline constexpr Dtype::Category generic = Dtype::Category::generic;
 
-inline constexpr bool operator==(Dtype a, Dtype b) { return a.val == b.val; }
-inline constexpr bool operator!=(Dtype a, Dtype b) { return a.val != b.val; }
+inline constexpr bool operator==(Dtype a, Dtype b) {
+  return a.val == b.val;
+}
+inline constexpr bool operator!=(Dtype a, Dtype b) {
+  return a.val != b.val;
+}
 
 Dtype promote_types(const Dtype& t1, const Dtype& t2);
-inline uint8_t size_of(const Dtype& t) { return t.size; }
+inline uint8_t size_of(const Dtype& t) {
+  return t.size;
+}
 Dtype::Kind kindof(const Dtype& t);
 bool issubdtype(const Dtype& a, const Dtype& b);
 bool issubdtype(const Dtype& a, const Dtype::Category& c);
@@ -89,23 +95,29 @@ std::ostream& operator<<(std::ostream& os, const Dtype& t);
 inline bool is_floating_point(Dtype t) {
   return t == float16 || t == bfloat16 || t == float32 || t == float64;
 }
-inline bool is_complex(Dtype t) { return t == complex64; }
-inline bool is_inexact(Dtype t) { return is_floating_point(t) || is_complex(t); }
+inline bool is_complex(Dtype t) {
+  return t == complex64;
+}
+inline bool is_inexact(Dtype t) {
+  return is_floating_point(t) || is_complex(t);
+}
 inline bool is_unsigned(Dtype t) {
   return t == uint8 || t == uint16 || t == uint32 || t == uint64;
 }
 inline bool is_signed_integer(Dtype t) {
   return t == int8 || t == int16 || t == int32 || t == int64;
 }
-inline bool is_integral(Dtype t) { return is_unsigned(t) || is_signed_integer(t); }
+inline bool is_integral(Dtype t) {
+  return is_unsigned(t) || is_signed_integer(t);
+}
 
 template <typename T>
 struct TypeToDtype;
 
-#define LMX_TYPE_TO_DTYPE(CT, DT) \
-  template <>                     \
-  struct TypeToDtype<CT> {        \
-    static constexpr Dtype value = DT; \
+#define LMX_TYPE_TO_DTYPE(CT, DT)                      \
+  template <>                                          \
+  struct TypeToDtype<CT> {                             \
+    static constexpr Dtype value = DT;                 \
     constexpr operator Dtype() const { return value; } \
   };
 LMX_TYPE_TO_DTYPE(bool, bool_)
@@ -129,8 +141,7 @@ template <typename T>
 constexpr Dtype dtype_of() {
   if constexpr (std::is_same_v<T, long> || std::is_same_v<T, long long>) {
     return int64;
-  } else if constexpr (std::is_same_v<T, unsigned long> ||
-                       std::is_same_v<T, unsigned long long>) {
+  } else if constexpr (std::is_same_v<T, unsigned long> || std::is_same_v<T, unsigned long long>) {
     return uint64;
   } else if constexpr (std::is_same_v<T, char>) {
     return int8;

@@ -15,9 +15,15 @@ namespace {
 thread_local int tracing_depth_ = 0;
 }
 
-int tracing_depth() { return tracing_depth_; }
-TracingScope::TracingScope() { ++tracing_depth_; }
-TracingScope::~TracingScope() { --tracing_depth_; }
+int tracing_depth() {
+  return tracing_depth_;
+}
+TracingScope::TracingScope() {
+  ++tracing_depth_;
+}
+TracingScope::~TracingScope() {
+  --tracing_depth_;
+}
 
 uint64_t GraphAccess::new_mark() {
   static std::atomic<uint64_t> mark{0};

@@ -30,7 +30,8 @@ std::vector<array> Gather::jvp(const std::vector<array>& primals,
   auto s = stream();
   for (size_t i = 0; i < argnums.size(); ++i) {
     if (argnums[i] == 0) {
-      return {gather(tangents[i], index_inputs(primals, 1, primals.size()), axes_, slice_sizes_, s)};
+      return {
+          gather(tangents[i], index_inputs(primals, 1, primals.size()), axes_, slice_sizes_, s)};
     }
   }
   Shape shape = primals[1].shape();
@@ -64,7 +65,9 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals,
       case ScatterType::None:
         out.push_back(is_a ? scatter(g, indices, zeros_like(updates, s), axes_, s) : gather_at(g));
         break;
-      case ScatterType::Sum: out.push_back(is_a ? g : gather_at(g)); break;
+      case ScatterType::Sum:
+        out.push_back(is_a ? g : gather_at(g));
+        break;
       case ScatterType::Prod: {
         const array& y = outputs[0];
         out.push_back(is_a ? divide(multiply(g, y, s), a, s)
@@ -113,10 +116,9 @@ std::vector<array> GatherAxis::vjp(const std::vector<array>& primals,
   auto s = stream();
   std::vector<array> out;
   for (int arg : argnums) {
-    out.push_back(arg == 0
-                      ? scatter_add_axis(zeros_like(primals[0], s), primals[1], cotangents[0],
-                                         axis_, s)
-                      : zeros_like(primals[1], s));
+    out.push_back(
+        arg == 0 ? scatter_add_axis(zeros_like(primals[0], s), primals[1], cotangents[0], axis_, s)
+                 : zeros_like(primals[1], s));
   }
   return out;
 }
@@ -188,16 +190,16 @@ std::vector<array> Matmul::jvp(const std::vector<array>& primals,
   auto s = stream();
   std::optional<array> out;
   for (size_t i = 0; i < argnums.size(); ++i) {
-    auto term = argnums[i] == 0 ? matmul(tangents[i], primals[1], s)
-                                : matmul(primals[0], tangents[i], s);
+    auto term =
+        argnums[i] == 0 ? matmul(tangents[i], primals[1], s) : matmul(primals[0], tangents[i], s);
     out = out ? add(*out, term, s) : term;
   }
   return {*out};
 }
 
 std::vector<array> AddMM::vjp(const std::vector<array>& primals,
-                              const std::vector<array>& cotangents,
-                              const std::vector<int>& argnums, const std::vector<array>&) {
+                              const std::vector<array>& cotangents, const std::vector<int>& argnums,
+                              const std::vector<array>&) {
   auto s = stream();
   const array& g = cotangents[0];
   Dtype t = g.dtype();
@@ -213,16 +215,16 @@ std::vector<array> AddMM::vjp(const std::vector<array>& primals,
   }
   return out;
 }
-std::vector<array> AddMM::jvp(const std::vector<array>& primals,
-                              const std::vector<array>& tangents,
+std::vector<array> AddMM::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                               const std::vector<int>& argnums) {
   auto s = stream();
   Dtype t = primals[0].dtype();
   std::optional<array> out;
   for (size_t i = 0; i < argnums.size(); ++i) {
-    array term = argnums[i] == 0   ? multiply(array(alpha_, t), matmul(tangents[i], primals[1], s), s)
-                 : argnums[i] == 1 ? multiply(array(alpha_, t), matmul(primals[0], tangents[i], s), s)
-                                   : multiply(array(beta_, t), tangents[i], s);
+    array term = argnums[i] == 0 ? multiply(array(alpha_, t), matmul(tangents[i], primals[1], s), s)
+                 : argnums[i] == 1
+                     ? multiply(array(alpha_, t), matmul(primals[0], tangents[i], s), s)
+                     : multiply(array(beta_, t), tangents[i], s);
     out = out ? add(*out, term, s) : term;
   }
   return {*out};

@@ -7,12 +7,18 @@ namespace lmx {
 
 const char* Reduce::name() const {
   switch (type_) {
-    case ReduceType::And: return "All";
-    case ReduceType::Or: return "Any";
-    case ReduceType::Sum: return "Sum";
-    case ReduceType::Prod: return "Prod";
-    case ReduceType::Min: return "Min";
-    case ReduceType::Max: return "Max";
+    case ReduceType::And:
+      return "All";
+    case ReduceType::Or:
+      return "Any";
+    case ReduceType::Sum:
+      return "Sum";
+    case ReduceType::Prod:
+      return "Prod";
+    case ReduceType::Min:
+      return "Min";
+    case ReduceType::Max:
+      return "Max";
   }
   return "Reduce";
 }
@@ -69,11 +75,15 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
   const array& x = primals[0];
   const array& g = cotangents[0];
   switch (type_) {
-    case ReduceType::Sum: return {broadcast_to(g, x.shape(), s)};
-    case ReduceType::Prod: return {multiply(g, product_of_others(x, axes_, s), s)};
+    case ReduceType::Sum:
+      return {broadcast_to(g, x.shape(), s)};
+    case ReduceType::Prod:
+      return {multiply(g, product_of_others(x, axes_, s), s)};
     case ReduceType::Max:
-    case ReduceType::Min: return {multiply(g, extreme_mask(x, outputs[0], axes_, s), s)};
-    default: return {zeros_like(x, s)};
+    case ReduceType::Min:
+      return {multiply(g, extreme_mask(x, outputs[0], axes_, s), s)};
+    default:
+      return {zeros_like(x, s)};
   }
 }
 
@@ -83,7 +93,8 @@ std::vector<array> Reduce::jvp(const std::vector<array>& primals,
   const array& x = primals[0];
   const array& t = tangents[0];
   switch (type_) {
-    case ReduceType::Sum: return {sum(t, axes_, true, s)};
+    case ReduceType::Sum:
+      return {sum(t, axes_, true, s)};
     case ReduceType::Prod:
       return {sum(multiply(t, product_of_others(x, axes_, s), s), axes_, true, s)};
     case ReduceType::Max:
@@ -135,7 +146,8 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
   const array& x = primals[0];
   const array& g = cotangents[0];
   switch (type_) {
-    case Sum: return {cumsum(g, axis_, !reverse_, inclusive_, s)};
+    case Sum:
+      return {cumsum(g, axis_, !reverse_, inclusive_, s)};
     case Prod: {
       if (!inclusive_) fail("cumprod", "The vjp of an exclusive cumprod is not implemented.");
       // d y_i / d x_j = y_i / x_j for i >= j (inputs equal to zero are not
@@ -153,19 +165,21 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
   }
 }
 
-std::vector<array> Scan::jvp(const std::vector<array>& primals,
-                             const std::vector<array>& tangents, const std::vector<int>&) {
+std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                             const std::vector<int>&) {
   auto s = stream();
   const array& x = primals[0];
   const array& t = tangents[0];
   switch (type_) {
-    case Sum: return {cumsum(t, axis_, reverse_, inclusive_, s)};
+    case Sum:
+      return {cumsum(t, axis_, reverse_, inclusive_, s)};
     case Prod: {
       auto y = cumprod(x, axis_, reverse_, inclusive_, s);
       return {multiply(y, cumsum(divide(t, x, s), axis_, reverse_, inclusive_, s), s)};
     }
     default: {
-      auto y = type_ == Max ? cummax(x, axis_, reverse_, true, s) : cummin(x, axis_, reverse_, true, s);
+      auto y =
+          type_ == Max ? cummax(x, axis_, reverse_, true, s) : cummin(x, axis_, reverse_, true, s);
       auto idx = scan_source_index(x, y, axis_, reverse_, s);
       return {take_along_axis(t, idx, axis_, s)};
     }

@@ -16,14 +16,14 @@ std::vector<array> Primitive::jvp(const std::vector<array>&, const std::vector<a
 }
 
 // Identity-like primitives pass gradients straight through.
-#define LMX_IDENTITY_GRADS(P)                                                                  \
-  std::vector<array> P::vjp(const std::vector<array>&, const std::vector<array>& cotangents,   \
-                            const std::vector<int>&, const std::vector<array>&) {              \
-    return {cotangents[0]};                                                                    \
-  }                                                                                            \
-  std::vector<array> P::jvp(const std::vector<array>&, const std::vector<array>& tangents,     \
-                            const std::vector<int>&) {                                         \
-    return {tangents[0]};                                                                      \
+#define LMX_IDENTITY_GRADS(P)                                                                \
+  std::vector<array> P::vjp(const std::vector<array>&, const std::vector<array>& cotangents, \
+                            const std::vector<int>&, const std::vector<array>&) {            \
+    return {cotangents[0]};                                                                  \
+  }                                                                                          \
+  std::vector<array> P::jvp(const std::vector<array>&, const std::vector<array>& tangents,   \
+                            const std::vector<int>&) {                                       \
+    return {tangents[0]};                                                                    \
   }
 LMX_IDENTITY_GRADS(Copy)
 LMX_IDENTITY_GRADS(Full)
@@ -188,8 +188,7 @@ bool Concatenate::is_equivalent(const Primitive& o) const {
   return axis_ == static_cast<const Concatenate&>(o).axis_;
 }
 
-std::vector<array> Pad::vjp(const std::vector<array>& primals,
-                            const std::vector<array>& cotangents,
+std::vector<array> Pad::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                             const std::vector<int>& argnums, const std::vector<array>&) {
   auto s = stream();
   const array& g = cotangents[0];

@@ -52,12 +52,15 @@ struct bfloat16_t {
 
 using complex64_t = std::complex<float>;
 
-inline std::ostream& operator<<(std::ostream& os, float16_t v) { return os << float(v); }
-inline std::ostream& operator<<(std::ostream& os, bfloat16_t v) { return os << float(v); }
+inline std::ostream& operator<<(std::ostream& os, float16_t v) {
+  return os << float(v);
+}
+inline std::ostream& operator<<(std::ostream& os, bfloat16_t v) {
+  return os << float(v);
+}
 
 template <typename T>
-inline constexpr bool is_half_v =
-    std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
+inline constexpr bool is_half_v = std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
 
 template <typename T>
 inline constexpr bool is_complex_v = std::is_same_v<T, complex64_t>;

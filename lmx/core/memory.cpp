@@ -160,17 +160,37 @@ BufferCache& cache() {
 }  // namespace
 
 namespace allocator {
-Buffer malloc(size_t size) { return cache().malloc(size); }
-void free(Buffer buffer) { cache().free(buffer); }
+Buffer malloc(size_t size) {
+  return cache().malloc(size);
+}
+void free(Buffer buffer) {
+  cache().free(buffer);
+}
 }  // namespace allocator
 
-size_t get_active_memory() { return cache().active(); }
-size_t get_peak_memory() { return cache().peak(); }
-void reset_peak_memory() { cache().reset_peak(); }
-size_t get_cache_memory() { return cache().cache(); }
-size_t set_cache_limit(size_t limit) { return cache().set_cache_limit(limit); }
-size_t set_memory_limit(size_t limit) { return cache().set_memory_limit(limit); }
-size_t get_memory_limit() { return cache().memory_limit(); }
-void clear_cache() { cache().clear(); }
+size_t get_active_memory() {
+  return cache().active();
+}
+size_t get_peak_memory() {
+  return cache().peak();
+}
+void reset_peak_memory() {
+  cache().reset_peak();
+}
+size_t get_cache_memory() {
+  return cache().cache();
+}
+size_t set_cache_limit(size_t limit) {
+  return cache().set_cache_limit(limit);
+}
+size_t set_memory_limit(size_t limit) {
+  return cache().set_memory_limit(limit);
+}
+size_t get_memory_limit() {
+  return cache().memory_limit();
+}
+void clear_cache() {
+  cache().clear();
+}
 
 }  // namespace lmx

@@ -179,20 +179,22 @@ array allclose(const array& a, const array& b, double rtol = 1e-5, double atol =
 array array_equal(const array& a, const array& b, bool equal_nan, SOD s = {});
 array array_equal(const array& a, const array& b, SOD s = {});
 array where(const array& condition, const array& x, const array& y, SOD s = {});
-array clip(const array& a, const std::optional<array>& a_min,
-           const std::optional<array>& a_max, SOD s = {});
+array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max,
+           SOD s = {});
 
 // Operators take arrays or scalars on either side (the scalar converts to an
 // array of its own C++ type, as MLX's C++ API).
-#define LMX_BINARY_OPERATOR(OP, FN)                                        \
-  inline array operator OP(const array& a, const array& b) { return FN(a, b); } \
-  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>       \
-  array operator OP(T a, const array& b) {                                 \
-    return FN(array(a), b);                                                \
-  }                                                                        \
-  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>       \
-  array operator OP(const array& a, T b) {                                 \
-    return FN(a, array(b));                                                \
+#define LMX_BINARY_OPERATOR(OP, FN)                                  \
+  inline array operator OP(const array& a, const array& b) {         \
+    return FN(a, b);                                                 \
+  }                                                                  \
+  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>> \
+  array operator OP(T a, const array& b) {                           \
+    return FN(array(a), b);                                          \
+  }                                                                  \
+  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>> \
+  array operator OP(const array& a, T b) {                           \
+    return FN(a, array(b));                                          \
   }
 LMX_BINARY_OPERATOR(+, add)
 LMX_BINARY_OPERATOR(-, subtract)
@@ -215,9 +217,9 @@ LMX_BINARY_OPERATOR(>>, right_shift)
 #undef LMX_BINARY_OPERATOR
 
 // ---- Reductions ----
-#define LMX_REDUCTION(NAME)                                                                  \
-  array NAME(const array& a, bool keepdims, SOD s = {});                                      \
-  array NAME(const array& a, SOD s = {});                                                     \
+#define LMX_REDUCTION(NAME)                                                                    \
+  array NAME(const array& a, bool keepdims, SOD s = {});                                       \
+  array NAME(const array& a, SOD s = {});                                                      \
   array NAME(const array& a, const std::vector<int>& axes, bool keepdims = false, SOD s = {}); \
   array NAME(const array& a, int axis, bool keepdims = false, SOD s = {});
 LMX_REDUCTION(all)
@@ -271,27 +273,23 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
                      SOD s = {});
 array gather(const array& a, const std::vector<array>& indices, const std::vector<int>& axes,
              const Shape& slice_sizes, SOD s = {});
-array gather(const array& a, const array& indices, int axis, const Shape& slice_sizes,
-             SOD s = {});
+array gather(const array& a, const array& indices, int axis, const Shape& slice_sizes, SOD s = {});
 array scatter(const array& a, const std::vector<array>& indices, const array& updates,
               const std::vector<int>& axes, SOD s = {});
 array scatter(const array& a, const array& indices, const array& updates, int axis, SOD s = {});
 array scatter_add(const array& a, const std::vector<array>& indices, const array& updates,
                   const std::vector<int>& axes, SOD s = {});
-array scatter_add(const array& a, const array& indices, const array& updates, int axis,
-                  SOD s = {});
+array scatter_add(const array& a, const array& indices, const array& updates, int axis, SOD s = {});
 array scatter_prod(const array& a, const std::vector<array>& indices, const array& updates,
                    const std::vector<int>& axes, SOD s = {});
 array scatter_prod(const array& a, const array& indices, const array& updates, int axis,
                    SOD s = {});
 array scatter_max(const array& a, const std::vector<array>& indices, const array& updates,
                   const std::vector<int>& axes, SOD s = {});
-array scatter_max(const array& a, const array& indices, const array& updates, int axis,
-                  SOD s = {});
+array scatter_max(const array& a, const array& indices, const array& updates, int axis, SOD s = {});
 array scatter_min(const array& a, const std::vector<array>& indices, const array& updates,
                   const std::vector<int>& axes, SOD s = {});
-array scatter_min(const array& a, const array& indices, const array& updates, int axis,
-                  SOD s = {});
+array scatter_min(const array& a, const array& indices, const array& updates, int axis, SOD s = {});
 
 // ---- Linear algebra ----
 array matmul(const array& a, const array& b, SOD s = {});
@@ -302,7 +300,8 @@ array inner(const array& a, const array& b, SOD s = {});
 
 // ---- Evaluation ----
 void eval(std::vector<array> outputs);
-template <typename... Arrays, typename = std::enable_if_t<(std::is_convertible_v<Arrays, array> && ...)>>
+template <typename... Arrays,
+          typename = std::enable_if_t<(std::is_convertible_v<Arrays, array> && ...)>>
 void eval(Arrays&&... outputs) {
   eval(std::vector<array>{array(std::forward<Arrays>(outputs))...});
 }

@@ -27,7 +27,9 @@ array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, A
 }
 
 // The dtype float ops compute in: inexact inputs keep theirs, others get float32.
-inline Dtype at_least_float(Dtype t) { return is_inexact(t) ? t : float32; }
+inline Dtype at_least_float(Dtype t) {
+  return is_inexact(t) ? t : float32;
+}
 
 array unary_op(const array& a, UnaryOp op, Dtype out_dtype, StreamOrDevice s);
 array binary_op(const array& a, const array& b, BinaryOp op, Dtype compute, Dtype out,

@@ -84,7 +84,9 @@ array take(const array& a, int index, int axis, StreamOrDevice s) {
   stop[axis] = index + 1;
   return squeeze(slice(a, start, stop, s), axis, s);
 }
-array take(const array& a, int index, StreamOrDevice s) { return take(flatten(a, s), index, 0, s); }
+array take(const array& a, int index, StreamOrDevice s) {
+  return take(flatten(a, s), index, 0, s);
+}
 
 namespace {
 // Broadcasts `a` and `indices` against each other in every dimension but `axis`.
@@ -188,14 +190,14 @@ array scatter_impl(const array& a, const std::vector<array>& indices, const arra
 }
 }  // namespace
 
-#define LMX_DEFINE_SCATTER(NAME, TYPE)                                                         \
-  array NAME(const array& a, const std::vector<array>& indices, const array& updates,          \
-             const std::vector<int>& axes, StreamOrDevice s) {                                 \
-    return scatter_impl(a, indices, updates, axes, TYPE, #NAME, s);                            \
-  }                                                                                             \
-  array NAME(const array& a, const array& indices, const array& updates, int axis,             \
-             StreamOrDevice s) {                                                               \
-    return NAME(a, std::vector<array>{indices}, updates, std::vector<int>{axis}, s);           \
+#define LMX_DEFINE_SCATTER(NAME, TYPE)                                                \
+  array NAME(const array& a, const std::vector<array>& indices, const array& updates, \
+             const std::vector<int>& axes, StreamOrDevice s) {                        \
+    return scatter_impl(a, indices, updates, axes, TYPE, #NAME, s);                   \
+  }                                                                                   \
+  array NAME(const array& a, const array& indices, const array& updates, int axis,    \
+             StreamOrDevice s) {                                                      \
+    return NAME(a, std::vector<array>{indices}, updates, std::vector<int>{axis}, s);  \
   }
 LMX_DEFINE_SCATTER(scatter, ScatterType::None)
 LMX_DEFINE_SCATTER(scatter_add, ScatterType::Sum)

@@ -35,7 +35,9 @@ array negative(const array& a, StreamOrDevice s) {
   if (a.dtype() == bool_) fail("negative", "The argument cannot be boolean.");
   return unary_op(a, UnaryOp::Negative, a.dtype(), s);
 }
-array operator-(const array& a) { return negative(a); }
+array operator-(const array& a) {
+  return negative(a);
+}
 array sign(const array& a, StreamOrDevice s) {
   if (a.dtype() == bool_) return a;
   return unary_op(a, UnaryOp::Sign, a.dtype(), s);
@@ -57,33 +59,75 @@ array round(const array& a, int decimals, StreamOrDevice s) {
   auto scale = array(std::pow(10.0, decimals), a.dtype());
   return divide(unary_op(multiply(a, scale, s), UnaryOp::Round, a.dtype(), s), scale, s);
 }
-array round(const array& a, StreamOrDevice s) { return round(a, 0, s); }
-array sqrt(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Sqrt, s); }
-array rsqrt(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Rsqrt, s); }
+array round(const array& a, StreamOrDevice s) {
+  return round(a, 0, s);
+}
+array sqrt(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Sqrt, s);
+}
+array rsqrt(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Rsqrt, s);
+}
 array square(const array& a, StreamOrDevice s) {
   return unary_op(a, UnaryOp::Square, a.dtype() == bool_ ? int32 : a.dtype(), s);
 }
 array reciprocal(const array& a, StreamOrDevice s) {
   return float_unary(a, UnaryOp::Reciprocal, s);
 }
-array exp(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Exp, s); }
-array expm1(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Expm1, s); }
-array log(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Log, s); }
-array log1p(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Log1p, s); }
-array log2(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Log2, s); }
-array log10(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Log10, s); }
-array sin(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Sin, s); }
-array cos(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Cos, s); }
-array tan(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Tan, s); }
-array arcsin(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::ArcSin, s); }
-array arccos(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::ArcCos, s); }
-array arctan(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::ArcTan, s); }
-array sinh(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Sinh, s); }
-array cosh(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Cosh, s); }
-array tanh(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Tanh, s); }
-array arcsinh(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::ArcSinh, s); }
-array arccosh(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::ArcCosh, s); }
-array arctanh(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::ArcTanh, s); }
+array exp(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Exp, s);
+}
+array expm1(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Expm1, s);
+}
+array log(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Log, s);
+}
+array log1p(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Log1p, s);
+}
+array log2(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Log2, s);
+}
+array log10(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Log10, s);
+}
+array sin(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Sin, s);
+}
+array cos(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Cos, s);
+}
+array tan(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Tan, s);
+}
+array arcsin(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::ArcSin, s);
+}
+array arccos(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::ArcCos, s);
+}
+array arctan(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::ArcTan, s);
+}
+array sinh(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Sinh, s);
+}
+array cosh(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Cosh, s);
+}
+array tanh(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Tanh, s);
+}
+array arcsinh(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::ArcSinh, s);
+}
+array arccosh(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::ArcCosh, s);
+}
+array arctanh(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::ArcTanh, s);
+}
 array erf(const array& a, StreamOrDevice s) {
   no_complex(a, "erf");
   return float_unary(a, UnaryOp::Erf, s);
@@ -92,7 +136,9 @@ array erfinv(const array& a, StreamOrDevice s) {
   no_complex(a, "erfinv");
   return float_unary(a, UnaryOp::ErfInv, s);
 }
-array sigmoid(const array& a, StreamOrDevice s) { return float_unary(a, UnaryOp::Sigmoid, s); }
+array sigmoid(const array& a, StreamOrDevice s) {
+  return float_unary(a, UnaryOp::Sigmoid, s);
+}
 
 array isnan(const array& a, StreamOrDevice s) {
   if (!is_inexact(a.dtype())) return full(a.shape(), array(false), s);
@@ -137,7 +183,9 @@ array nan_to_num(const array& a, float nan, std::optional<float> posinf,
 array logical_not(const array& a, StreamOrDevice s) {
   return unary_op(astype(a, bool_, s), UnaryOp::LogicalNot, bool_, s);
 }
-array operator!(const array& a) { return logical_not(a); }
+array operator!(const array& a) {
+  return logical_not(a);
+}
 array bitwise_invert(const array& a, StreamOrDevice s) {
   if (!is_integral(a.dtype()) && a.dtype() != bool_) {
     fail("bitwise_invert", "Bitwise inverse only allowed on integer types, got ", a.dtype(), ".");
@@ -145,7 +193,9 @@ array bitwise_invert(const array& a, StreamOrDevice s) {
   if (a.dtype() == bool_) return logical_not(a, s);
   return unary_op(a, UnaryOp::BitwiseInvert, a.dtype(), s);
 }
-array operator~(const array& a) { return bitwise_invert(a); }
+array operator~(const array& a) {
+  return bitwise_invert(a);
+}
 
 array stop_gradient(const array& a, StreamOrDevice s) {
   return make_node<StopGradient>(a.shape(), a.dtype(), {a}, to_stream(s));
@@ -244,8 +294,7 @@ std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s) {
   if (t == complex64) fail("divmod", "Not supported for complex64 inputs.");
   Shape shape = broadcast_shapes(a.shape(), b.shape());
   auto inputs = broadcast_arrays({astype(a, t, s), astype(b, t, s)}, s);
-  return array::make_arrays({shape, shape}, {t, t}, std::make_shared<DivMod>(to_stream(s)),
-                            inputs);
+  return array::make_arrays({shape, shape}, {t, t}, std::make_shared<DivMod>(to_stream(s)), inputs);
 }
 array power(const array& a, const array& b, StreamOrDevice s) {
   return arith(a, b, BinaryOp::Power, s);
@@ -341,9 +390,8 @@ array where(const array& condition, const array& x, const array& y, StreamOrDevi
          " cannot be broadcast.");
   }
   Dtype t = promote_types(x.dtype(), y.dtype());
-  return make_node<Select>(shape, t,
-                           {astype(condition, bool_, s), astype(x, t, s), astype(y, t, s)},
-                           to_stream(s));
+  return make_node<Select>(
+      shape, t, {astype(condition, bool_, s), astype(x, t, s), astype(y, t, s)}, to_stream(s));
 }
 
 array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max,

@@ -29,25 +29,29 @@ array reduce(const array& a, const std::vector<int>& axes_in, bool keepdims, Red
   Shape shape = a.shape();
   for (int ax : axes) shape[ax] = 1;
   array in = astype(a, out_type, s);
-  array out = axes.empty() ? in
-                           : make_node<Reduce>(shape, out_type, {in}, to_stream(s), type, axes);
+  array out =
+      axes.empty() ? in : make_node<Reduce>(shape, out_type, {in}, to_stream(s), type, axes);
   return keepdims || axes.empty() ? out : squeeze(out, axes, s);
 }
 
-Dtype sum_type(Dtype t) { return t == bool_ ? int32 : t; }
+Dtype sum_type(Dtype t) {
+  return t == bool_ ? int32 : t;
+}
 
 }  // namespace
 
-#define LMX_DEFINE_REDUCTION(NAME, TYPE, OUT_TYPE)                                         \
+#define LMX_DEFINE_REDUCTION(NAME, TYPE, OUT_TYPE)                                            \
   array NAME(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) { \
-    return reduce(a, axes, keepdims, TYPE, OUT_TYPE, #NAME, s);                            \
-  }                                                                                         \
-  array NAME(const array& a, bool keepdims, StreamOrDevice s) {                             \
-    return NAME(a, all_axes(a), keepdims, s);                                               \
-  }                                                                                         \
-  array NAME(const array& a, StreamOrDevice s) { return NAME(a, all_axes(a), false, s); }   \
-  array NAME(const array& a, int axis, bool keepdims, StreamOrDevice s) {                   \
-    return NAME(a, std::vector<int>{axis}, keepdims, s);                                    \
+    return reduce(a, axes, keepdims, TYPE, OUT_TYPE, #NAME, s);                               \
+  }                                                                                           \
+  array NAME(const array& a, bool keepdims, StreamOrDevice s) {                               \
+    return NAME(a, all_axes(a), keepdims, s);                                                 \
+  }                                                                                           \
+  array NAME(const array& a, StreamOrDevice s) {                                              \
+    return NAME(a, all_axes(a), false, s);                                                    \
+  }                                                                                           \
+  array NAME(const array& a, int axis, bool keepdims, StreamOrDevice s) {                     \
+    return NAME(a, std::vector<int>{axis}, keepdims, s);                                      \
   }
 LMX_DEFINE_REDUCTION(all, ReduceType::And, bool_)
 LMX_DEFINE_REDUCTION(any, ReduceType::Or, bool_)
@@ -57,13 +61,15 @@ LMX_DEFINE_REDUCTION(max, ReduceType::Max, a.dtype())
 LMX_DEFINE_REDUCTION(min, ReduceType::Min, a.dtype())
 #undef LMX_DEFINE_REDUCTION
 
-#define LMX_DEFINE_REDUCTION_OVERLOADS(NAME)                                               \
-  array NAME(const array& a, bool keepdims, StreamOrDevice s) {                             \
-    return NAME(a, all_axes(a), keepdims, s);                                               \
-  }                                                                                         \
-  array NAME(const array& a, StreamOrDevice s) { return NAME(a, all_axes(a), false, s); }   \
-  array NAME(const array& a, int axis, bool keepdims, StreamOrDevice s) {                   \
-    return NAME(a, std::vector<int>{axis}, keepdims, s);                                    \
+#define LMX_DEFINE_REDUCTION_OVERLOADS(NAME)                              \
+  array NAME(const array& a, bool keepdims, StreamOrDevice s) {           \
+    return NAME(a, all_axes(a), keepdims, s);                             \
+  }                                                                       \
+  array NAME(const array& a, StreamOrDevice s) {                          \
+    return NAME(a, all_axes(a), false, s);                                \
+  }                                                                       \
+  array NAME(const array& a, int axis, bool keepdims, StreamOrDevice s) { \
+    return NAME(a, std::vector<int>{axis}, keepdims, s);                  \
   }
 
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
@@ -112,8 +118,7 @@ array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, 
 }
 LMX_DEFINE_REDUCTION_OVERLOADS(logsumexp)
 
-array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
-          StreamOrDevice s) {
+array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
   auto ax = normalize_axes(axes, a.ndim(), "var");
   double n = 1;
   for (int i : ax) n *= a.shape(i);
@@ -128,19 +133,22 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
 array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
   return var(a, all_axes(a), keepdims, ddof, s);
 }
-array var(const array& a, StreamOrDevice s) { return var(a, all_axes(a), false, 0, s); }
+array var(const array& a, StreamOrDevice s) {
+  return var(a, all_axes(a), false, 0, s);
+}
 array var(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
   return var(a, std::vector<int>{axis}, keepdims, ddof, s);
 }
 
-array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
-          StreamOrDevice s) {
+array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
   return sqrt(var(a, axes, keepdims, ddof, s), s);
 }
 array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
   return std(a, all_axes(a), keepdims, ddof, s);
 }
-array std(const array& a, StreamOrDevice s) { return std(a, all_axes(a), false, 0, s); }
+array std(const array& a, StreamOrDevice s) {
+  return std(a, all_axes(a), false, 0, s);
+}
 array std(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
   return std(a, std::vector<int>{axis}, keepdims, ddof, s);
 }
@@ -165,7 +173,9 @@ array argmax(const array& a, bool keepdims, StreamOrDevice s) {
   auto out = argmax(flatten(a, s), 0, true, s);
   return keepdims ? reshape(out, Shape(a.ndim(), 1), s) : squeeze(out, s);
 }
-array argmax(const array& a, StreamOrDevice s) { return argmax(a, false, s); }
+array argmax(const array& a, StreamOrDevice s) {
+  return argmax(a, false, s);
+}
 array argmin(const array& a, int axis, bool keepdims, StreamOrDevice s) {
   return arg_reduce(a, axis, keepdims, ArgReduceType::ArgMin, "argmin", s);
 }
@@ -173,7 +183,9 @@ array argmin(const array& a, bool keepdims, StreamOrDevice s) {
   auto out = argmin(flatten(a, s), 0, true, s);
   return keepdims ? reshape(out, Shape(a.ndim(), 1), s) : squeeze(out, s);
 }
-array argmin(const array& a, StreamOrDevice s) { return argmin(a, false, s); }
+array argmin(const array& a, StreamOrDevice s) {
+  return argmin(a, false, s);
+}
 
 array softmax(const array& a, const std::vector<int>& axes_in, bool precise, StreamOrDevice s) {
   if (a.size() == 0) return a;
@@ -234,7 +246,9 @@ array argsort(const array& a, int axis, StreamOrDevice s) {
   axis = normalize_axis(axis, a.ndim(), "argsort");
   return make_node<ArgSort>(a.shape(), uint32, {a}, to_stream(s), axis);
 }
-array argsort(const array& a, StreamOrDevice s) { return argsort(flatten(a, s), 0, s); }
+array argsort(const array& a, StreamOrDevice s) {
+  return argsort(flatten(a, s), 0, s);
+}
 
 array sort(const array& a, int axis, StreamOrDevice s) {
   if (a.ndim() == 0) fail("sort", "Cannot sort a zero-dimensional array.");
@@ -242,7 +256,9 @@ array sort(const array& a, int axis, StreamOrDevice s) {
   // Sorting as a gather keeps sort differentiable through take_along_axis.
   return take_along_axis(a, argsort(a, axis, s), axis, s);
 }
-array sort(const array& a, StreamOrDevice s) { return sort(flatten(a, s), 0, s); }
+array sort(const array& a, StreamOrDevice s) {
+  return sort(flatten(a, s), 0, s);
+}
 
 array topk(const array& a, int k, int axis, StreamOrDevice s) {
   if (a.ndim() == 0) fail("topk", "Cannot take topk of a zero-dimensional array.");
@@ -257,7 +273,9 @@ array topk(const array& a, int k, int axis, StreamOrDevice s) {
   start[axis] = n - k;
   return slice(sorted, start, stop, s);
 }
-array topk(const array& a, int k, StreamOrDevice s) { return topk(flatten(a, s), k, 0, s); }
+array topk(const array& a, int k, StreamOrDevice s) {
+  return topk(flatten(a, s), k, 0, s);
+}
 
 // Sums a broadcast gradient back down to `shape`.
 array unbroadcast(const array& x, const Shape& shape, StreamOrDevice s) {

@@ -27,14 +27,24 @@ array arange(double start, double stop, double step, StreamOrDevice s) {
 array arange(double start, double stop, Dtype dtype, StreamOrDevice s) {
   return arange(start, stop, 1.0, dtype, s);
 }
-array arange(double start, double stop, StreamOrDevice s) { return arange(start, stop, 1.0, s); }
-array arange(double stop, Dtype dtype, StreamOrDevice s) { return arange(0.0, stop, 1.0, dtype, s); }
-array arange(double stop, StreamOrDevice s) { return arange(0.0, stop, 1.0, s); }
+array arange(double start, double stop, StreamOrDevice s) {
+  return arange(start, stop, 1.0, s);
+}
+array arange(double stop, Dtype dtype, StreamOrDevice s) {
+  return arange(0.0, stop, 1.0, dtype, s);
+}
+array arange(double stop, StreamOrDevice s) {
+  return arange(0.0, stop, 1.0, s);
+}
 array arange(int start, int stop, int step, StreamOrDevice s) {
   return arange(double(start), double(stop), double(step), int32, s);
 }
-array arange(int start, int stop, StreamOrDevice s) { return arange(start, stop, 1, s); }
-array arange(int stop, StreamOrDevice s) { return arange(0, stop, 1, s); }
+array arange(int start, int stop, StreamOrDevice s) {
+  return arange(start, stop, 1, s);
+}
+array arange(int stop, StreamOrDevice s) {
+  return arange(0, stop, 1, s);
+}
 
 array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
   if (num < 0) fail("linspace", "Number of points must be non-negative, got ", num, ".");
@@ -67,13 +77,21 @@ array full(Shape shape, array vals, StreamOrDevice s) {
 array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) {
   return full(shape, array(0, dtype), dtype, s);
 }
-array zeros(const Shape& shape, StreamOrDevice s) { return zeros(shape, float32, s); }
-array zeros_like(const array& a, StreamOrDevice s) { return zeros(a.shape(), a.dtype(), s); }
+array zeros(const Shape& shape, StreamOrDevice s) {
+  return zeros(shape, float32, s);
+}
+array zeros_like(const array& a, StreamOrDevice s) {
+  return zeros(a.shape(), a.dtype(), s);
+}
 array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) {
   return full(shape, array(1, dtype), dtype, s);
 }
-array ones(const Shape& shape, StreamOrDevice s) { return ones(shape, float32, s); }
-array ones_like(const array& a, StreamOrDevice s) { return ones(a.shape(), a.dtype(), s); }
+array ones(const Shape& shape, StreamOrDevice s) {
+  return ones(shape, float32, s);
+}
+array ones_like(const array& a, StreamOrDevice s) {
+  return ones(a.shape(), a.dtype(), s);
+}
 array full_like(const array& a, const array& vals, StreamOrDevice s) {
   return full(a.shape(), vals, a.dtype(), s);
 }
@@ -84,7 +102,9 @@ array tri(int n, int m, int k, Dtype type, StreamOrDevice s) {
   auto r = expand_dims(arange(-k, m - k, s), 0, s);
   return astype(greater_equal(l, r, s), type, s);
 }
-array tri(int n, Dtype type, StreamOrDevice s) { return tri(n, n, 0, type, s); }
+array tri(int n, Dtype type, StreamOrDevice s) {
+  return tri(n, n, 0, type, s);
+}
 
 array tril(array x, int k, StreamOrDevice s) {
   if (x.ndim() < 2) fail("tril", "Array must be at least 2-D, got shape ", x.shape(), ".");
@@ -103,12 +123,24 @@ array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
   auto c = expand_dims(arange(m, s), 0, s);
   return astype(equal(add(r, array(k), s), c, s), dtype, s);
 }
-array eye(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
-array eye(int n, int m, StreamOrDevice s) { return eye(n, m, 0, float32, s); }
-array eye(int n, int m, int k, StreamOrDevice s) { return eye(n, m, k, float32, s); }
-array eye(int n, StreamOrDevice s) { return eye(n, n, 0, float32, s); }
-array identity(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
-array identity(int n, StreamOrDevice s) { return eye(n, n, 0, float32, s); }
+array eye(int n, Dtype dtype, StreamOrDevice s) {
+  return eye(n, n, 0, dtype, s);
+}
+array eye(int n, int m, StreamOrDevice s) {
+  return eye(n, m, 0, float32, s);
+}
+array eye(int n, int m, int k, StreamOrDevice s) {
+  return eye(n, m, k, float32, s);
+}
+array eye(int n, StreamOrDevice s) {
+  return eye(n, n, 0, float32, s);
+}
+array identity(int n, Dtype dtype, StreamOrDevice s) {
+  return eye(n, n, 0, dtype, s);
+}
+array identity(int n, StreamOrDevice s) {
+  return eye(n, n, 0, float32, s);
+}
 
 // ---- Shape ----
 
@@ -127,8 +159,8 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
   }
   if (infer >= 0) {
     if (size == 0 || a.size() % size != 0) {
-      fail("reshape", "Cannot infer the shape of an array of size ", a.size(),
-           " into shape ", shape, ".");
+      fail("reshape", "Cannot infer the shape of an array of size ", a.size(), " into shape ",
+           shape, ".");
     }
     shape[infer] = static_cast<int>(a.size() / size);
     size *= shape[infer];
@@ -155,7 +187,9 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   shape.insert(shape.end(), a.shape().begin() + end_axis + 1, a.shape().end());
   return reshape(a, shape, s);
 }
-array flatten(const array& a, StreamOrDevice s) { return flatten(a, 0, -1, s); }
+array flatten(const array& a, StreamOrDevice s) {
+  return flatten(a, 0, -1, s);
+}
 
 array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
   if (shape.empty()) fail("unflatten", "Shape to unflatten to cannot be empty.");
@@ -178,8 +212,8 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
     size *= shape[infer];
   }
   if (size != a.shape(axis)) {
-    fail("unflatten", "Cannot unflatten axis ", axis, " with size ", a.shape(axis),
-         " into shape ", shape, ".");
+    fail("unflatten", "Cannot unflatten axis ", axis, " with size ", a.shape(axis), " into shape ",
+         shape, ".");
   }
   Shape out(a.shape().begin(), a.shape().begin() + axis);
   out.insert(out.end(), shape.begin(), shape.end());
@@ -226,8 +260,7 @@ array expand_dims(const array& a, int axis, StreamOrDevice s) {
 
 array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {
   if (static_cast<int>(axes.size()) != a.ndim()) {
-    fail("transpose", "Received ", axes.size(), " axes for array with ", a.ndim(),
-         " dimensions.");
+    fail("transpose", "Received ", axes.size(), " axes for array with ", a.ndim(), " dimensions.");
   }
   axes = normalize_axes(axes, a.ndim(), "transpose");
   bool identity = true;
@@ -267,19 +300,16 @@ array moveaxis(const array& a, int source, int destination, StreamOrDevice s) {
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   if (a.shape() == shape) return a;
   if (static_cast<int>(shape.size()) < a.ndim()) {
-    fail("broadcast_to", "Cannot broadcast array of shape ", a.shape(), " into shape ", shape,
-         ".");
+    fail("broadcast_to", "Cannot broadcast array of shape ", a.shape(), " into shape ", shape, ".");
   }
   Shape bs;
   try {
     bs = broadcast_shapes(a.shape(), shape);
   } catch (const std::invalid_argument&) {
-    fail("broadcast_to", "Cannot broadcast array of shape ", a.shape(), " into shape ", shape,
-         ".");
+    fail("broadcast_to", "Cannot broadcast array of shape ", a.shape(), " into shape ", shape, ".");
   }
   if (bs != shape) {
-    fail("broadcast_to", "Cannot broadcast array of shape ", a.shape(), " into shape ", shape,
-         ".");
+    fail("broadcast_to", "Cannot broadcast array of shape ", a.shape(), " into shape ", shape, ".");
   }
   return make_node<Broadcast>(shape, a.dtype(), {a}, to_stream(s), shape);
 }
@@ -307,9 +337,10 @@ array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s) {
     }
     for (int i = 0; i < nd; ++i) {
       if (i != axis && a.shape(i) != arrays[0].shape(i)) {
-        fail("concatenate", "All the input array dimensions must match exactly except for the "
-             "concatenation axis. However, the provided shapes are ", arrays[0].shape(), " and ",
-             a.shape(), ", and the concatenation axis is ", axis, ".");
+        fail("concatenate",
+             "All the input array dimensions must match exactly except for the "
+             "concatenation axis. However, the provided shapes are ",
+             arrays[0].shape(), " and ", a.shape(), ", and the concatenation axis is ", axis, ".");
       }
     }
     shape[axis] += a.shape(axis);
@@ -336,7 +367,9 @@ array stack(const std::vector<array>& arrays, int axis, StreamOrDevice s) {
   for (auto& a : arrays) expanded.push_back(expand_dims(a, axis, s));
   return concatenate(expanded, axis, s);
 }
-array stack(const std::vector<array>& arrays, StreamOrDevice s) { return stack(arrays, 0, s); }
+array stack(const std::vector<array>& arrays, StreamOrDevice s) {
+  return stack(arrays, 0, s);
+}
 
 std::vector<array> split(const array& a, const Shape& indices, int axis, StreamOrDevice s) {
   axis = normalize_axis(axis, a.ndim(), "split");
@@ -448,7 +481,8 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low, const 
     fail("pad", "Invalid number of padding sizes passed: ", axes.size(), " axes, ", low.size(),
          " low and ", high.size(), " high.");
   }
-  if (pad_value.size() != 1) fail("pad", "Pad value must be a scalar, got shape ", pad_value.shape(), ".");
+  if (pad_value.size() != 1)
+    fail("pad", "Pad value must be a scalar, got shape ", pad_value.shape(), ".");
   auto ax = normalize_axes(axes, a.ndim(), "pad");
   Shape shape = a.shape();
   for (size_t i = 0; i < ax.size(); ++i) {
@@ -461,8 +495,8 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low, const 
   auto v = astype(reshape(pad_value, {}, s), a.dtype(), s);
   return make_node<Pad>(shape, a.dtype(), {a, v}, to_stream(s), ax, low, high);
 }
-array pad(const array& a, const std::vector<std::pair<int, int>>& pad_width,
-          const array& pad_value, const std::string& mode, StreamOrDevice s) {
+array pad(const array& a, const std::vector<std::pair<int, int>>& pad_width, const array& pad_value,
+          const std::string& mode, StreamOrDevice s) {
   if (pad_width.size() != 1 && static_cast<int>(pad_width.size()) != a.ndim()) {
     fail("pad", "Invalid number of padding sizes passed to pad with axes of size ", a.ndim(), ".");
   }

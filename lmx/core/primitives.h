@@ -54,24 +54,62 @@ class UnaryPrimitive : public Primitive {
   virtual void eval_cpu(const std::vector<array>& inputs, array& out) = 0;
 };
 
-#define LMX_PRIMITIVE_METHODS                                                                 \
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;                      \
-  std::vector<array> vjp(const std::vector<array>& primals,                                   \
-                         const std::vector<array>& cotangents, const std::vector<int>& argnums, \
-                         const std::vector<array>& outputs) override;                         \
-  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents, \
+#define LMX_PRIMITIVE_METHODS                                                                     \
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;                           \
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents, \
+                         const std::vector<int>& argnums, const std::vector<array>& outputs)      \
+      override;                                                                                   \
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,   \
                          const std::vector<int>& argnums) override;
 
-#define LMX_PRIMITIVE_DECL(NAME) \
-  LMX_PRIMITIVE_METHODS          \
-  const char* name() const override { return #NAME; }
+#define LMX_PRIMITIVE_DECL(NAME)      \
+  LMX_PRIMITIVE_METHODS               \
+  const char* name() const override { \
+    return #NAME;                     \
+  }
 
 // Elementwise maps of one input.
 enum class UnaryOp {
-  Abs, Negative, Sign, Floor, Ceil, Round, Sqrt, Rsqrt, Square, Reciprocal,
-  Exp, Expm1, Log, Log1p, Log2, Log10, Sin, Cos, Tan, ArcSin, ArcCos, ArcTan,
-  Sinh, Cosh, Tanh, ArcSinh, ArcCosh, ArcTanh, Erf, ErfInv, Sigmoid,
-  IsNaN, IsInf, IsPosInf, IsNegInf, LogicalNot, BitwiseInvert, Real, Imag, Conjugate,
+  Abs,
+  Negative,
+  Sign,
+  Floor,
+  Ceil,
+  Round,
+  Sqrt,
+  Rsqrt,
+  Square,
+  Reciprocal,
+  Exp,
+  Expm1,
+  Log,
+  Log1p,
+  Log2,
+  Log10,
+  Sin,
+  Cos,
+  Tan,
+  ArcSin,
+  ArcCos,
+  ArcTan,
+  Sinh,
+  Cosh,
+  Tanh,
+  ArcSinh,
+  ArcCosh,
+  ArcTanh,
+  Erf,
+  ErfInv,
+  Sigmoid,
+  IsNaN,
+  IsInf,
+  IsPosInf,
+  IsNegInf,
+  LogicalNot,
+  BitwiseInvert,
+  Real,
+  Imag,
+  Conjugate,
 };
 const char* unary_op_name(UnaryOp op);
 
@@ -94,9 +132,30 @@ class Unary : public UnaryPrimitive {
 
 // Elementwise maps of two inputs of one dtype (broadcast by the op).
 enum class BinaryOp {
-  Add, Subtract, Multiply, Divide, FloorDivide, Remainder, Power, Maximum, Minimum,
-  LogAddExp, ArcTan2, Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,
-  LogicalAnd, LogicalOr, BitwiseAnd, BitwiseOr, BitwiseXor, LeftShift, RightShift,
+  Add,
+  Subtract,
+  Multiply,
+  Divide,
+  FloorDivide,
+  Remainder,
+  Power,
+  Maximum,
+  Minimum,
+  LogAddExp,
+  ArcTan2,
+  Equal,
+  NotEqual,
+  Less,
+  LessEqual,
+  Greater,
+  GreaterEqual,
+  LogicalAnd,
+  LogicalOr,
+  BitwiseAnd,
+  BitwiseOr,
+  BitwiseXor,
+  LeftShift,
+  RightShift,
   NaNEqual,
 };
 const char* binary_op_name(BinaryOp op);
@@ -217,7 +276,9 @@ class Broadcast : public UnaryPrimitive {
 class Slice : public UnaryPrimitive {
  public:
   Slice(Stream s, Shape start, Shape stop, Shape strides)
-      : UnaryPrimitive(s), start_(std::move(start)), stop_(std::move(stop)),
+      : UnaryPrimitive(s),
+        start_(std::move(start)),
+        stop_(std::move(stop)),
         strides_(std::move(strides)) {}
   LMX_PRIMITIVE_DECL(Slice)
   bool is_equivalent(const Primitive& other) const override;
@@ -229,7 +290,9 @@ class Slice : public UnaryPrimitive {
 class SliceUpdate : public UnaryPrimitive {
  public:
   SliceUpdate(Stream s, Shape start, Shape stop, Shape strides)
-      : UnaryPrimitive(s), start_(std::move(start)), stop_(std::move(stop)),
+      : UnaryPrimitive(s),
+        start_(std::move(start)),
+        stop_(std::move(stop)),
         strides_(std::move(strides)) {}
   LMX_PRIMITIVE_DECL(SliceUpdate)
   bool is_equivalent(const Primitive& other) const override;

@@ -34,8 +34,8 @@ class KeySequence {
 };
 
 KeySequence& key_sequence() {
-  static KeySequence seq(static_cast<uint64_t>(
-      std::chrono::system_clock::now().time_since_epoch().count()));
+  static KeySequence seq(
+      static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()));
   return seq;
 }
 
@@ -49,7 +49,8 @@ array get_key(const std::optional<array>& key, const char* who) {
 }
 
 void check_float(Dtype t, const char* who) {
-  if (!is_floating_point(t)) fail(who, "Can only generate uniform numbers with real floating point type, got ", t, ".");
+  if (!is_floating_point(t))
+    fail(who, "Can only generate uniform numbers with real floating point type, got ", t, ".");
 }
 
 // Uniform floats in [0, 1) with 23 random bits (exact in float32).
@@ -61,7 +62,9 @@ array unit_uniform(const Shape& shape, const std::optional<array>& key, StreamOr
 
 }  // namespace
 
-void seed(uint64_t seed) { key_sequence().reseed(seed); }
+void seed(uint64_t seed) {
+  key_sequence().reseed(seed);
+}
 
 array key(uint64_t seed) {
   return array({static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(seed)}, uint32);
@@ -101,8 +104,8 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
          " from broadcasted shape of low ", low.shape(), " and high ", high.shape(), ".");
   }
   if (out_shape != shape) {
-    fail("uniform", "Cannot generate random values of shape ", shape,
-         " from broadcasted shape ", out_shape, ".");
+    fail("uniform", "Cannot generate random values of shape ", shape, " from broadcasted shape ",
+         out_shape, ".");
   }
   Dtype ct = dtype == float64 ? float64 : float32;
   auto lo = astype(low, ct, s), hi = astype(high, ct, s);
@@ -122,8 +125,7 @@ array uniform(const Shape& shape, const std::optional<array>& key, StreamOrDevic
 }
 
 array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
-             const std::optional<array>& scale, const std::optional<array>& key,
-             StreamOrDevice s) {
+             const std::optional<array>& scale, const std::optional<array>& key, StreamOrDevice s) {
   check_float(dtype, "normal");
   Dtype ct = dtype == float64 ? float64 : float32;
   auto low = array(std::nextafter(-1.0f, 0.0f));
@@ -170,7 +172,8 @@ array bernoulli(const array& p, const Shape& shape, const std::optional<array>& 
   } catch (const std::invalid_argument&) {
     fail("bernoulli", "Shape of p ", p.shape(), " cannot be broadcast to ", shape, ".");
   }
-  if (bs != shape) fail("bernoulli", "Shape of p ", p.shape(), " cannot be broadcast to ", shape, ".");
+  if (bs != shape)
+    fail("bernoulli", "Shape of p ", p.shape(), " cannot be broadcast to ", shape, ".");
   return less(uniform(shape, float32, key, s), p, s);
 }
 array bernoulli(const array& p, const std::optional<array>& key, StreamOrDevice s) {
@@ -194,8 +197,8 @@ array truncated_normal(const array& lower, const array& upper, const Shape& shap
 }
 array truncated_normal(const array& lower, const array& upper, Dtype dtype,
                        const std::optional<array>& key, StreamOrDevice s) {
-  return truncated_normal(lower, upper, broadcast_shapes(lower.shape(), upper.shape()), dtype,
-                          key, s);
+  return truncated_normal(lower, upper, broadcast_shapes(lower.shape(), upper.shape()), dtype, key,
+                          s);
 }
 
 array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key, StreamOrDevice s) {
@@ -213,10 +216,12 @@ array categorical(const array& logits, int axis, const Shape& shape,
   try {
     bs = broadcast_shapes(shape, batch);
   } catch (const std::invalid_argument&) {
-    fail("categorical", "Shape ", shape, " is not broadcast compatible with batch shape ", batch, ".");
+    fail("categorical", "Shape ", shape, " is not broadcast compatible with batch shape ", batch,
+         ".");
   }
   if (bs != shape) {
-    fail("categorical", "Shape ", shape, " is not broadcast compatible with batch shape ", batch, ".");
+    fail("categorical", "Shape ", shape, " is not broadcast compatible with batch shape ", batch,
+         ".");
   }
   Shape full_shape = shape;
   full_shape.push_back(lg.shape(-1));

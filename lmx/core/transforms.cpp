@@ -33,9 +33,8 @@ std::vector<array> tape_between(const std::vector<array>& inputs,
                                 const std::vector<array>& outputs) {
   std::unordered_set<std::uintptr_t> input_ids;
   for (auto& in : inputs) input_ids.insert(in.id());
-  auto order = topological_order(outputs, [&](const array& a) {
-    return !a.has_primitive() || input_ids.count(a.id()) > 0;
-  });
+  auto order = topological_order(
+      outputs, [&](const array& a) { return !a.has_primitive() || input_ids.count(a.id()) > 0; });
   // Keep only nodes that depend on an input.
   std::unordered_set<std::uintptr_t> depends(input_ids);
   std::vector<array> tape;
@@ -119,8 +118,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
 
 std::pair<array, array> vjp(const std::function<array(const array&)>& fun, const array& primal,
                             const array& cotangent) {
-  auto [outs, grads] = vjp([&](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; },
-                           {primal}, {cotangent});
+  auto [outs, grads] =
+      vjp([&](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; }, {primal},
+          {cotangent});
   return {outs[0], grads[0]};
 }
 
@@ -169,8 +169,9 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
 
 std::pair<array, array> jvp(const std::function<array(const array&)>& fun, const array& primal,
                             const array& tangent) {
-  auto [outs, tans] = jvp([&](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; },
-                          {primal}, {tangent});
+  auto [outs, tans] =
+      jvp([&](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; }, {primal},
+          {tangent});
   return {outs[0], tans[0]};
 }
 
@@ -220,8 +221,9 @@ ValueAndGradFn value_and_grad(
 
 std::function<std::pair<array, array>(const array&)> value_and_grad(
     const std::function<array(const array&)>& fun) {
-  auto vg = value_and_grad([fun](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; },
-                           std::vector<int>{0});
+  auto vg =
+      value_and_grad([fun](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; },
+                     std::vector<int>{0});
   return [vg](const array& x) {
     auto [v, g] = vg({x});
     return std::make_pair(v[0], g[0]);

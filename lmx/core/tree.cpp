@@ -9,7 +9,10 @@ namespace lmx {
 
 namespace {
 [[noreturn]] void wrong_kind(const char* want, const Tree& t) {
-  const char* have = t.is_none() ? "empty" : t.is_array() ? "an array" : t.is_dict() ? "a dict" : "a list";
+  const char* have = t.is_none()    ? "empty"
+                     : t.is_array() ? "an array"
+                     : t.is_dict()  ? "a dict"
+                                    : "a list";
   std::ostringstream msg;
   msg << "[Tree] Expected " << want << " but the node is " << have << ".";
   throw std::invalid_argument(msg.str());
@@ -58,7 +61,9 @@ const Tree* Tree::find(const std::string& key) const {
 Tree* Tree::find(const std::string& key) {
   return const_cast<Tree*>(static_cast<const Tree*>(this)->find(key));
 }
-bool Tree::contains(const std::string& key) const { return find(key) != nullptr; }
+bool Tree::contains(const std::string& key) const {
+  return find(key) != nullptr;
+}
 
 const Tree& Tree::operator[](const std::string& key) const {
   as_dict();
@@ -75,16 +80,18 @@ Tree& Tree::operator[](const std::string& key) {
 const Tree& Tree::operator[](size_t i) const {
   auto& l = as_list();
   if (i >= l.size()) {
-    throw std::invalid_argument("[Tree] Index " + std::to_string(i) + " out of range for a list of size " +
-                                std::to_string(l.size()) + ".");
+    throw std::invalid_argument("[Tree] Index " + std::to_string(i) +
+                                " out of range for a list of size " + std::to_string(l.size()) +
+                                ".");
   }
   return l[i];
 }
 Tree& Tree::operator[](size_t i) {
   auto& l = as_list();
   if (i >= l.size()) {
-    throw std::invalid_argument("[Tree] Index " + std::to_string(i) + " out of range for a list of size " +
-                                std::to_string(l.size()) + ".");
+    throw std::invalid_argument("[Tree] Index " + std::to_string(i) +
+                                " out of range for a list of size " + std::to_string(l.size()) +
+                                ".");
   }
   return l[i];
 }
@@ -101,8 +108,12 @@ std::vector<std::string> Tree::keys() const {
   return out;
 }
 
-void Tree::insert(std::string key, Tree value) { (*this)[key] = std::move(value); }
-void Tree::push_back(Tree value) { as_list().push_back(std::move(value)); }
+void Tree::insert(std::string key, Tree value) {
+  (*this)[key] = std::move(value);
+}
+void Tree::push_back(Tree value) {
+  as_list().push_back(std::move(value));
+}
 
 namespace {
 void flatten_into(const Tree& t, const std::string& prefix,
@@ -140,7 +151,8 @@ Tree tree_unflatten(const std::vector<std::pair<std::string, array>>& items) {
     size_t start = 0;
     while (true) {
       size_t dot = path.find('.', start);
-      std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      std::string part =
+          path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
       if (is_index(part)) {
         size_t i = 0;
         std::from_chars(part.data(), part.data() + part.size(), i);
@@ -213,7 +225,8 @@ Tree tree_map_with_path(const Tree& tree,
   if (tree.is_list()) {
     Tree::List out;
     auto& l = tree.as_list();
-    for (size_t i = 0; i < l.size(); ++i) out.push_back(tree_map_with_path(l[i], fn, join(std::to_string(i))));
+    for (size_t i = 0; i < l.size(); ++i)
+      out.push_back(tree_map_with_path(l[i], fn, join(std::to_string(i))));
     return Tree::list(std::move(out));
   }
   return Tree();

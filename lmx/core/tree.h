@@ -97,7 +97,9 @@ std::vector<array> tree_leaves(const Tree& tree);
 std::ostream& operator<<(std::ostream& os, const Tree& tree);
 
 namespace detail {
-inline void collect_arrays(std::vector<array>& out, const array& a) { out.push_back(a); }
+inline void collect_arrays(std::vector<array>& out, const array& a) {
+  out.push_back(a);
+}
 inline void collect_arrays(std::vector<array>& out, const Tree& t) {
   for (auto& a : tree_leaves(t)) out.push_back(a);
 }

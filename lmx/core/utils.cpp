@@ -66,8 +66,12 @@ static std::ostream& print_tuple(std::ostream& os, const V& v) {
   return os << ")";
 }
 
-std::ostream& operator<<(std::ostream& os, const Shape& s) { return print_tuple(os, s); }
-std::ostream& operator<<(std::ostream& os, const Strides& s) { return print_tuple(os, s); }
+std::ostream& operator<<(std::ostream& os, const Shape& s) {
+  return print_tuple(os, s);
+}
+std::ostream& operator<<(std::ostream& os, const Strides& s) {
+  return print_tuple(os, s);
+}
 
 std::string to_string(const Shape& s) {
   std::ostringstream os;
@@ -145,7 +149,9 @@ void print_subarray(std::ostream& os, const T* data, const array& a, int64_t ind
 
 }  // namespace
 
-void set_printoptions(PrintOptions options) { print_options() = options; }
+void set_printoptions(PrintOptions options) {
+  print_options() = options;
+}
 
 std::ostream& operator<<(std::ostream& os, array a) {
   a.eval();

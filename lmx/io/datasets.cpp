@@ -84,7 +84,8 @@ array read_idx_gz(const std::string& path) {
   have = count - zs.avail_out;
   if (have != count) {
     inflateEnd(&zs);
-    idx_error(path, "truncated: expected " + std::to_string(count) + " data bytes, found " + std::to_string(have));
+    idx_error(path, "truncated: expected " + std::to_string(count) + " data bytes, found " +
+                        std::to_string(have));
   }
   // Nothing may follow the data.
   unsigned char extra;
@@ -101,20 +102,29 @@ array read_idx_gz(const std::string& path) {
 
 DatasetSpec mnist_spec() {
   return {"mnist",
-          {"https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"},
-          {{"train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
-           {"train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"},
-           {"t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
-           {"t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"}}};
+          {"https://storage.googleapis.com/cvdf-datasets/mnist/",
+           "https://ossci-datasets.s3.amazonaws.com/mnist/"},
+          {{"train-images-idx3-ubyte.gz",
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
+           {"train-labels-idx1-ubyte.gz",
+            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"},
+           {"t10k-images-idx3-ubyte.gz",
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
+           {"t10k-labels-idx1-ubyte.gz",
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"}}};
 }
 
 DatasetSpec fashion_mnist_spec() {
   return {"fashion_mnist",
           {"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"},
-          {{"train-images-idx3-ubyte.gz", "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"},
-           {"train-labels-idx1-ubyte.gz", "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"},
-           {"t10k-images-idx3-ubyte.gz", "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"},
-           {"t10k-labels-idx1-ubyte.gz", "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"}}};
+          {{"train-images-idx3-ubyte.gz",
+            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"},
+           {"train-labels-idx1-ubyte.gz",
+            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"},
+           {"t10k-images-idx3-ubyte.gz",
+            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"},
+           {"t10k-labels-idx1-ubyte.gz",
+            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"}}};
 }
 
 std::string default_cache_dir(const std::string& name) {
@@ -146,7 +156,8 @@ size_t append_bytes(char* data, size_t size, size_t n, void* user) {
 }
 }  // namespace
 
-std::string download_file(const std::string& url, const std::string& path, const std::string& sha256) {
+std::string download_file(const std::string& url, const std::string& path,
+                          const std::string& sha256) {
   static std::once_flag curl_init;
   std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   CURL* curl = curl_easy_init();
@@ -168,8 +179,8 @@ std::string download_file(const std::string& url, const std::string& path, const
   return "";
 }
 
-ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::string>& dir, bool download,
-                          const std::optional<std::string>& cache_dir) {
+ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::string>& dir,
+                          bool download, const std::optional<std::string>& cache_dir) {
   auto has_all = [&](const fs::path& d) {
     for (auto& f : spec.files)
       if (!fs::exists(d / f.name)) return false;
@@ -184,7 +195,8 @@ ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::stri
       std::string where = dir ? *dir + " or " + base.string() : base.string();
       if (!download) {
         throw std::runtime_error("[" + spec.name + "] The data set files are not in " + where +
-                                 ". Copy the four IDX .gz files (" + spec.files[0].name + ", ...) there.");
+                                 ". Copy the four IDX .gz files (" + spec.files[0].name +
+                                 ", ...) there.");
       }
       std::error_code ec;
       fs::create_directories(base, ec);
@@ -201,27 +213,33 @@ ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::stri
           errors += "\n  " + mirror + f.name + ": " + err;
         }
         if (!ok) {
-          throw std::runtime_error("[" + spec.name + "] Could not download " + f.name + ":" + errors +
-                                   "\nIf this machine is offline, copy the four IDX .gz files into " +
-                                   base.string() + " (or pass their directory).");
+          throw std::runtime_error(
+              "[" + spec.name + "] Could not download " + f.name + ":" + errors +
+              "\nIf this machine is offline, copy the four IDX .gz files into " + base.string() +
+              " (or pass their directory).");
         }
       }
     }
   }
   auto images = [&](const std::string& name) {
     auto raw = read_idx_gz((base / name).string());
-    if (raw.ndim() != 3) throw std::runtime_error("[" + spec.name + "] " + name + " does not hold images.");
-    return divide(astype(reshape(raw, {raw.shape(0), raw.shape(1) * raw.shape(2)}), float32), array(255.0f));
+    if (raw.ndim() != 3)
+      throw std::runtime_error("[" + spec.name + "] " + name + " does not hold images.");
+    return divide(astype(reshape(raw, {raw.shape(0), raw.shape(1) * raw.shape(2)}), float32),
+                  array(255.0f));
   };
   auto labels = [&](const std::string& name) {
     auto raw = read_idx_gz((base / name).string());
-    if (raw.ndim() != 1) throw std::runtime_error("[" + spec.name + "] " + name + " does not hold labels.");
-    if (max(raw).item<uint8_t>() > 9) throw std::runtime_error("[" + spec.name + "] " + name + " has labels above 9.");
+    if (raw.ndim() != 1)
+      throw std::runtime_error("[" + spec.name + "] " + name + " does not hold labels.");
+    if (max(raw).item<uint8_t>() > 9)
+      throw std::runtime_error("[" + spec.name + "] " + name + " has labels above 9.");
     return astype(raw, uint32);
   };
   ImageDataset d{images(spec.files[0].name), labels(spec.files[1].name), images(spec.files[2].name),
                  labels(spec.files[3].name)};
-  if (d.train_images.shape(0) != d.train_labels.shape(0) || d.test_images.shape(0) != d.test_labels.shape(0)) {
+  if (d.train_images.shape(0) != d.train_labels.shape(0) ||
+      d.test_images.shape(0) != d.test_labels.shape(0)) {
     throw std::runtime_error("[" + spec.name + "] Image and label counts differ.");
   }
   eval(d.train_images, d.train_labels, d.test_images, d.test_labels);

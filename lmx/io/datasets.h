@@ -43,15 +43,18 @@ struct ImageDataset {
 // Loads a data set from `dir` when it holds the files; otherwise from the
 // cache directory, downloading missing files (verified by SHA-256) when
 // `download` is true.
-ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::string>& dir = std::nullopt,
+ImageDataset load_dataset(const DatasetSpec& spec,
+                          const std::optional<std::string>& dir = std::nullopt,
                           bool download = true,
                           const std::optional<std::string>& cache_dir = std::nullopt);
 ImageDataset mnist(const std::optional<std::string>& dir = std::nullopt, bool download = true);
-ImageDataset fashion_mnist(const std::optional<std::string>& dir = std::nullopt, bool download = true);
+ImageDataset fashion_mnist(const std::optional<std::string>& dir = std::nullopt,
+                           bool download = true);
 
 // Fetches url into path atomically if its SHA-256 matches; returns an error
 // description (empty on success).
-std::string download_file(const std::string& url, const std::string& path, const std::string& sha256);
+std::string download_file(const std::string& url, const std::string& path,
+                          const std::string& sha256);
 std::string sha256_hex(const std::string& bytes);
 
 // Shuffled minibatches of (X, y) along the first axis, as the seeds'

@@ -38,8 +38,8 @@ void save_safetensors_ordered(const std::string& file,
                               const std::vector<std::pair<std::string, array>>& arrays,
                               const std::unordered_map<std::string, std::string>& metadata = {});
 std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& file);
-void save_npz_ordered(const std::string& file, const std::vector<std::pair<std::string, array>>& arrays,
-                      bool compressed);
+void save_npz_ordered(const std::string& file,
+                      const std::vector<std::pair<std::string, array>>& arrays, bool compressed);
 // .npy bytes in memory (shared by npy and npz).
 std::string npy_bytes(const array& a, const char* who);
 array npy_from_bytes(const std::string& bytes, const std::string& what);

@@ -20,19 +20,32 @@ namespace {
 
 const char* descr_of(Dtype t, const char* who) {
   switch (t.val) {
-    case Dtype::Val::bool_: return "|b1";
-    case Dtype::Val::uint8: return "|u1";
-    case Dtype::Val::uint16: return "<u2";
-    case Dtype::Val::uint32: return "<u4";
-    case Dtype::Val::uint64: return "<u8";
-    case Dtype::Val::int8: return "|i1";
-    case Dtype::Val::int16: return "<i2";
-    case Dtype::Val::int32: return "<i4";
-    case Dtype::Val::int64: return "<i8";
-    case Dtype::Val::float16: return "<f2";
-    case Dtype::Val::float32: return "<f4";
-    case Dtype::Val::float64: return "<f8";
-    case Dtype::Val::complex64: return "<c8";
+    case Dtype::Val::bool_:
+      return "|b1";
+    case Dtype::Val::uint8:
+      return "|u1";
+    case Dtype::Val::uint16:
+      return "<u2";
+    case Dtype::Val::uint32:
+      return "<u4";
+    case Dtype::Val::uint64:
+      return "<u8";
+    case Dtype::Val::int8:
+      return "|i1";
+    case Dtype::Val::int16:
+      return "<i2";
+    case Dtype::Val::int32:
+      return "<i4";
+    case Dtype::Val::int64:
+      return "<i8";
+    case Dtype::Val::float16:
+      return "<f2";
+    case Dtype::Val::float32:
+      return "<f4";
+    case Dtype::Val::float64:
+      return "<f8";
+    case Dtype::Val::complex64:
+      return "<c8";
     case Dtype::Val::bfloat16:
       throw std::invalid_argument(std::string("[") + who +
                                   "] bfloat16 has no .npy dtype; use .safetensors or cast first.");
@@ -42,8 +55,8 @@ const char* descr_of(Dtype t, const char* who) {
 
 bool dtype_from_descr(const std::string& d, Dtype& out) {
   static const std::pair<const char*, Dtype> table[] = {
-      {"b1", bool_},   {"u1", uint8},   {"u2", uint16},  {"u4", uint32}, {"u8", uint64},
-      {"i1", int8},    {"i2", int16},   {"i4", int32},   {"i8", int64},  {"f2", float16},
+      {"b1", bool_},   {"u1", uint8},   {"u2", uint16},   {"u4", uint32}, {"u8", uint64},
+      {"i1", int8},    {"i2", int16},   {"i4", int32},    {"i8", int64},  {"f2", float16},
       {"f4", float32}, {"f8", float64}, {"c8", complex64}};
   if (d.size() != 3) return false;
   char order = d[0];
@@ -51,7 +64,7 @@ bool dtype_from_descr(const std::string& d, Dtype& out) {
   for (auto& [c, t] : table) {
     if (code == c) {
       bool single_byte = t.size == 1;
-      if (order == '<' || order == '|' || (order == '=' ) || (single_byte && order == '>')) {
+      if (order == '<' || order == '|' || (order == '=') || (single_byte && order == '>')) {
         out = t;
         return true;
       }
@@ -94,7 +107,8 @@ std::string npy_bytes(const array& a_in, const char* who) {
   const char* descr = descr_of(a.dtype(), who);
   std::ostringstream h;
   h << "{'descr': '" << descr << "', 'fortran_order': False, 'shape': (";
-  for (int i = 0; i < a.ndim(); ++i) h << a.shape(i) << (a.ndim() == 1 ? "," : (i + 1 < a.ndim() ? ", " : ""));
+  for (int i = 0; i < a.ndim(); ++i)
+    h << a.shape(i) << (a.ndim() == 1 ? "," : (i + 1 < a.ndim() ? ", " : ""));
   h << "), }";
   std::string header = h.str();
   // Pad so that magic + version + length + header is a multiple of 64.
@@ -113,7 +127,8 @@ std::string npy_bytes(const array& a_in, const char* who) {
 }
 
 array npy_from_bytes(const std::string& b, const std::string& what) {
-  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0) bad(what, "missing the NUMPY magic string");
+  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0)
+    bad(what, "missing the NUMPY magic string");
   int major = static_cast<unsigned char>(b[6]);
   size_t header_len, header_start;
   if (major == 1) {
@@ -122,7 +137,8 @@ array npy_from_bytes(const std::string& b, const std::string& what) {
   } else if (major == 2 || major == 3) {
     if (b.size() < 12) bad(what, "truncated header");
     header_len = 0;
-    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(b[8 + i]);
+    for (int i = 3; i >= 0; --i)
+      header_len = (header_len << 8) | static_cast<unsigned char>(b[8 + i]);
     header_start = 12;
   } else {
     bad(what, "unsupported version " + std::to_string(major));
@@ -146,7 +162,8 @@ array npy_from_bytes(const std::string& b, const std::string& what) {
       if (s == std::string::npos) continue;
       item = item.substr(s);
       while (!item.empty() && (item.back() == ' ' || item.back() == 'L')) item.pop_back();
-      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 10) {
+      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
+          item.size() > 10) {
         bad(what, "bad shape " + shape_text);
       }
       uint64_t d = std::stoull(item);

@@ -94,7 +94,8 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
     cd_size = rd64(b, z64 + 40);
     cd_offset = rd64(b, z64 + 48);
   }
-  if (cd_offset > b.size() || cd_size > b.size() - cd_offset) bad(file, "central directory out of range");
+  if (cd_offset > b.size() || cd_size > b.size() - cd_offset)
+    bad(file, "central directory out of range");
   std::vector<std::pair<std::string, array>> out;
   size_t p = cd_offset;
   for (uint64_t e = 0; e < entries; ++e) {
@@ -104,7 +105,8 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
     uint64_t csize = rd32(b, p + 20), usize = rd32(b, p + 24);
     uint16_t name_len = rd16(b, p + 28), extra_len = rd16(b, p + 30), comment_len = rd16(b, p + 32);
     uint64_t local = rd32(b, p + 42);
-    if (p + 46 + name_len + extra_len + comment_len > b.size()) bad(file, "entry runs past the end");
+    if (p + 46 + name_len + extra_len + comment_len > b.size())
+      bad(file, "entry runs past the end");
     std::string name = b.substr(p + 46, name_len);
     // Zip64 extra field: the 0xffffffff fields follow in order.
     size_t x = p + 46 + name_len, xend = x + extra_len;
@@ -127,7 +129,8 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
       x += 4 + len;
     }
     p += 46 + name_len + extra_len + comment_len;
-    if (local + 30 > b.size() || rd32(b, local) != 0x04034b50) bad(file, "bad local header for " + name);
+    if (local + 30 > b.size() || rd32(b, local) != 0x04034b50)
+      bad(file, "bad local header for " + name);
     uint64_t data = local + 30 + rd16(b, local + 26) + rd16(b, local + 28);
     if (data > b.size() || csize > b.size() - data) bad(file, "data of " + name + " out of range");
     std::string raw = b.substr(data, csize);
@@ -141,8 +144,8 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
     } else {
       bad(file, "entry " + name + " uses unsupported compression method " + std::to_string(method));
     }
-    uint32_t actual = static_cast<uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
+    uint32_t actual = static_cast<uint32_t>(crc32(
+        0L, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
     if (actual != crc) bad(file, "CRC mismatch for " + name);
     if (ends_with(name, ".npy")) name = name.substr(0, name.size() - 4);
     out.emplace_back(name, npy_from_bytes(content, file + ":" + name));
@@ -150,8 +153,8 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
   return out;
 }
 
-void save_npz_ordered(const std::string& file, const std::vector<std::pair<std::string, array>>& arrays,
-                      bool compressed) {
+void save_npz_ordered(const std::string& file,
+                      const std::vector<std::pair<std::string, array>>& arrays, bool compressed) {
   std::string body, central;
   uint16_t count = 0;
   for (auto& [key, a] : arrays) {
@@ -161,15 +164,15 @@ void save_npz_ordered(const std::string& file, const std::vector<std::pair<std::
     if (body.size() > 0xffffffffu || content.size() > 0xffffffffu) {
       throw std::invalid_argument("[savez] Arrays over 4 GiB are not supported in .npz.");
     }
-    uint32_t crc = static_cast<uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
+    uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(content.data()),
+                                               static_cast<uInt>(content.size())));
     uint16_t method = compressed ? 8 : 0;
     uint32_t offset = static_cast<uint32_t>(body.size());
     auto common = [&](std::string& h) {
       wr16(h, 20);  // version needed
       wr16(h, 0);   // flags
       wr16(h, method);
-      wr16(h, 0);  // time
+      wr16(h, 0);     // time
       wr16(h, 0x21);  // date: 1980-01-01
       wr32(h, crc);
       wr32(h, static_cast<uint32_t>(data.size()));

@@ -19,8 +19,8 @@ namespace {
 }
 
 const std::pair<const char*, Dtype> kDtypes[] = {
-    {"BOOL", bool_}, {"U8", uint8},     {"U16", uint16},   {"U32", uint32},  {"U64", uint64},
-    {"I8", int8},    {"I16", int16},    {"I32", int32},    {"I64", int64},   {"F16", float16},
+    {"BOOL", bool_},    {"U8", uint8},    {"U16", uint16},  {"U32", uint32},   {"U64", uint64},
+    {"I8", int8},       {"I16", int16},   {"I32", int32},   {"I64", int64},    {"F16", float16},
     {"BF16", bfloat16}, {"F32", float32}, {"F64", float64}, {"C64", complex64}};
 
 const char* name_of(Dtype t) {
@@ -79,27 +79,31 @@ std::vector<std::pair<std::string, array>> load_safetensors_ordered(
     Shape shape;
     uint64_t count = 1;
     for (auto& d : js) {
-      if (!d.is_number_unsigned() || d.get<uint64_t>() > INT32_MAX) bad(file, "entry '" + key + "' has a bad shape");
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > INT32_MAX)
+        bad(file, "entry '" + key + "' has a bad shape");
       shape.push_back(static_cast<int>(d.get<uint64_t>()));
       count *= d.get<uint64_t>();
       if (count > (uint64_t{1} << 40)) bad(file, "entry '" + key + "' is too large");
     }
-    if (!jo[0].is_number_unsigned() || !jo[1].is_number_unsigned()) bad(file, "entry '" + key + "' has bad offsets");
+    if (!jo[0].is_number_unsigned() || !jo[1].is_number_unsigned())
+      bad(file, "entry '" + key + "' has bad offsets");
     uint64_t begin = jo[0].get<uint64_t>(), end = jo[1].get<uint64_t>();
     if (begin > end || end > data_size) {
-      bad(file, "entry '" + key + "' has offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                    ") outside the " + std::to_string(data_size) + " data bytes");
+      bad(file, "entry '" + key + "' has offsets [" + std::to_string(begin) + ", " +
+                    std::to_string(end) + ") outside the " + std::to_string(data_size) +
+                    " data bytes");
     }
     if (end - begin != count * dtype.size) {
-      bad(file, "entry '" + key + "' has " + std::to_string(end - begin) + " bytes but its shape and dtype need " +
-                    std::to_string(count * dtype.size));
+      bad(file, "entry '" + key + "' has " + std::to_string(end - begin) +
+                    " bytes but its shape and dtype need " + std::to_string(count * dtype.size));
     }
     array a(allocator::malloc(std::max<uint64_t>(end - begin, 1)), shape, dtype);
     std::memcpy(a.data<char>(), b.data() + data_start + begin, end - begin);
     items.emplace_back(begin, key, a);
   }
   // Keep file order (by offset), as written.
-  std::sort(items.begin(), items.end(), [](auto& x, auto& y) { return std::get<0>(x) < std::get<0>(y); });
+  std::sort(items.begin(), items.end(),
+            [](auto& x, auto& y) { return std::get<0>(x) < std::get<0>(y); });
   std::vector<std::pair<std::string, array>> out;
   for (auto& [off, k, a] : items) out.emplace_back(k, a);
   return out;
@@ -116,7 +120,8 @@ void save_safetensors_ordered(const std::string& file,
   }
   std::string data;
   for (auto& [key, a] : arrays) {
-    if (key == "__metadata__") throw std::invalid_argument("[save_safetensors] '__metadata__' is reserved.");
+    if (key == "__metadata__")
+      throw std::invalid_argument("[save_safetensors] '__metadata__' is reserved.");
     auto c = full(a.shape(), a);
     c.eval();
     nlohmann::ordered_json entry;
@@ -140,7 +145,8 @@ void save_safetensors_ordered(const std::string& file,
 
 SafetensorsLoad load_safetensors(const std::string& file, StreamOrDevice) {
   SafetensorsLoad out;
-  for (auto& [k, v] : io::load_safetensors_ordered(file, &out.second)) out.first.insert_or_assign(k, v);
+  for (auto& [k, v] : io::load_safetensors_ordered(file, &out.second))
+    out.first.insert_or_assign(k, v);
   return out;
 }
 

@@ -7,7 +7,8 @@
 
 namespace lmx::io {
 
-void save_weights(const std::string& path, const std::vector<std::pair<std::string, array>>& weights) {
+void save_weights(const std::string& path,
+                  const std::vector<std::pair<std::string, array>>& weights) {
   if (ends_with(path, ".safetensors")) return save_safetensors_ordered(path, weights);
   if (ends_with(path, ".npz")) return save_npz_ordered(path, weights, false);
   throw std::invalid_argument("[save_weights] Unsupported file extension for " + path +

@@ -10,7 +10,8 @@
 
 namespace lmx::io {
 
-void save_weights(const std::string& path, const std::vector<std::pair<std::string, array>>& weights);
+void save_weights(const std::string& path,
+                  const std::vector<std::pair<std::string, array>>& weights);
 std::vector<std::pair<std::string, array>> load_weights(const std::string& path);
 
 }  // namespace lmx::io

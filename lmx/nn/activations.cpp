@@ -13,10 +13,18 @@ array scalar(float v, const array& like) {
 }
 }  // namespace
 
-array relu(const array& x) { return maximum(x, scalar(0, x)); }
-array relu6(const array& x) { return minimum(maximum(x, scalar(0, x)), scalar(6, x)); }
-array relu2(const array& x) { return square(relu(x)); }
-array leaky_relu(const array& x, float s) { return maximum(multiply(scalar(s, x), x), x); }
+array relu(const array& x) {
+  return maximum(x, scalar(0, x));
+}
+array relu6(const array& x) {
+  return minimum(maximum(x, scalar(0, x)), scalar(6, x));
+}
+array relu2(const array& x) {
+  return square(relu(x));
+}
+array leaky_relu(const array& x, float s) {
+  return maximum(multiply(scalar(s, x), x), x);
+}
 array elu(const array& x, float alpha) {
   return where(greater(x, scalar(0, x)), x, multiply(scalar(alpha, x), expm1(x)));
 }
@@ -24,18 +32,39 @@ array celu(const array& x, float alpha) {
   return add(maximum(x, scalar(0, x)),
              multiply(scalar(alpha, x), expm1(divide(minimum(x, scalar(0, x)), scalar(alpha, x)))));
 }
-array selu(const array& x) { return multiply(elu(x, 1.67326319217681884765625f), scalar(1.05070102214813232421875f, x)); }
-array silu(const array& x) { return multiply(x, lmx::sigmoid(x)); }
-array sigmoid(const array& x) { return lmx::sigmoid(x); }
-array tanh(const array& x) { return lmx::tanh(x); }
-array log_sigmoid(const array& x) { return negative(softplus(negative(x))); }
-array log_softmax(const array& x, int axis) { return subtract(x, logsumexp(x, axis, true)); }
-array softmax(const array& x, int axis) { return lmx::softmax(x, axis); }
-array softmin(const array& x, int axis) { return lmx::softmax(negative(x), axis); }
-array softplus(const array& x) { return logaddexp(x, scalar(0, x)); }
-array softsign(const array& x) { return divide(x, add(scalar(1, x), abs(x))); }
+array selu(const array& x) {
+  return multiply(elu(x, 1.67326319217681884765625f), scalar(1.05070102214813232421875f, x));
+}
+array silu(const array& x) {
+  return multiply(x, lmx::sigmoid(x));
+}
+array sigmoid(const array& x) {
+  return lmx::sigmoid(x);
+}
+array tanh(const array& x) {
+  return lmx::tanh(x);
+}
+array log_sigmoid(const array& x) {
+  return negative(softplus(negative(x)));
+}
+array log_softmax(const array& x, int axis) {
+  return subtract(x, logsumexp(x, axis, true));
+}
+array softmax(const array& x, int axis) {
+  return lmx::softmax(x, axis);
+}
+array softmin(const array& x, int axis) {
+  return lmx::softmax(negative(x), axis);
+}
+array softplus(const array& x) {
+  return logaddexp(x, scalar(0, x));
+}
+array softsign(const array& x) {
+  return divide(x, add(scalar(1, x), abs(x)));
+}
 array softshrink(const array& x, float l) {
-  return where(greater(abs(x), scalar(l, x)), subtract(x, multiply(sign(x), scalar(l, x))), scalar(0, x));
+  return where(greater(abs(x), scalar(l, x)), subtract(x, multiply(sign(x), scalar(l, x))),
+               scalar(0, x));
 }
 array hard_shrink(const array& x, float l) {
   return where(greater(abs(x), scalar(l, x)), x, scalar(0, x));
@@ -47,16 +76,21 @@ array hardswish(const array& x) {
   auto r6 = minimum(maximum(add(x, scalar(3, x)), scalar(0, x)), scalar(6, x));
   return divide(multiply(x, r6), scalar(6, x));
 }
-array mish(const array& x) { return multiply(x, lmx::tanh(softplus(x))); }
+array mish(const array& x) {
+  return multiply(x, lmx::tanh(softplus(x)));
+}
 array gelu(const array& x) {
-  return divide(multiply(x, add(scalar(1, x), erf(divide(x, scalar(std::numbers::sqrt2, x))))), scalar(2, x));
+  return divide(multiply(x, add(scalar(1, x), erf(divide(x, scalar(std::numbers::sqrt2, x))))),
+                scalar(2, x));
 }
 array gelu_approx(const array& x) {
   auto inner = multiply(scalar(std::sqrt(2.0 / std::numbers::pi), x),
                         add(x, multiply(scalar(0.044715f, x), power(x, scalar(3, x)))));
   return multiply(multiply(scalar(0.5f, x), x), add(scalar(1, x), lmx::tanh(inner)));
 }
-array gelu_fast_approx(const array& x) { return multiply(x, lmx::sigmoid(multiply(scalar(1.702f, x), x))); }
+array gelu_fast_approx(const array& x) {
+  return multiply(x, lmx::sigmoid(multiply(scalar(1.702f, x), x)));
+}
 array glu(const array& x, int axis) {
   auto parts = split(x, 2, axis);
   return multiply(parts[0], lmx::sigmoid(parts[1]));
@@ -70,8 +104,9 @@ array prelu(const array& x, const array& alpha) {
 
 GELU::GELU(const std::string& a) : approx(a) {
   if (approx != "none" && approx != "precise" && approx != "tanh" && approx != "fast") {
-    throw std::invalid_argument("[GELU] The approximation should be in ['none', 'precise', 'tanh', 'fast'] but '" +
-                                approx + "' was given.");
+    throw std::invalid_argument(
+        "[GELU] The approximation should be in ['none', 'precise', 'tanh', 'fast'] but '" + approx +
+        "' was given.");
   }
 }
 array GELU::operator()(array x) {

@@ -36,8 +36,8 @@ array step(const array& x, float threshold = 0.0f);
 array prelu(const array& x, const array& alpha);
 
 // A module for a parameter-free activation.
-#define LMX_ACTIVATION_MODULE(NAME, EXPR)            \
-  struct NAME : Module {                              \
+#define LMX_ACTIVATION_MODULE(NAME, EXPR)               \
+  struct NAME : Module {                                \
     array operator()(array x) override { return EXPR; } \
   };
 LMX_ACTIVATION_MODULE(ReLU, nn::relu(x))
@@ -83,7 +83,8 @@ struct HardShrink : Module {
   float lambd;
 };
 struct HardTanh : Module {
-  explicit HardTanh(float min_val = -1.0f, float max_val = 1.0f) : min_val(min_val), max_val(max_val) {}
+  explicit HardTanh(float min_val = -1.0f, float max_val = 1.0f)
+      : min_val(min_val), max_val(max_val) {}
   array operator()(array x) override { return nn::hard_tanh(x, min_val, max_val); }
   float min_val, max_val;
 };

@@ -17,7 +17,8 @@ namespace {
 
 std::pair<double, double> fan_in_fan_out(const array& a, const char* who) {
   if (a.ndim() < 2) {
-    init_error(who, "Glorot and He initialisation need at least 2 dimensions, got shape " + to_string(a.shape()) + ".");
+    init_error(who, "Glorot and He initialisation need at least 2 dimensions, got shape " +
+                        to_string(a.shape()) + ".");
   }
   if (a.ndim() == 2) return {a.shape(1), a.shape(0)};
   double receptive = 1;
@@ -49,7 +50,8 @@ Initializer uniform(float low, float high, Dtype dtype) {
 Initializer identity(Dtype dtype) {
   return [=](const array& a) {
     if (a.ndim() != 2 || a.shape(0) != a.shape(1)) {
-      init_error("identity", "The input array must be a square 2-D array, got shape " + to_string(a.shape()) + ".");
+      init_error("identity", "The input array must be a square 2-D array, got shape " +
+                                 to_string(a.shape()) + ".");
     }
     return eye(a.shape(0), dtype);
   };
@@ -87,7 +89,9 @@ Initializer he_uniform(Dtype dtype, const std::string& mode, float gain) {
 
 Initializer sparse(float sparsity, float mean, float std, Dtype dtype) {
   return [=](const array& a) {
-    if (a.ndim() != 2) init_error("sparse", "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
+    if (a.ndim() != 2)
+      init_error("sparse",
+                 "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
     if (sparsity < 0 || sparsity > 1) init_error("sparse", "Sparsity must be in [0, 1].");
     int rows = a.shape(0), cols = a.shape(1);
     int num_zeros = static_cast<int>(std::ceil(sparsity * rows));
@@ -101,7 +105,9 @@ Initializer sparse(float sparsity, float mean, float std, Dtype dtype) {
 
 Initializer orthogonal(float gain, Dtype dtype) {
   return [=](const array& a) {
-    if (a.ndim() != 2) init_error("orthogonal", "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
+    if (a.ndim() != 2)
+      init_error("orthogonal",
+                 "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
     int rows = a.shape(0), cols = a.shape(1);
     // Orthonormalise the rows (or columns) of a Gaussian matrix with modified
     // Gram-Schmidt in double precision.

@@ -21,7 +21,8 @@ Initializer identity(Dtype dtype = float32);
 Initializer glorot_normal(Dtype dtype = float32, float gain = 1.0f);
 Initializer glorot_uniform(Dtype dtype = float32, float gain = 1.0f);
 Initializer he_normal(Dtype dtype = float32, const std::string& mode = "fan_in", float gain = 1.0f);
-Initializer he_uniform(Dtype dtype = float32, const std::string& mode = "fan_in", float gain = 1.0f);
+Initializer he_uniform(Dtype dtype = float32, const std::string& mode = "fan_in",
+                       float gain = 1.0f);
 // Zeroes a fraction `sparsity` of each column of a 2-D array, the rest N(mean, std).
 Initializer sparse(float sparsity, float mean = 0.0f, float std = 1.0f, Dtype dtype = float32);
 // A (semi-)orthogonal matrix scaled by gain.

@@ -43,8 +43,9 @@ namespace {
 
 Linear::Linear(int input_dims, int output_dims, bool use_bias) : weight(0.0f) {
   if (input_dims <= 0 || output_dims <= 0) {
-    layer_error("Linear", "Dimensions must be positive, got input_dims=" + std::to_string(input_dims) +
-                              " and output_dims=" + std::to_string(output_dims) + ".");
+    layer_error("Linear",
+                "Dimensions must be positive, got input_dims=" + std::to_string(input_dims) +
+                    " and output_dims=" + std::to_string(output_dims) + ".");
   }
   float scale = std::sqrt(1.0f / input_dims);
   weight = random::uniform(array(-scale), array(scale), {output_dims, input_dims});
@@ -63,8 +64,8 @@ array Linear::operator()(array x) {
 }
 
 std::string Linear::extra_repr() const {
-  return "input_dims=" + std::to_string(weight.shape(1)) + ", output_dims=" + std::to_string(weight.shape(0)) +
-         ", bias=" + py_repr(bias.has_value());
+  return "input_dims=" + std::to_string(weight.shape(1)) +
+         ", output_dims=" + std::to_string(weight.shape(0)) + ", bias=" + py_repr(bias.has_value());
 }
 
 Bilinear::Bilinear(int in1, int in2, int out, bool use_bias) : weight(0.0f) {
@@ -78,9 +79,9 @@ Bilinear::Bilinear(int in1, int in2, int out, bool use_bias) : weight(0.0f) {
 array Bilinear::operator()(array x1, array x2) {
   int out = weight.shape(0), in2 = weight.shape(1), in1 = weight.shape(2);
   if (x1.shape(-1) != in1 || x2.shape(-1) != in2) {
-    layer_error("Bilinear", "Inputs with shapes " + to_string(x1.shape()) + " and " + to_string(x2.shape()) +
-                                " do not match input dims " + std::to_string(in1) + " and " +
-                                std::to_string(in2) + ".");
+    layer_error("Bilinear", "Inputs with shapes " + to_string(x1.shape()) + " and " +
+                                to_string(x2.shape()) + " do not match input dims " +
+                                std::to_string(in1) + " and " + std::to_string(in2) + ".");
   }
   Shape xshape(x1.shape().begin(), x1.shape().end() - 1);
   auto a = reshape(x1, {-1, in1});
@@ -94,7 +95,8 @@ array Bilinear::operator()(array x1, array x2) {
 }
 
 std::string Bilinear::extra_repr() const {
-  return "input1_dims=" + std::to_string(weight.shape(2)) + ", input2_dims=" + std::to_string(weight.shape(1)) +
+  return "input1_dims=" + std::to_string(weight.shape(2)) +
+         ", input2_dims=" + std::to_string(weight.shape(1)) +
          ", output_dims=" + std::to_string(weight.shape(0)) + ", bias=" + py_repr(bias.has_value());
 }
 
@@ -109,8 +111,12 @@ Embedding::Embedding(int num_embeddings, int dims) : weight(0.0f) {
   weight = random::normal({num_embeddings, dims}, float32, 0.0f, scale);
   register_parameter("weight", weight);
 }
-array Embedding::operator()(array x) { return take(weight, x, 0); }
-array Embedding::as_linear(const array& x) const { return matmul(x, transpose(weight)); }
+array Embedding::operator()(array x) {
+  return take(weight, x, 0);
+}
+array Embedding::as_linear(const array& x) const {
+  return matmul(x, transpose(weight));
+}
 std::string Embedding::extra_repr() const {
   return std::to_string(weight.shape(0)) + ", " + std::to_string(weight.shape(1));
 }
@@ -128,39 +134,52 @@ array drop(const array& x, float p, const Shape& mask_shape) {
 }
 }  // namespace
 
-Dropout::Dropout(float p) : p(p) { check_p(p, "Dropout"); }
+Dropout::Dropout(float p) : p(p) {
+  check_p(p, "Dropout");
+}
 array Dropout::operator()(array x) {
   if (!training() || p == 0.0f) return x;
   return drop(x, p, x.shape());
 }
-std::string Dropout::extra_repr() const { return "p=" + py_repr(p); }
+std::string Dropout::extra_repr() const {
+  return "p=" + py_repr(p);
+}
 
-Dropout2d::Dropout2d(float p) : p(p) { check_p(p, "Dropout2d"); }
+namespace {
+// Drops whole channels: the mask is 1 along the `spatial` axes before the
+// channel axis, for inputs with `spatial` + 1 or + 2 (batched) dimensions.
+array channel_dropout(const array& x, float p, int spatial, bool training, const char* who) {
+  if (x.ndim() != spatial + 1 && x.ndim() != spatial + 2) {
+    layer_error(who, "Received input with " + std::to_string(x.ndim()) + " dimensions. Expected " +
+                         std::to_string(spatial + 1) + " or " + std::to_string(spatial + 2) +
+                         " dimensions.");
+  }
+  if (!training || p == 0.0f) return x;
+  Shape m = x.shape();
+  for (int i = 2; i <= spatial + 1; ++i) m[m.size() - i] = 1;
+  return drop(x, p, m);
+}
+}  // namespace
+
+Dropout2d::Dropout2d(float p) : p(p) {
+  check_p(p, "Dropout2d");
+}
 array Dropout2d::operator()(array x) {
-  if (x.ndim() != 3 && x.ndim() != 4) {
-    layer_error("Dropout2d", "Received input with " + std::to_string(x.ndim()) +
-                                 " dimensions. Expected 3 or 4 dimensions.");
-  }
-  if (!training() || p == 0.0f) return x;
-  Shape m = x.shape();
-  m[m.size() - 2] = 1;
-  m[m.size() - 3] = 1;
-  return drop(x, p, m);
+  return channel_dropout(x, p, 2, training(), "Dropout2d");
 }
-std::string Dropout2d::extra_repr() const { return "p=" + py_repr(p); }
+std::string Dropout2d::extra_repr() const {
+  return "p=" + py_repr(p);
+}
 
-Dropout3d::Dropout3d(float p) : p(p) { check_p(p, "Dropout3d"); }
-array Dropout3d::operator()(array x) {
-  if (x.ndim() != 4 && x.ndim() != 5) {
-    layer_error("Dropout3d", "Received input with " + std::to_string(x.ndim()) +
-                                 " dimensions. Expected 4 or 5 dimensions.");
-  }
-  if (!training() || p == 0.0f) return x;
-  Shape m = x.shape();
-  for (int i = 2; i <= 4; ++i) m[m.size() - i] = 1;
-  return drop(x, p, m);
+Dropout3d::Dropout3d(float p) : p(p) {
+  check_p(p, "Dropout3d");
 }
-std::string Dropout3d::extra_repr() const { return "p=" + py_repr(p); }
+array Dropout3d::operator()(array x) {
+  return channel_dropout(x, p, 3, training(), "Dropout3d");
+}
+std::string Dropout3d::extra_repr() const {
+  return "p=" + py_repr(p);
+}
 
 namespace {
 array normalize(const array& x, const std::vector<int>& axes, float eps) {
@@ -170,8 +189,8 @@ array normalize(const array& x, const std::vector<int>& axes, float eps) {
 }
 void check_features(const array& x, int dims, const char* who) {
   if (x.ndim() == 0 || x.shape(-1) != dims) {
-    layer_error(who, "Input with shape " + to_string(x.shape()) + " does not have " + std::to_string(dims) +
-                         " features in its last dimension.");
+    layer_error(who, "Input with shape " + to_string(x.shape()) + " does not have " +
+                         std::to_string(dims) + " features in its last dimension.");
   }
 }
 }  // namespace
@@ -195,7 +214,9 @@ std::string LayerNorm::extra_repr() const {
   return std::to_string(dims) + ", eps=" + py_repr(eps) + ", affine=" + py_repr(weight.has_value());
 }
 
-RMSNorm::RMSNorm(int dims, float eps) : weight(ones({dims})), eps(eps) { register_parameter("weight", weight); }
+RMSNorm::RMSNorm(int dims, float eps) : weight(ones({dims})), eps(eps) {
+  register_parameter("weight", weight);
+}
 array RMSNorm::operator()(array x) {
   check_features(x, weight.shape(0), "RMSNorm");
   auto ms = mean(square(astype(x, is_inexact(x.dtype()) ? x.dtype() : float32)), -1, true);
@@ -210,7 +231,8 @@ GroupNorm::GroupNorm(int num_groups, int dims, float eps, bool affine, bool pyto
     : num_groups(num_groups), dims(dims), eps(eps), pytorch_compatible(pytorch_compatible) {
   if (num_groups <= 0 || dims % num_groups != 0) {
     layer_error("GroupNorm", "The number of features " + std::to_string(dims) +
-                                 " must be divisible by the number of groups " + std::to_string(num_groups) + ".");
+                                 " must be divisible by the number of groups " +
+                                 std::to_string(num_groups) + ".");
   }
   if (affine) {
     weight = ones({dims});
@@ -221,7 +243,8 @@ GroupNorm::GroupNorm(int num_groups, int dims, float eps, bool affine, bool pyto
 }
 array GroupNorm::operator()(array x) {
   check_features(x, dims, "GroupNorm");
-  if (x.ndim() < 2) layer_error("GroupNorm", "Expected a batch dimension, got shape " + to_string(x.shape()) + ".");
+  if (x.ndim() < 2)
+    layer_error("GroupNorm", "Expected a batch dimension, got shape " + to_string(x.shape()) + ".");
   Shape shape = x.shape();
   int batch = shape[0];
   array y = x;
@@ -242,7 +265,8 @@ array GroupNorm::operator()(array x) {
 }
 std::string GroupNorm::extra_repr() const {
   return std::to_string(num_groups) + ", " + std::to_string(dims) + ", eps=" + py_repr(eps) +
-         ", affine=" + py_repr(weight.has_value()) + ", pytorch_compatible=" + py_repr(pytorch_compatible);
+         ", affine=" + py_repr(weight.has_value()) +
+         ", pytorch_compatible=" + py_repr(pytorch_compatible);
 }
 
 InstanceNorm::InstanceNorm(int dims, float eps, bool affine) : dims(dims), eps(eps) {
@@ -256,8 +280,9 @@ InstanceNorm::InstanceNorm(int dims, float eps, bool affine) : dims(dims), eps(e
 array InstanceNorm::operator()(array x) {
   check_features(x, dims, "InstanceNorm");
   if (x.ndim() < 3) {
-    layer_error("InstanceNorm", "Expected an input with a batch, spatial and feature dimension, got shape " +
-                                    to_string(x.shape()) + ".");
+    layer_error("InstanceNorm",
+                "Expected an input with a batch, spatial and feature dimension, got shape " +
+                    to_string(x.shape()) + ".");
   }
   std::vector<int> axes(x.ndim() - 2);
   std::iota(axes.begin(), axes.end(), 1);
@@ -311,7 +336,7 @@ array BatchNorm::operator()(array x) {
   return y;
 }
 Module& BatchNorm::unfreeze(bool recurse, const std::optional<std::vector<std::string>>& keys,
-                           bool strict) {
+                            bool strict) {
   Module::unfreeze(recurse, keys, strict);
   mark_frozen("running_mean");
   mark_frozen("running_var");
@@ -319,8 +344,8 @@ Module& BatchNorm::unfreeze(bool recurse, const std::optional<std::vector<std::s
 }
 
 std::string BatchNorm::extra_repr() const {
-  return std::to_string(num_features) + ", eps=" + py_repr(eps) + ", momentum=" +
-         py_repr(momentum) + ", affine=" + py_repr(weight.has_value()) +
+  return std::to_string(num_features) + ", eps=" + py_repr(eps) +
+         ", momentum=" + py_repr(momentum) + ", affine=" + py_repr(weight.has_value()) +
          ", track_running_stats=" + py_repr(track_running_stats);
 }
 

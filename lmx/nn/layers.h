@@ -15,7 +15,9 @@ namespace lmx::nn {
 // Python-style text for extra_repr: 1e-05, 0.1, 1.0, True.
 std::string py_repr(double v);
 std::string py_repr(float v);  // shortest text that reads back as the same float
-inline std::string py_repr(bool v) { return v ? "True" : "False"; }
+inline std::string py_repr(bool v) {
+  return v ? "True" : "False";
+}
 
 struct Identity : Module {
   array operator()(array x) override { return x; }
@@ -42,7 +44,8 @@ struct Bilinear : Module {
 // Calls its modules in order; parameters live under "layers.i".
 struct Sequential : Module {
   Sequential() { register_module("layers", layers); }
-  template <typename... Ms, typename = std::enable_if_t<(std::is_base_of_v<Module, std::decay_t<Ms>> && ...)>>
+  template <typename... Ms,
+            typename = std::enable_if_t<(std::is_base_of_v<Module, std::decay_t<Ms>> && ...)>>
   explicit Sequential(Ms&&... ms) : Sequential() {
     (layers.push_back(std::make_shared<std::decay_t<Ms>>(std::forward<Ms>(ms))), ...);
   }
@@ -132,7 +135,8 @@ struct BatchNorm : Module {
   array operator()(array x) override;
   std::string extra_repr() const override;
   // Running statistics stay frozen, as in MLX.
-  Module& unfreeze(bool recurse = true, const std::optional<std::vector<std::string>>& keys = std::nullopt,
+  Module& unfreeze(bool recurse = true,
+                   const std::optional<std::vector<std::string>>& keys = std::nullopt,
                    bool strict = false) override;
   int num_features;
   float eps, momentum;

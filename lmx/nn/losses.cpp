@@ -23,20 +23,23 @@ array reduce(const array& loss, const std::string& reduction, const char* who) {
 
 void same_shape(const array& a, const array& b, const char* who, const char* an, const char* bn) {
   if (a.shape() != b.shape()) {
-    loss_error(who, std::string(an) + " shape " + to_string(a.shape()) + " does not match " + bn + " shape " +
-                        to_string(b.shape()) + ".");
+    loss_error(who, std::string(an) + " shape " + to_string(a.shape()) + " does not match " + bn +
+                        " shape " + to_string(b.shape()) + ".");
   }
 }
 
-array s(float v, const array& like) { return array(v, is_floating_point(like.dtype()) ? like.dtype() : float32); }
+array s(float v, const array& like) {
+  return array(v, is_floating_point(like.dtype()) ? like.dtype() : float32);
+}
 
 }  // namespace
 
-array cross_entropy(const array& logits, const array& targets, const std::optional<array>& weights, int axis,
-                    float label_smoothing, const std::string& reduction) {
+array cross_entropy(const array& logits, const array& targets, const std::optional<array>& weights,
+                    int axis, float label_smoothing, const std::string& reduction) {
   const char* who = "cross_entropy";
   if (label_smoothing < 0 || label_smoothing >= 1) {
-    loss_error(who, "Label smoothing must be in [0, 1), got " + std::to_string(label_smoothing) + ".");
+    loss_error(who,
+               "Label smoothing must be in [0, 1), got " + std::to_string(label_smoothing) + ".");
   }
   axis = normalize_axis(axis, logits.ndim(), who);
   bool as_probs = targets.ndim() == logits.ndim();
@@ -48,8 +51,9 @@ array cross_entropy(const array& logits, const array& targets, const std::option
     Shape expect = logits.shape();
     expect.erase(expect.begin() + axis);
     if (targets.shape() != expect) {
-      loss_error(who, "Targets shape " + to_string(targets.shape()) + " does not match logits shape " +
-                          to_string(logits.shape()) + " (expected class indices of shape " + to_string(expect) + ").");
+      loss_error(who, "Targets shape " + to_string(targets.shape()) +
+                          " does not match logits shape " + to_string(logits.shape()) +
+                          " (expected class indices of shape " + to_string(expect) + ").");
     }
     score = squeeze(take_along_axis(logits, expand_dims(targets, axis), axis), axis);
   }
@@ -67,8 +71,9 @@ array cross_entropy(const array& logits, const array& targets, const std::option
   return reduce(loss, reduction, who);
 }
 
-array binary_cross_entropy(const array& inputs, const array& targets, const std::optional<array>& weights,
-                           bool with_logits, const std::string& reduction) {
+array binary_cross_entropy(const array& inputs, const array& targets,
+                           const std::optional<array>& weights, bool with_logits,
+                           const std::string& reduction) {
   const char* who = "binary_cross_entropy";
   same_shape(inputs, targets, who, "Inputs", "targets");
   array loss(0.0f);
@@ -77,7 +82,8 @@ array binary_cross_entropy(const array& inputs, const array& targets, const std:
   } else {
     auto log_in = maximum(log(inputs), s(-100, inputs));
     auto log_inv = maximum(log(subtract(s(1, inputs), inputs)), s(-100, inputs));
-    loss = negative(add(multiply(targets, log_in), multiply(subtract(s(1, inputs), targets), log_inv)));
+    loss = negative(
+        add(multiply(targets, log_in), multiply(subtract(s(1, inputs), targets), log_inv)));
   }
   if (weights) {
     same_shape(*weights, loss, who, "Weights", "loss");
@@ -102,8 +108,8 @@ array nll_loss(const array& inputs, const array& targets, int axis, const std::s
   return reduce(loss, reduction, "nll_loss");
 }
 
-array gaussian_nll_loss(const array& inputs, const array& targets, const array& vars, bool full, float eps,
-                        const std::string& reduction) {
+array gaussian_nll_loss(const array& inputs, const array& targets, const array& vars, bool full,
+                        float eps, const std::string& reduction) {
   same_shape(inputs, targets, "gaussian_nll_loss", "Inputs", "targets");
   auto v = maximum(vars, s(eps, vars));
   auto loss = multiply(s(0.5f, inputs), add(log(v), divide(square(subtract(targets, inputs)), v)));
@@ -111,7 +117,8 @@ array gaussian_nll_loss(const array& inputs, const array& targets, const array& 
   return reduce(loss, reduction, "gaussian_nll_loss");
 }
 
-array kl_div_loss(const array& inputs, const array& targets, int axis, const std::string& reduction) {
+array kl_div_loss(const array& inputs, const array& targets, int axis,
+                  const std::string& reduction) {
   same_shape(inputs, targets, "kl_div_loss", "Inputs", "targets");
   auto loss = sum(multiply(exp(targets), subtract(targets, inputs)), axis);
   return reduce(loss, reduction, "kl_div_loss");
@@ -120,13 +127,14 @@ array kl_div_loss(const array& inputs, const array& targets, int axis, const std
 array smooth_l1_loss(const array& p, const array& t, float beta, const std::string& reduction) {
   same_shape(p, t, "smooth_l1_loss", "Predictions", "targets");
   auto diff = abs(subtract(p, t));
-  auto loss = where(less(diff, s(beta, diff)), divide(multiply(s(0.5f, diff), square(diff)), s(beta, diff)),
-                    subtract(diff, s(0.5f * beta, diff)));
+  auto loss =
+      where(less(diff, s(beta, diff)), divide(multiply(s(0.5f, diff), square(diff)), s(beta, diff)),
+            subtract(diff, s(0.5f * beta, diff)));
   return reduce(loss, reduction, "smooth_l1_loss");
 }
 
-array triplet_loss(const array& a, const array& pos, const array& neg, int axis, int p, float margin, float eps,
-                   const std::string& reduction) {
+array triplet_loss(const array& a, const array& pos, const array& neg, int axis, int p,
+                   float margin, float eps, const std::string& reduction) {
   same_shape(a, pos, "triplet_loss", "Anchors", "positives");
   same_shape(a, neg, "triplet_loss", "Anchors", "negatives");
   auto dist = [&](const array& x) {
@@ -141,7 +149,8 @@ array hinge_loss(const array& inputs, const array& targets, const std::string& r
   return reduce(loss, reduction, "hinge_loss");
 }
 
-array huber_loss(const array& inputs, const array& targets, float delta, const std::string& reduction) {
+array huber_loss(const array& inputs, const array& targets, float delta,
+                 const std::string& reduction) {
   auto errors = abs(subtract(inputs, targets));
   auto quadratic = minimum(errors, s(delta, errors));
   auto linear = subtract(errors, quadratic);
@@ -155,7 +164,8 @@ array log_cosh_loss(const array& inputs, const array& targets, const std::string
   return reduce(loss, reduction, "log_cosh_loss");
 }
 
-array cosine_similarity_loss(const array& x1, const array& x2, int axis, float eps, const std::string& reduction) {
+array cosine_similarity_loss(const array& x1, const array& x2, int axis, float eps,
+                             const std::string& reduction) {
   same_shape(x1, x2, "cosine_similarity_loss", "x1", "x2");
   auto n1 = sqrt(sum(square(x1), axis));
   auto n2 = sqrt(sum(square(x2), axis));

@@ -75,8 +75,12 @@ Tree Module::collect(bool trainable_only) const {
   return out;
 }
 
-Tree Module::parameters() const { return collect(false); }
-Tree Module::trainable_parameters() const { return collect(true); }
+Tree Module::parameters() const {
+  return collect(false);
+}
+Tree Module::trainable_parameters() const {
+  return collect(true);
+}
 
 void Module::update_impl(const Tree& params, bool strict, const std::string& path) {
   auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
@@ -86,7 +90,9 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
     for (auto& [k, v] : params.as_dict()) {
       bool known = false;
       for (auto& e : entries_) known |= e.name == k;
-      if (!known) module_error("update", "Module " + name() + " has no parameter or submodule '" + join(k) + "'.");
+      if (!known)
+        module_error("update",
+                     "Module " + name() + " has no parameter or submodule '" + join(k) + "'.");
     }
   }
   for (auto& e : entries_) {
@@ -96,13 +102,16 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
     auto assign = [&](array& dst) {
       if (!t->is_array()) module_error("update", "Expected an array for '" + join(e.name) + "'.");
       if (strict && dst.shape() != t->as_array().shape()) {
-        module_error("update", "Expected shape " + to_string(dst.shape()) + " for '" + join(e.name) +
-                                   "' but received shape " + to_string(t->as_array().shape()) + ".");
+        module_error("update", "Expected shape " + to_string(dst.shape()) + " for '" +
+                                   join(e.name) + "' but received shape " +
+                                   to_string(t->as_array().shape()) + ".");
       }
       dst = t->as_array();
     };
     switch (e.kind) {
-      case Kind::Param: assign(*static_cast<array*>(m)); break;
+      case Kind::Param:
+        assign(*static_cast<array*>(m));
+        break;
       case Kind::OptionalParam: {
         auto& opt = *static_cast<std::optional<array>*>(m);
         if (opt) {
@@ -208,7 +217,8 @@ bool Module::replace_child(const std::string& path, const std::shared_ptr<Module
     if (!e.replace) continue;
     void* slot = member(e);
     if (e.kind == Kind::Modules && path == e.name) {
-      if (!e.replace(slot, 0, m)) module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
+      if (!e.replace(slot, 0, m))
+        module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
       return true;
     }
     if (e.kind == Kind::ModuleList && path.rfind(e.name + ".", 0) == 0) {
@@ -216,15 +226,16 @@ bool Module::replace_child(const std::string& path, const std::shared_ptr<Module
       if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos) continue;
       size_t i = std::stoul(idx);
       if (i >= e.count(slot)) return false;
-      if (!e.replace(slot, i, m)) module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
+      if (!e.replace(slot, i, m))
+        module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
       return true;
     }
   }
   return false;
 }
 
-Module& Module::update_modules(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules,
-                               bool strict) {
+Module& Module::update_modules(
+    const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules, bool strict) {
   for (auto& [path, m] : modules) {
     if (!m) module_error("update_modules", "Received an empty module for '" + path + "'.");
     // Find the parent module and the child's local name.
@@ -241,7 +252,8 @@ Module& Module::update_modules(const std::vector<std::pair<std::string, std::sha
       }
     }
     if (!parent) {
-      if (strict) module_error("update_modules", "Module " + name() + " has no submodule '" + path + "'.");
+      if (strict)
+        module_error("update_modules", "Module " + name() + " has no submodule '" + path + "'.");
       continue;
     }
     if (parent->replace_child(local, m)) continue;
@@ -250,7 +262,8 @@ Module& Module::update_modules(const std::vector<std::pair<std::string, std::sha
     for (auto& [child_name, child] : parent->children())
       if (child_name == local) target = child;
     if (typeid(*target) != typeid(*m)) {
-      module_error("update_modules", "Cannot replace " + target->name() + " at '" + path + "' with " + m->name() +
+      module_error("update_modules", "Cannot replace " + target->name() + " at '" + path +
+                                         "' with " + m->name() +
                                          "; the submodule is held by value.");
     }
     target->update(m->parameters(), false);
@@ -349,10 +362,12 @@ Module& Module::load_weights(const std::vector<std::pair<std::string, array>>& w
     }
     for (auto& [wk, wv] : weights) {
       auto it = std::find_if(own.begin(), own.end(), [&](auto& p) { return p.first == wk; });
-      if (it == own.end()) module_error("load_weights", "Received parameter '" + wk + "' not in the model.");
+      if (it == own.end())
+        module_error("load_weights", "Received parameter '" + wk + "' not in the model.");
       if (it->second.shape() != wv.shape()) {
-        module_error("load_weights", "Expected shape " + to_string(it->second.shape()) + " but received shape " +
-                                         to_string(wv.shape()) + " for parameter '" + wk + "'.");
+        module_error("load_weights", "Expected shape " + to_string(it->second.shape()) +
+                                         " but received shape " + to_string(wv.shape()) +
+                                         " for parameter '" + wk + "'.");
       }
     }
   }

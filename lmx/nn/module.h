@@ -63,15 +63,17 @@ class Module {
   // std::shared_ptr (as in Sequential) is swapped for the new module, of any
   // type; one held by value takes the new module's parameters, training mode
   // and frozen set, and must be of the same type.
-  Module& update_modules(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules,
-                         bool strict = true);
+  Module& update_modules(
+      const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules,
+      bool strict = true);
 
   // ---- Freezing, modes, dtype ----
-  Module& freeze(bool recurse = true, const std::optional<std::vector<std::string>>& keys = std::nullopt,
+  Module& freeze(bool recurse = true,
+                 const std::optional<std::vector<std::string>>& keys = std::nullopt,
                  bool strict = false);
   virtual Module& unfreeze(bool recurse = true,
-                   const std::optional<std::vector<std::string>>& keys = std::nullopt,
-                   bool strict = false);
+                           const std::optional<std::vector<std::string>>& keys = std::nullopt,
+                           bool strict = false);
   virtual Module& train(bool mode = true);
   Module& eval() { return train(false); }
   bool training() const { return training_; }

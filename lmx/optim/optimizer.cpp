@@ -7,10 +7,14 @@
 namespace lmx::optim {
 
 namespace {
-[[noreturn]] void opt_error(const std::string& what) { throw std::invalid_argument("[optimizer] " + what); }
+[[noreturn]] void opt_error(const std::string& what) {
+  throw std::invalid_argument("[optimizer] " + what);
+}
 }  // namespace
 
-Optimizer::Optimizer() { state_ = Tree{{"step", array(uint64_t{0})}}; }
+Optimizer::Optimizer() {
+  state_ = Tree{{"step", array(uint64_t{0})}};
+}
 
 void Optimizer::maybe_schedule(const std::string& name, const LearningRate& value) {
   if (auto* s = std::get_if<Schedule>(&value.value)) {
@@ -24,7 +28,9 @@ void Optimizer::maybe_schedule(const std::string& name, const LearningRate& valu
   }
 }
 
-void Optimizer::set_learning_rate(LearningRate lr) { maybe_schedule("learning_rate", lr); }
+void Optimizer::set_learning_rate(LearningRate lr) {
+  maybe_schedule("learning_rate", lr);
+}
 
 void Optimizer::init_tree(const Tree& params, Tree& state) {
   if (params.is_array()) {
@@ -48,7 +54,8 @@ void Optimizer::init(const Tree& parameters) {
   initialized_ = true;
 }
 
-Tree Optimizer::apply_tree(const Tree& grads, const Tree& params, Tree& state, const std::string& path) {
+Tree Optimizer::apply_tree(const Tree& grads, const Tree& params, Tree& state,
+                           const std::string& path) {
   auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
   if (grads.is_array()) {
     if (!params.is_array()) opt_error("No parameter for the gradient at '" + path + "'.");
@@ -102,9 +109,13 @@ Tree Optimizer::update(const Tree& parameters, const Tree& gradients) {
   return tree_merge(parameters, apply_gradients(gradients, parameters));
 }
 
-void Optimizer::save_state(const std::string& path) const { io::save_weights(path, tree_flatten(state_)); }
+void Optimizer::save_state(const std::string& path) const {
+  io::save_weights(path, tree_flatten(state_));
+}
 
-void Optimizer::load_state(const std::string& path) { set_state(tree_unflatten(io::load_weights(path))); }
+void Optimizer::load_state(const std::string& path) {
+  set_state(tree_unflatten(io::load_weights(path)));
+}
 
 void Optimizer::set_state(const Tree& state) {
   if (!state.is_dict() || !state.contains("step")) opt_error("The state has no 'step' entry.");
@@ -112,15 +123,19 @@ void Optimizer::set_state(const Tree& state) {
   initialized_ = true;
 }
 
-MultiOptimizer::MultiOptimizer(std::vector<std::shared_ptr<Optimizer>> optimizers, std::vector<Filter> filters)
+MultiOptimizer::MultiOptimizer(std::vector<std::shared_ptr<Optimizer>> optimizers,
+                               std::vector<Filter> filters)
     : optimizers_(std::move(optimizers)), filters_(std::move(filters)) {
   if (optimizers_.empty() || filters_.size() + 1 != optimizers_.size()) {
-    opt_error("MultiOptimizer needs one filter fewer than optimizers, got " + std::to_string(filters_.size()) +
-              " filters for " + std::to_string(optimizers_.size()) + " optimizers.");
+    opt_error("MultiOptimizer needs one filter fewer than optimizers, got " +
+              std::to_string(filters_.size()) + " filters for " +
+              std::to_string(optimizers_.size()) + " optimizers.");
   }
 }
 
-array MultiOptimizer::apply_single(const array&, const array& p, Tree&) { return p; }
+array MultiOptimizer::apply_single(const array&, const array& p, Tree&) {
+  return p;
+}
 
 Tree MultiOptimizer::apply_gradients(const Tree& gradients, const Tree& parameters) {
   auto flat_params = tree_flatten(parameters);
@@ -129,7 +144,8 @@ Tree MultiOptimizer::apply_gradients(const Tree& gradients, const Tree& paramete
       if (k == path) return &v;
     return nullptr;
   };
-  std::vector<std::vector<std::pair<std::string, array>>> grads(optimizers_.size()), params(optimizers_.size());
+  std::vector<std::vector<std::pair<std::string, array>>> grads(optimizers_.size()),
+      params(optimizers_.size());
   for (auto& [path, g] : tree_flatten(gradients)) {
     const array* p = param_at(path);
     if (!p) opt_error("No parameter for the gradient at '" + path + "'.");
@@ -147,7 +163,8 @@ Tree MultiOptimizer::apply_gradients(const Tree& gradients, const Tree& paramete
   Tree states = Tree::list();
   for (size_t i = 0; i < optimizers_.size(); ++i) {
     if (!grads[i].empty()) {
-      out = tree_merge(out, optimizers_[i]->apply_gradients(tree_unflatten(grads[i]), tree_unflatten(params[i])));
+      out = tree_merge(out, optimizers_[i]->apply_gradients(tree_unflatten(grads[i]),
+                                                            tree_unflatten(params[i])));
     }
     states.push_back(optimizers_[i]->state());
   }
@@ -169,7 +186,8 @@ std::pair<Tree, array> clip_grad_norm(const Tree& grads, float max_norm) {
   for (auto& [k, g] : tree_flatten(grads)) total = add(total, sum(square(astype(g, float32))));
   auto norm = sqrt(total);
   auto scale = minimum(divide(array(max_norm), add(norm, array(1e-6f))), array(1.0f));
-  auto clipped = tree_map(grads, [&](const array& g) { return multiply(g, astype(scale, g.dtype())); });
+  auto clipped =
+      tree_map(grads, [&](const array& g) { return multiply(g, astype(scale, g.dtype())); });
   return {clipped, norm};
 }
 

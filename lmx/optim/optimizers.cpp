@@ -7,8 +7,12 @@
 namespace lmx::optim {
 
 namespace {
-array c(float v, const array& like) { return array(v, like.dtype()); }
-array state_of(Tree& s, const char* key) { return s[key].as_array(); }
+array c(float v, const array& like) {
+  return array(v, like.dtype());
+}
+array state_of(Tree& s, const char* key) {
+  return s[key].as_array();
+}
 }  // namespace
 
 SGD::SGD(LearningRate lr, float momentum, float weight_decay, float dampening, bool nesterov)
@@ -18,7 +22,9 @@ SGD::SGD(LearningRate lr, float momentum, float weight_decay, float dampening, b
   }
   maybe_schedule("learning_rate", lr);
 }
-void SGD::init_single(const array& p, Tree& s) { s["v"] = zeros_like(p); }
+void SGD::init_single(const array& p, Tree& s) {
+  s["v"] = zeros_like(p);
+}
 array SGD::apply_single(const array& g_in, const array& p, Tree& s) {
   array g = g_in;
   if (weight_decay != 0) g = add(g, multiply(c(weight_decay, g), p));
@@ -36,7 +42,9 @@ RMSprop::RMSprop(LearningRate lr, float alpha, float eps) : alpha(alpha), eps(ep
   if (eps < 0) throw std::invalid_argument("[RMSprop] eps must be non-negative.");
   maybe_schedule("learning_rate", lr);
 }
-void RMSprop::init_single(const array& p, Tree& s) { s["v"] = zeros_like(p); }
+void RMSprop::init_single(const array& p, Tree& s) {
+  s["v"] = zeros_like(p);
+}
 array RMSprop::apply_single(const array& g, const array& p, Tree& s) {
   auto v = add(multiply(c(alpha, g), state_of(s, "v")), multiply(c(1 - alpha, g), square(g)));
   s["v"] = v;
@@ -47,7 +55,9 @@ Adagrad::Adagrad(LearningRate lr, float eps) : eps(eps) {
   if (eps < 0) throw std::invalid_argument("[Adagrad] eps must be non-negative.");
   maybe_schedule("learning_rate", lr);
 }
-void Adagrad::init_single(const array& p, Tree& s) { s["v"] = zeros_like(p); }
+void Adagrad::init_single(const array& p, Tree& s) {
+  s["v"] = zeros_like(p);
+}
 array Adagrad::apply_single(const array& g, const array& p, Tree& s) {
   auto v = add(state_of(s, "v"), square(g));
   s["v"] = v;
@@ -97,7 +107,8 @@ array Adam::apply_single(const array& g, const array& p, Tree& s) {
   return subtract(p, divide(multiply(lr, m), add(sqrt(v), c(eps, g))));
 }
 
-AdamW::AdamW(LearningRate lr, std::pair<float, float> betas, float eps, float weight_decay, bool bias_correction)
+AdamW::AdamW(LearningRate lr, std::pair<float, float> betas, float eps, float weight_decay,
+             bool bias_correction)
     : Adam(std::move(lr), betas, eps, bias_correction), weight_decay(weight_decay) {}
 array AdamW::apply_single(const array& g, const array& p, Tree& s) {
   auto lr = lr_as(g.dtype());
@@ -105,7 +116,8 @@ array AdamW::apply_single(const array& g, const array& p, Tree& s) {
   return Adam::apply_single(g, decayed, s);
 }
 
-Adamax::Adamax(LearningRate lr, std::pair<float, float> betas, float eps) : Adam(std::move(lr), betas, eps) {
+Adamax::Adamax(LearningRate lr, std::pair<float, float> betas, float eps)
+    : Adam(std::move(lr), betas, eps) {
   if (eps < 0) throw std::invalid_argument("[Adamax] eps must be non-negative.");
 }
 array Adamax::apply_single(const array& g, const array& p, Tree& s) {
@@ -121,7 +133,9 @@ Lion::Lion(LearningRate lr, std::pair<float, float> betas, float weight_decay)
     : betas(betas), weight_decay(weight_decay) {
   maybe_schedule("learning_rate", lr);
 }
-void Lion::init_single(const array& p, Tree& s) { s["m"] = zeros_like(p); }
+void Lion::init_single(const array& p, Tree& s) {
+  s["m"] = zeros_like(p);
+}
 array Lion::apply_single(const array& g, const array& p_in, Tree& s) {
   auto [b1, b2] = betas;
   auto lr = lr_as(g.dtype());
@@ -133,16 +147,22 @@ array Lion::apply_single(const array& g, const array& p_in, Tree& s) {
   return subtract(p, multiply(lr, sign(update)));
 }
 
-Adafactor::Adafactor(std::optional<LearningRate> lr, std::pair<float, float> eps, float clip_threshold,
-                     float decay_rate, std::optional<float> beta_1, float weight_decay, bool scale_parameter,
-                     bool relative_step, bool warmup_init)
-    : eps(eps), clip_threshold(clip_threshold), decay_rate(decay_rate), beta_1(beta_1),
-      weight_decay(weight_decay), scale_parameter(scale_parameter), relative_step(relative_step),
+Adafactor::Adafactor(std::optional<LearningRate> lr, std::pair<float, float> eps,
+                     float clip_threshold, float decay_rate, std::optional<float> beta_1,
+                     float weight_decay, bool scale_parameter, bool relative_step, bool warmup_init)
+    : eps(eps),
+      clip_threshold(clip_threshold),
+      decay_rate(decay_rate),
+      beta_1(beta_1),
+      weight_decay(weight_decay),
+      scale_parameter(scale_parameter),
+      relative_step(relative_step),
       warmup_init(warmup_init) {
   if (lr) {
     maybe_schedule("learning_rate", *lr);
   } else if (!relative_step) {
-    throw std::invalid_argument("[Adafactor] A learning rate is required when relative_step is false.");
+    throw std::invalid_argument(
+        "[Adafactor] A learning rate is required when relative_step is false.");
   }
 }
 void Adafactor::init_single(const array& p, Tree& s) {
@@ -174,8 +194,10 @@ array Adafactor::apply_single(const array& g, const array& p, Tree& s) {
   auto update = add(square(g), c(eps.first, g));
   auto one_minus = subtract(c(1, g), beta_2);
   if (g.ndim() >= 2) {
-    auto row = add(multiply(beta_2, state_of(s, "exp_avg_sq_row")), multiply(one_minus, mean(update, -1)));
-    auto col = add(multiply(beta_2, state_of(s, "exp_avg_sq_col")), multiply(one_minus, mean(update, -2)));
+    auto row =
+        add(multiply(beta_2, state_of(s, "exp_avg_sq_row")), multiply(one_minus, mean(update, -1)));
+    auto col =
+        add(multiply(beta_2, state_of(s, "exp_avg_sq_col")), multiply(one_minus, mean(update, -2)));
     s["exp_avg_sq_row"] = row;
     s["exp_avg_sq_col"] = col;
     auto r_factor = rsqrt(divide(row, mean(row, -1, true)));
@@ -189,12 +211,14 @@ array Adafactor::apply_single(const array& g, const array& p, Tree& s) {
   update = divide(update, maximum(c(1, update), divide(rms(update), c(clip_threshold, update))));
   update = multiply(astype(lr, g.dtype()), update);
   if (beta_1) {
-    auto m = add(multiply(c(*beta_1, g), state_of(s, "exp_avg")), multiply(c(1 - *beta_1, g), update));
+    auto m =
+        add(multiply(c(*beta_1, g), state_of(s, "exp_avg")), multiply(c(1 - *beta_1, g), update));
     s["exp_avg"] = m;
     update = m;
   }
   array out = p;
-  if (weight_decay != 0) out = add(out, multiply(out, multiply(c(-weight_decay, p), astype(lr, p.dtype()))));
+  if (weight_decay != 0)
+    out = add(out, multiply(out, multiply(c(-weight_decay, p), astype(lr, p.dtype()))));
   return subtract(out, update);
 }
 
@@ -202,7 +226,9 @@ Muon::Muon(LearningRate lr, float momentum, float weight_decay, bool nesterov, i
     : momentum(momentum), weight_decay(weight_decay), nesterov(nesterov), ns_steps(ns_steps) {
   maybe_schedule("learning_rate", lr);
 }
-void Muon::init_single(const array& p, Tree& s) { s["v"] = zeros_like(p); }
+void Muon::init_single(const array& p, Tree& s) {
+  s["v"] = zeros_like(p);
+}
 array Muon::apply_single(const array& g_in, const array& p, Tree& s) {
   array g = g_in;
   if (weight_decay != 0) g = add(g, multiply(c(weight_decay, g), p));

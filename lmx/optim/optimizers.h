@@ -91,8 +91,8 @@ struct Adafactor : Optimizer {
   explicit Adafactor(std::optional<LearningRate> learning_rate = std::nullopt,
                      std::pair<float, float> eps = {1e-30f, 1e-3f}, float clip_threshold = 1.0f,
                      float decay_rate = -0.8f, std::optional<float> beta_1 = std::nullopt,
-                     float weight_decay = 0.0f, bool scale_parameter = true, bool relative_step = true,
-                     bool warmup_init = false);
+                     float weight_decay = 0.0f, bool scale_parameter = true,
+                     bool relative_step = true, bool warmup_init = false);
   std::pair<float, float> eps;
   float clip_threshold, decay_rate;
   std::optional<float> beta_1;

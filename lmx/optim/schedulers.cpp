@@ -9,11 +9,14 @@
 namespace lmx::optim {
 
 namespace {
-array f32(const array& step) { return astype(step, float32); }
+array f32(const array& step) {
+  return astype(step, float32);
+}
 }  // namespace
 
 Schedule exponential_decay(float init, float decay_rate) {
-  return [=](const array& step) { return multiply(array(init), power(array(decay_rate), f32(step))); };
+  return
+      [=](const array& step) { return multiply(array(init), power(array(decay_rate), f32(step))); };
 }
 
 Schedule step_decay(float init, float decay_rate, int step_size) {
@@ -28,24 +31,31 @@ Schedule cosine_decay(float init, int decay_steps, float end) {
   if (decay_steps <= 0) throw std::invalid_argument("[cosine_decay] decay_steps must be positive.");
   return [=](const array& step) {
     auto s = minimum(f32(step), array(float(decay_steps)));
-    auto decay = multiply(array(0.5f), add(array(1.0f), cos(multiply(array(std::numbers::pi_v<float> / decay_steps), s))));
+    auto decay = multiply(
+        array(0.5f),
+        add(array(1.0f), cos(multiply(array(std::numbers::pi_v<float> / decay_steps), s))));
     return add(array(end), multiply(decay, array(init - end)));
   };
 }
 
 Schedule linear_schedule(float init, float end, int steps) {
-  if (steps < 1) throw std::invalid_argument("[linear_schedule] steps must be greater than 0, but got " + std::to_string(steps) + ".");
+  if (steps < 1)
+    throw std::invalid_argument("[linear_schedule] steps must be greater than 0, but got " +
+                                std::to_string(steps) + ".");
   return [=](const array& step) {
     auto s = minimum(f32(step), array(float(steps)));
     return add(multiply(s, array((end - init) / steps)), array(init));
   };
 }
 
-Schedule join_schedules(const std::vector<Schedule>& schedules, const std::vector<int>& boundaries) {
-  if (schedules.empty()) throw std::invalid_argument("[join_schedules] Must provide at least 1 schedule.");
+Schedule join_schedules(const std::vector<Schedule>& schedules,
+                        const std::vector<int>& boundaries) {
+  if (schedules.empty())
+    throw std::invalid_argument("[join_schedules] Must provide at least 1 schedule.");
   if (boundaries.size() + 1 != schedules.size()) {
     throw std::invalid_argument("[join_schedules] Received " + std::to_string(boundaries.size()) +
-                                " boundaries but expected " + std::to_string(schedules.size() - 1) + ".");
+                                " boundaries but expected " + std::to_string(schedules.size() - 1) +
+                                ".");
   }
   return [=](const array& step) {
     auto out = schedules[0](step);

@@ -102,7 +102,8 @@ TEST(Array, Printing) {
             "array([[0.184734, 0.429828],\n       [-0.0729912, -0.254855]], dtype=float32)");
   EXPECT_EQ(str(reshape(arange(8), {2, 2, 2})),
             "array([[[0, 1],\n        [2, 3]],\n       [[4, 5],\n        [6, 7]]], dtype=int32)");
-  EXPECT_EQ(str(transpose(array({1, 2, 3, 4}, {2, 2}))), "array([[1, 3],\n       [2, 4]], dtype=int32)");
+  EXPECT_EQ(str(transpose(array({1, 2, 3, 4}, {2, 2}))),
+            "array([[1, 3],\n       [2, 4]], dtype=int32)");
   EXPECT_EQ(str(array(complex64_t(1.0f, -2.0f))), "array(1-2j, dtype=complex64)");
   EXPECT_EQ(str(array(uint8_t{200})), "array(200, dtype=uint8)");
 }

@@ -13,10 +13,9 @@ array input(Shape shape, double lo = -1.0, double hi = 1.0, uint64_t seed = 0) {
 
 }  // namespace
 
-#define UNARY_GRAD(NAME, FN, LO, HI)                                               \
-  TEST(Grad, NAME) {                                                               \
-    check_grad([](const std::vector<array>& x) { return FN(x[0]); },               \
-               {input({2, 3}, LO, HI)});                                           \
+#define UNARY_GRAD(NAME, FN, LO, HI)                                                           \
+  TEST(Grad, NAME) {                                                                           \
+    check_grad([](const std::vector<array>& x) { return FN(x[0]); }, {input({2, 3}, LO, HI)}); \
   }
 
 UNARY_GRAD(Abs, abs, 0.1, 1.0)
@@ -48,12 +47,12 @@ UNARY_GRAD(ErfInv, erfinv, -0.8, 0.8)
 UNARY_GRAD(Sigmoid, sigmoid, -2, 2)
 UNARY_GRAD(Copy, copy, -1, 1)
 
-#define BINARY_GRAD(NAME, FN, LO, HI)                                                  \
-  TEST(Grad, NAME) {                                                                   \
-    auto f = [](const std::vector<array>& x) { return FN(x[0], x[1]); };              \
-    check_grad(f, {input({2, 3}, LO, HI, 1), input({2, 3}, LO, HI, 2)});                \
-    /* broadcasting in both directions */                                              \
-    check_grad(f, {input({2, 1}, LO, HI, 3), input({3}, LO, HI, 4)});                   \
+#define BINARY_GRAD(NAME, FN, LO, HI)                                    \
+  TEST(Grad, NAME) {                                                     \
+    auto f = [](const std::vector<array>& x) { return FN(x[0], x[1]); }; \
+    check_grad(f, {input({2, 3}, LO, HI, 1), input({2, 3}, LO, HI, 2)}); \
+    /* broadcasting in both directions */                                \
+    check_grad(f, {input({2, 1}, LO, HI, 3), input({3}, LO, HI, 4)});    \
   }
 
 BINARY_GRAD(Add, add, -1, 1)
@@ -111,19 +110,27 @@ TEST(Grad, ShapeOps) {
   check_grad([](const std::vector<array>& v) { return transpose(v[0]); }, {x});
   check_grad([](const std::vector<array>& v) { return broadcast_to(v[0], {4, 2, 3}); }, {x});
   check_grad([](const std::vector<array>& v) { return slice(v[0], {0, 2}, {2, 0}, {1, -2}); }, {x});
-  check_grad([](const std::vector<array>& v) { return concatenate({v[0], v[1]}, 1); },
-             {x, input({2, 2}, -1, 1, 7)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return concatenate({v[0], v[1]}, 1);
+      },
+      {x, input({2, 2}, -1, 1, 7)});
   check_grad([](const std::vector<array>& v) { return stack({v[0], v[0] * v[0]}, 0); }, {x});
-  check_grad([](const std::vector<array>& v) { return pad(v[0], {{1, 0}, {2, 1}}, v[1]); },
-             {x, input({}, -1, 1, 8)});
-  check_grad([](const std::vector<array>& v) {
-    return slice_update(v[0], v[1], {0, 1}, {2, 3});
-  }, {x, input({2, 2}, -1, 1, 9)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return pad(v[0], {{1, 0}, {2, 1}}, v[1]);
+      },
+      {x, input({}, -1, 1, 8)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return slice_update(v[0], v[1], {0, 1}, {2, 3});
+      },
+      {x, input({2, 2}, -1, 1, 9)});
   check_grad([](const std::vector<array>& v) { return split(v[0], 3, 1)[1]; }, {x});
   check_grad([](const std::vector<array>& v) { return squeeze(expand_dims(v[0], 0)); }, {x});
   // Through float32, so the difference quotient needs a coarse step.
-  check_grad([](const std::vector<array>& v) { return astype(astype(v[0], float32), float64); }, {x},
-             1e-3, 1e-3);
+  check_grad([](const std::vector<array>& v) { return astype(astype(v[0], float32), float64); },
+             {x}, 1e-3, 1e-3);
 }
 
 TEST(Grad, Indexing) {
@@ -135,15 +142,21 @@ TEST(Grad, Indexing) {
   check_grad([&](const std::vector<array>& v) { return take_along_axis(v[0], along, 1); }, {x});
   check_grad([&](const std::vector<array>& v) { return put_along_axis(v[0], along, v[1], 1); },
              {x, input({4, 1}, -1, 1, 3)});
-  check_grad([&](const std::vector<array>& v) {
-    return gather(v[0], {array({1, 2}), array({0, 1})}, {0, 1}, {1, 2});
-  }, {x});
-  check_grad([&](const std::vector<array>& v) {
-    return scatter(v[0], array({1, 3}), v[1], 0);
-  }, {x, input({2, 1, 3}, -1, 1, 4)});
-  check_grad([&](const std::vector<array>& v) {
-    return scatter_add(v[0], array({1, 1}), v[1], 0);
-  }, {x, input({2, 1, 3}, -1, 1, 5)});
+  check_grad(
+      [&](const std::vector<array>& v) {
+        return gather(v[0], {array({1, 2}), array({0, 1})}, {0, 1}, {1, 2});
+      },
+      {x});
+  check_grad(
+      [&](const std::vector<array>& v) {
+        return scatter(v[0], array({1, 3}), v[1], 0);
+      },
+      {x, input({2, 1, 3}, -1, 1, 4)});
+  check_grad(
+      [&](const std::vector<array>& v) {
+        return scatter_add(v[0], array({1, 1}), v[1], 0);
+      },
+      {x, input({2, 1, 3}, -1, 1, 5)});
   check_grad([&](const std::vector<array>& v) { return sort(v[0], 1); }, {x});
   check_grad([&](const std::vector<array>& v) { return topk(v[0], 2, 0); }, {x});
 }
@@ -183,8 +196,8 @@ TEST(Transforms, GradOfGradAndJvpOfVjp) {
   double x0 = 0.7;
   // f'' = 2 cos x - x sin x
   EXPECT_NEAR(d2(array(x0)).item<double>(), 2 * std::cos(x0) - x0 * std::sin(x0), 1e-10);
-  auto [out, tan] = jvp([&](const array& x) { return vjp(f, x, array(1.0)).second; }, array(x0),
-                        array(1.0));
+  auto [out, tan] =
+      jvp([&](const array& x) { return vjp(f, x, array(1.0)).second; }, array(x0), array(1.0));
   EXPECT_NEAR(tan.item<double>(), 2 * std::cos(x0) - x0 * std::sin(x0), 1e-10);
   auto d3 = grad([&](const array& x) { return sum(d2(x)); });
   EXPECT_NEAR(d3(array(x0)).item<double>(), -3 * std::sin(x0) - x0 * std::cos(x0), 1e-10);
@@ -207,8 +220,9 @@ TEST(Transforms, Overloads) {
   EXPECT_TRUE(all_close(grads[0], array({1.0f, 1.0f})));
   auto gs = grad(f2, std::vector<int>{0, 1})({array({1.0f}), array({3.0f})});
   EXPECT_TRUE(all_close(gs[1], array({1.0f})));
-  auto [outs, cots] = vjp([](const std::vector<array>& xs) { return std::vector<array>{xs[0] * xs[1]}; },
-                          {array(2.0f), array(3.0f)}, {array(1.0f)});
+  auto [outs, cots] =
+      vjp([](const std::vector<array>& xs) { return std::vector<array>{xs[0] * xs[1]}; },
+          {array(2.0f), array(3.0f)}, {array(1.0f)});
   EXPECT_FLOAT_EQ(cots[0].item<float>(), 3.0f);
   EXPECT_FLOAT_EQ(cots[1].item<float>(), 2.0f);
   auto [o, t] = jvp([](const array& x) { return exp(x); }, array(0.0f), array(2.0f));
@@ -219,8 +233,8 @@ TEST(Transforms, StopGradientAndConstants) {
   auto f = [](const array& x) { return x * stop_gradient(x) + array(3.0f); };
   EXPECT_FLOAT_EQ(grad(f)(array(2.0f)).item<float>(), 2.0f);
   // An input the function ignores gets a zero gradient.
-  auto g = grad([](const std::vector<array>& xs) { return sum(xs[0]); }, std::vector<int>{0, 1})(
-      {array({1.0f}), array({5.0f, 6.0f})});
+  auto g = grad([](const std::vector<array>& xs) { return sum(xs[0]); },
+                std::vector<int>{0, 1})({array({1.0f}), array({5.0f, 6.0f})});
   EXPECT_TRUE(all_close(g[1], array({0.0f, 0.0f})));
   // Evaluating inside the traced function keeps the graph for the gradient.
   auto h = grad([](const array& x) {
@@ -235,9 +249,11 @@ TEST(Transforms, Errors) {
   EXPECT_THROW_MSG(grad([](const array& x) { return x * 2.0f; })(array({1.0f, 2.0f})),
                    std::invalid_argument, "[grad] The function must return a scalar");
   EXPECT_THROW_MSG(vjp([](const array& x) { return x; }, array({1.0f}), array({1.0f, 2.0f})),
-                   std::invalid_argument, "[vjp] Output shape (1) does not match cotangent shape (2)");
+                   std::invalid_argument,
+                   "[vjp] Output shape (1) does not match cotangent shape (2)");
   EXPECT_THROW_MSG(jvp([](const array& x) { return x; }, array({1.0f}), array({1.0f, 2.0f})),
                    std::invalid_argument, "[jvp] Input shape (1) does not match tangent shape (2)");
   auto f = [](const std::vector<array>& xs) { return sum(xs[0]); };
-  EXPECT_THROW_MSG(grad(f, 3)({array(1.0f)}), std::invalid_argument, "[grad] Invalid argument number 3");
+  EXPECT_THROW_MSG(grad(f, 3)({array(1.0f)}), std::invalid_argument,
+                   "[grad] Invalid argument number 3");
 }

@@ -5,14 +5,17 @@ using namespace lmx::test;
 
 TEST(Index, Take) {
   auto a = reshape(arange(12), {3, 4});
-  EXPECT_EQ(to_vector<int>(take(a, array({2, 0}), 0)), (std::vector<int>{8, 9, 10, 11, 0, 1, 2, 3}));
+  EXPECT_EQ(to_vector<int>(take(a, array({2, 0}), 0)),
+            (std::vector<int>{8, 9, 10, 11, 0, 1, 2, 3}));
   EXPECT_EQ(to_vector<int>(take(a, array({3, -1}), 1)), (std::vector<int>{3, 3, 7, 7, 11, 11}));
   EXPECT_EQ(take(a, array({1, 2, 0, 1}, {2, 2}), 1).shape(), (Shape{3, 2, 2}));
   EXPECT_EQ(to_vector<int>(take(a, array({5, 11}))), (std::vector<int>{5, 11}));
   EXPECT_EQ(to_vector<int>(take(a, 1, 0)), (std::vector<int>{4, 5, 6, 7}));
   EXPECT_EQ(take(a, 2).item<int>(), 2);
-  EXPECT_THROW_MSG(take(a, array({3}), 0).eval(), std::out_of_range, "Index 3 is out of bounds for axis 0 with size 3");
-  EXPECT_THROW_MSG(take(a, array({1.0f}), 0), std::invalid_argument, "[take] Indices must be integers");
+  EXPECT_THROW_MSG(take(a, array({3}), 0).eval(), std::out_of_range,
+                   "Index 3 is out of bounds for axis 0 with size 3");
+  EXPECT_THROW_MSG(take(a, array({1.0f}), 0), std::invalid_argument,
+                   "[take] Indices must be integers");
   EXPECT_THROW_MSG(take(a, 5, 0), std::invalid_argument, "[take] Index 5 is out of bounds");
 }
 
@@ -20,11 +23,14 @@ TEST(Index, TakePutAlongAxis) {
   auto a = array({10, 30, 20, 60, 40, 50}, {2, 3});
   auto idx = array({1, 0}, {2, 1});
   EXPECT_EQ(to_vector<int>(take_along_axis(a, idx, 1)), (std::vector<int>{30, 60}));
-  EXPECT_EQ(to_vector<int>(take_along_axis(a, argsort(a, 1), 1)), (std::vector<int>{10, 20, 30, 40, 50, 60}));
+  EXPECT_EQ(to_vector<int>(take_along_axis(a, argsort(a, 1), 1)),
+            (std::vector<int>{10, 20, 30, 40, 50, 60}));
   auto p = put_along_axis(a, idx, array(0), 1);
   EXPECT_EQ(to_vector<int>(p), (std::vector<int>{10, 0, 20, 0, 40, 50}));
-  EXPECT_THROW_MSG(take_along_axis(a, array({1}), 1), std::invalid_argument, "[take_along_axis] Indices of dimension 1");
-  EXPECT_THROW_MSG(take_along_axis(a, array({3}, {1, 1}), 1).eval(), std::out_of_range, "take_along_axis");
+  EXPECT_THROW_MSG(take_along_axis(a, array({1}), 1), std::invalid_argument,
+                   "[take_along_axis] Indices of dimension 1");
+  EXPECT_THROW_MSG(take_along_axis(a, array({3}, {1, 1}), 1).eval(), std::out_of_range,
+                   "take_along_axis");
 }
 
 TEST(Index, GatherScatter) {
@@ -47,9 +53,12 @@ TEST(Index, GatherScatter) {
   EXPECT_EQ(to_vector<int>(smax), (std::vector<int>{0, 0, 9, 0}));
   auto smin = scatter_min(full({3}, 5), array({0}), array({-1}, {1, 1}), 0);
   EXPECT_EQ(to_vector<int>(smin), (std::vector<int>{-1, 5, 5}));
-  EXPECT_THROW_MSG(scatter(z, array({4}), array({1}, {1, 1}), 0).eval(), std::out_of_range, "out of bounds");
-  EXPECT_THROW_MSG(scatter(z, array({1}), array({1}), 0), std::invalid_argument, "[scatter] Updates with shape (1)");
-  EXPECT_THROW_MSG(gather(a, {array({0})}, {0, 1}, {1, 1}), std::invalid_argument, "[gather] Number of index arrays");
+  EXPECT_THROW_MSG(scatter(z, array({4}), array({1}, {1, 1}), 0).eval(), std::out_of_range,
+                   "out of bounds");
+  EXPECT_THROW_MSG(scatter(z, array({1}), array({1}), 0), std::invalid_argument,
+                   "[scatter] Updates with shape (1)");
+  EXPECT_THROW_MSG(gather(a, {array({0})}, {0, 1}, {1, 1}), std::invalid_argument,
+                   "[gather] Number of index arrays");
   EXPECT_THROW_MSG(gather(a, array({0}), 0, {4, 4}), std::invalid_argument, "[gather] Slice sizes");
 }
 
@@ -57,7 +66,8 @@ TEST(Linalg, Matmul) {
   auto a = array({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f}, {2, 3});
   auto b = array({1.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f}, {3, 2});
   EXPECT_TRUE(all_close(matmul(a, b), array({4.0f, 5.0f, 10.0f, 11.0f}, {2, 2})));
-  EXPECT_TRUE(all_close(matmul(transpose(b), transpose(a)), array({4.0f, 10.0f, 5.0f, 11.0f}, {2, 2})));
+  EXPECT_TRUE(
+      all_close(matmul(transpose(b), transpose(a)), array({4.0f, 10.0f, 5.0f, 11.0f}, {2, 2})));
   EXPECT_TRUE(all_close(matmul(array({1.0f, 1.0f}), a), array({5.0f, 7.0f, 9.0f})));
   EXPECT_TRUE(all_close(matmul(a, array({1.0f, 1.0f, 1.0f})), array({6.0f, 15.0f})));
   // Batched with broadcasting of the batch dimensions.
@@ -71,11 +81,16 @@ TEST(Linalg, Matmul) {
   auto big = reshape(arange(0.0, 24.0), {4, 6});
   auto view = slice(big, {0, 0}, {4, 6}, {2, 2});
   EXPECT_TRUE(all_close(matmul(view, ones({3, 1})), array({6.0f, 42.0f}, {2, 1})));
-  EXPECT_TRUE(all_close(matmul(astype(a, float64), astype(b, float64)), array({4.0, 5.0, 10.0, 11.0}, {2, 2})));
-  EXPECT_TRUE(all_close(matmul(astype(a, float16), astype(b, float16)), array({4.0f, 5.0f, 10.0f, 11.0f}, {2, 2})));
-  EXPECT_TRUE(all_close(matmul(astype(a, bfloat16), astype(b, bfloat16)), array({4.0f, 5.0f, 10.0f, 11.0f}, {2, 2})));
-  EXPECT_TRUE(all_close(addmm(array({1.0f, 2.0f}), a, b, 2.0f, 0.5f), array({8.5f, 11.0f, 20.5f, 23.0f}, {2, 2})));
-  EXPECT_TRUE(all_close(outer(array({1.0f, 2.0f}), array({3.0f, 4.0f})), array({3.0f, 4.0f, 6.0f, 8.0f}, {2, 2})));
+  EXPECT_TRUE(all_close(matmul(astype(a, float64), astype(b, float64)),
+                        array({4.0, 5.0, 10.0, 11.0}, {2, 2})));
+  EXPECT_TRUE(all_close(matmul(astype(a, float16), astype(b, float16)),
+                        array({4.0f, 5.0f, 10.0f, 11.0f}, {2, 2})));
+  EXPECT_TRUE(all_close(matmul(astype(a, bfloat16), astype(b, bfloat16)),
+                        array({4.0f, 5.0f, 10.0f, 11.0f}, {2, 2})));
+  EXPECT_TRUE(all_close(addmm(array({1.0f, 2.0f}), a, b, 2.0f, 0.5f),
+                        array({8.5f, 11.0f, 20.5f, 23.0f}, {2, 2})));
+  EXPECT_TRUE(all_close(outer(array({1.0f, 2.0f}), array({3.0f, 4.0f})),
+                        array({3.0f, 4.0f, 6.0f, 8.0f}, {2, 2})));
   EXPECT_TRUE(all_close(inner(array({1.0f, 2.0f}), array({3.0f, 4.0f})), array(11.0f)));
   EXPECT_EQ(inner(ones({2, 3}), ones({4, 3})).shape(), (Shape{2, 4}));
 }
@@ -89,11 +104,15 @@ TEST(Linalg, LargeMatmulMatchesNaive) {
 
 TEST(Linalg, Errors) {
   EXPECT_THROW_MSG(matmul(ones({2, 3}), ones({4, 5})), std::invalid_argument,
-                   "[matmul] Last dimension of first input with shape (2,3) must match second to last dimension of second input with shape (4,5).");
+                   "[matmul] Last dimension of first input with shape (2,3) must match second to "
+                   "last dimension of second input with shape (4,5).");
   EXPECT_THROW_MSG(matmul(ones({2, 3}, int32), ones({3, 2}, int32)), std::invalid_argument,
                    "[matmul] Only real floating point types are supported");
-  EXPECT_THROW_MSG(matmul(array(1.0f), ones({2})), std::invalid_argument, "[matmul] Got 0 dimension input");
-  EXPECT_THROW_MSG(matmul(ones({2, 2, 3}), ones({3, 3, 2})), std::invalid_argument, "[matmul] Batch dimensions");
-  EXPECT_THROW_MSG(addmm(ones({3}), ones({2, 3}), ones({3, 2})), std::invalid_argument, "[addmm] Input c");
+  EXPECT_THROW_MSG(matmul(array(1.0f), ones({2})), std::invalid_argument,
+                   "[matmul] Got 0 dimension input");
+  EXPECT_THROW_MSG(matmul(ones({2, 2, 3}), ones({3, 3, 2})), std::invalid_argument,
+                   "[matmul] Batch dimensions");
+  EXPECT_THROW_MSG(addmm(ones({3}), ones({2, 3}), ones({3, 2})), std::invalid_argument,
+                   "[addmm] Input c");
   EXPECT_THROW_MSG(inner(ones({2}), ones({3})), std::invalid_argument, "[inner]");
 }

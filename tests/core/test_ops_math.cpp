@@ -81,7 +81,8 @@ TEST(Unary, ClassificationAndNanToNum) {
 }
 
 TEST(Unary, Errors) {
-  EXPECT_THROW_MSG(negative(array(true)), std::invalid_argument, "[negative] The argument cannot be boolean");
+  EXPECT_THROW_MSG(negative(array(true)), std::invalid_argument,
+                   "[negative] The argument cannot be boolean");
   EXPECT_THROW_MSG(bitwise_invert(array(1.0f)), std::invalid_argument, "[bitwise_invert]");
   EXPECT_THROW_MSG(erf(array(complex64_t(1, 1))), std::invalid_argument, "[erf]");
   EXPECT_THROW_MSG(floor(array(complex64_t(1, 1))), std::invalid_argument, "[floor]");
@@ -98,7 +99,8 @@ TEST(Binary, ArithmeticAndBroadcasting) {
   EXPECT_EQ(divide(array({1, 3}), array({2, 2})).dtype(), float32);
   EXPECT_EQ(to_vector<int>(floor_divide(array({7, -7}), array({2, 2}))), (std::vector<int>{3, -4}));
   EXPECT_TRUE(all_close(floor_divide(array({7.0f, -7.0f}), array({2.0f})), array({3.0f, -4.0f})));
-  EXPECT_EQ(to_vector<int>(remainder(array({7, -7, 7}), array({3, 3, -3}))), (std::vector<int>{1, 2, -2}));
+  EXPECT_EQ(to_vector<int>(remainder(array({7, -7, 7}), array({3, 3, -3}))),
+            (std::vector<int>{1, 2, -2}));
   EXPECT_TRUE(all_close(remainder(array({5.5f, -5.5f}), array({2.0f})), array({1.5f, 0.5f})));
   EXPECT_EQ(to_vector<int>(power(array({2, 3}), array({3, 2}))), (std::vector<int>{8, 9}));
   EXPECT_TRUE(all_close(power(array({4.0f}), array({0.5f})), array({2.0f})));
@@ -137,15 +139,18 @@ TEST(Binary, Errors) {
                    "[add] Shapes (2,3) and (4) cannot be broadcast.");
   EXPECT_THROW_MSG(bitwise_and(array(1.0f), array(1)), std::invalid_argument, "[bitwise_and]");
   EXPECT_THROW_MSG(subtract(array(true), array(false)), std::invalid_argument, "[subtract]");
-  EXPECT_THROW_MSG(maximum(array(complex64_t(1, 0)), array(1.0f)), std::invalid_argument, "[maximum]");
+  EXPECT_THROW_MSG(maximum(array(complex64_t(1, 0)), array(1.0f)), std::invalid_argument,
+                   "[maximum]");
 }
 
 TEST(Select, WhereAndClip) {
-  EXPECT_TRUE(all_close(where(array({true, false}), array({1.0f, 2.0f}), 0.0f), array({1.0f, 0.0f})));
+  EXPECT_TRUE(
+      all_close(where(array({true, false}), array({1.0f, 2.0f}), 0.0f), array({1.0f, 0.0f})));
   EXPECT_EQ(where(array({true}), array(1), array(2.0f)).dtype(), float32);
   EXPECT_TRUE(all_close(clip(array({-2.0f, 0.5f, 3.0f}), array(0.0f), array(1.0f)),
                         array({0.0f, 0.5f, 1.0f})));
-  EXPECT_TRUE(all_close(clip(array({-2.0f, 3.0f}), std::nullopt, array(1.0f)), array({-2.0f, 1.0f})));
+  EXPECT_TRUE(
+      all_close(clip(array({-2.0f, 3.0f}), std::nullopt, array(1.0f)), array({-2.0f, 1.0f})));
   EXPECT_THROW_MSG(clip(array(1.0f), std::nullopt, std::nullopt), std::invalid_argument, "[clip]");
   EXPECT_THROW_MSG(where(array({true, false, true}), ones({2}), ones({2})), std::invalid_argument,
                    "[where]");
@@ -154,7 +159,8 @@ TEST(Select, WhereAndClip) {
 TEST(Astype, Conversions) {
   EXPECT_EQ(to_vector<int>(astype(array({1.7f, -1.7f}), int32)), (std::vector<int>{1, -1}));
   EXPECT_EQ(to_vector<bool>(astype(array({0.0f, 2.0f}), bool_)), (std::vector<bool>{false, true}));
-  EXPECT_TRUE(all_close(astype(astype(array({1.5f, 65504.0f}), float16), float32), array({1.5f, 65504.0f})));
+  EXPECT_TRUE(all_close(astype(astype(array({1.5f, 65504.0f}), float16), float32),
+                        array({1.5f, 65504.0f})));
   EXPECT_TRUE(all_close(astype(astype(array({3.140625f}), bfloat16), float32), array({3.140625f})));
   EXPECT_EQ(astype(array({1, 2}), complex64).dtype(), complex64);
   auto c = array(complex64_t(3, 4));

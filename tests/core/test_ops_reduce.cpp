@@ -26,7 +26,8 @@ TEST(Reduce, SumMeanProdMaxMin) {
   EXPECT_EQ(to_vector<bool>(any(array({0, 0, 1, 0}, {2, 2}), 1)), (std::vector<bool>{false, true}));
   // Several axes, keeping dims, on a 4-D array with a middle axis kept.
   auto b = reshape(arange(24.0), {2, 3, 2, 2});
-  EXPECT_TRUE(all_close(sum(b, {0, 2}, true), reshape(array({28.0f, 32.0f, 44.0f, 48.0f, 60.0f, 64.0f}), {1, 3, 1, 2})));
+  EXPECT_TRUE(all_close(sum(b, {0, 2}, true),
+                        reshape(array({28.0f, 32.0f, 44.0f, 48.0f, 60.0f, 64.0f}), {1, 3, 1, 2})));
   EXPECT_TRUE(all_close(sum(b, {1, 3}), array({27.0f, 39.0f, 99.0f, 111.0f}, {2, 2})));
   EXPECT_FLOAT_EQ(max(array({-std::numeric_limits<float>::infinity()})).item<float>(),
                   -std::numeric_limits<float>::infinity());
@@ -47,7 +48,8 @@ TEST(Reduce, VarStdLogsumexp) {
   EXPECT_FLOAT_EQ(var(a).item<float>(), 1.25f);
   EXPECT_FLOAT_EQ(var(a, false, 1).item<float>(), 5.0f / 3.0f);
   EXPECT_FLOAT_EQ(lmx::std(a).item<float>(), ::std::sqrt(1.25f));
-  EXPECT_NEAR(logsumexp(a).item<float>(), std::log(std::exp(1.f) + std::exp(2.f) + std::exp(3.f) + std::exp(4.f)), 1e-5);
+  EXPECT_NEAR(logsumexp(a).item<float>(),
+              std::log(std::exp(1.f) + std::exp(2.f) + std::exp(3.f) + std::exp(4.f)), 1e-5);
   EXPECT_TRUE(all_close(logsumexp(array({1000.0f, 1000.0f})), array(1000.0f + std::log(2.0f))));
   auto m = reshape(arange(6.0), {2, 3});
   EXPECT_TRUE(all_close(logsumexp(m, 0, true), log(sum(exp(m), 0, true))));
@@ -67,9 +69,11 @@ TEST(Reduce, ArgmaxArgmin) {
 
 TEST(Reduce, Errors) {
   auto a = ones({2, 3});
-  EXPECT_THROW_MSG(sum(a, 2), std::invalid_argument, "[sum] Axis 2 is out of bounds for array with 2 dimensions.");
+  EXPECT_THROW_MSG(sum(a, 2), std::invalid_argument,
+                   "[sum] Axis 2 is out of bounds for array with 2 dimensions.");
   EXPECT_THROW_MSG(sum(a, {0, 0}), std::invalid_argument, "[sum] Received duplicate axis 0.");
-  EXPECT_THROW_MSG(max(zeros({0})), std::invalid_argument, "[max] Cannot max reduce zero size array.");
+  EXPECT_THROW_MSG(max(zeros({0})), std::invalid_argument,
+                   "[max] Cannot max reduce zero size array.");
   EXPECT_THROW_MSG(argmax(zeros({0, 2}), 0), std::invalid_argument, "[argmax]");
   EXPECT_THROW_MSG(mean(a, -3), std::invalid_argument, "[mean]");
 }
@@ -81,7 +85,8 @@ TEST(Softmax, Values) {
   EXPECT_TRUE(all_close(s, exp(x - logsumexp(x, -1, true))));
   EXPECT_TRUE(all_close(softmax(x, 0), exp(x - logsumexp(x, 0, true))));
   EXPECT_TRUE(all_close(softmax(array({1e4f, 0.0f})), array({1.0f, 0.0f})));
-  EXPECT_TRUE(all_close(softmax(array({1.0f, 2.0f}, float16), -1, true), array({0.268941f, 0.731059f}), 1e-3));
+  EXPECT_TRUE(all_close(softmax(array({1.0f, 2.0f}, float16), -1, true),
+                        array({0.268941f, 0.731059f}), 1e-3));
 }
 
 TEST(Scan, Cumulative) {

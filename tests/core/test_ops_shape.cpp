@@ -28,7 +28,8 @@ TEST(Creation, ArangeLinspaceFull) {
 
 TEST(Creation, Errors) {
   EXPECT_THROW_MSG(arange(0, 10, 0), std::invalid_argument, "[arange] Step must be nonzero");
-  EXPECT_THROW_MSG(arange(0.0, 1.0, bool_), std::invalid_argument, "[arange] Cannot make an arange of bool");
+  EXPECT_THROW_MSG(arange(0.0, 1.0, bool_), std::invalid_argument,
+                   "[arange] Cannot make an arange of bool");
   EXPECT_THROW_MSG(full({-1, 2}, 1.0f), std::invalid_argument, "[full] Negative dimensions");
   EXPECT_THROW_MSG(eye(0), std::invalid_argument, "[eye]");
   EXPECT_THROW_MSG(tril(array({1, 2})), std::invalid_argument, "[tril] Array must be at least 2-D");
@@ -54,10 +55,13 @@ TEST(Shape, ReshapeErrors) {
   auto a = arange(6);
   EXPECT_THROW_MSG(reshape(a, {4, 2}), std::invalid_argument,
                    "[reshape] Cannot reshape array of size 6 into shape (4,2).");
-  EXPECT_THROW_MSG(reshape(a, {-1, -1}), std::invalid_argument, "[reshape] Reshape can only infer one");
+  EXPECT_THROW_MSG(reshape(a, {-1, -1}), std::invalid_argument,
+                   "[reshape] Reshape can only infer one");
   EXPECT_THROW_MSG(reshape(a, {4, -1}), std::invalid_argument, "[reshape] Cannot infer");
-  EXPECT_THROW_MSG(squeeze(reshape(a, {2, 3}), 0), std::invalid_argument, "[squeeze] Cannot squeeze axis 0");
-  EXPECT_THROW_MSG(expand_dims(a, 3), std::invalid_argument, "[expand_dims] Axis 3 is out of bounds");
+  EXPECT_THROW_MSG(squeeze(reshape(a, {2, 3}), 0), std::invalid_argument,
+                   "[squeeze] Cannot squeeze axis 0");
+  EXPECT_THROW_MSG(expand_dims(a, 3), std::invalid_argument,
+                   "[expand_dims] Axis 3 is out of bounds");
   EXPECT_THROW_MSG(flatten(reshape(a, {2, 3}), 1, 0), std::invalid_argument, "[flatten]");
   EXPECT_THROW_MSG(unflatten(a, 0, {4, -1}), std::invalid_argument, "[unflatten]");
 }
@@ -71,7 +75,8 @@ TEST(Shape, TransposeSwapMove) {
   auto m = reshape(arange(6), {2, 3});
   EXPECT_EQ(to_vector<int>(transpose(m)), (std::vector<int>{0, 3, 1, 4, 2, 5}));
   EXPECT_THROW_MSG(transpose(a, {0, 1}), std::invalid_argument, "[transpose] Received 2 axes");
-  EXPECT_THROW_MSG(transpose(a, {0, 0, 1}), std::invalid_argument, "[transpose] Received duplicate axis");
+  EXPECT_THROW_MSG(transpose(a, {0, 0, 1}), std::invalid_argument,
+                   "[transpose] Received duplicate axis");
   EXPECT_THROW_MSG(swapaxes(a, 0, 5), std::invalid_argument, "[swapaxes]");
 }
 
@@ -110,7 +115,8 @@ TEST(Shape, SliceAndUpdate) {
   auto v = slice_update(zeros({4}, int32), array(5), {0}, {4}, {2});
   EXPECT_EQ(to_vector<int>(v), (std::vector<int>{5, 0, 5, 0}));
   EXPECT_THROW_MSG(slice(a, {0}, {1}), std::invalid_argument, "[slice] Invalid number of indices");
-  EXPECT_THROW_MSG(slice(a, {0, 0}, {1, 1}, {0, 1}), std::invalid_argument, "[slice] Slice stride must be nonzero");
+  EXPECT_THROW_MSG(slice(a, {0, 0}, {1, 1}, {0, 1}), std::invalid_argument,
+                   "[slice] Slice stride must be nonzero");
   EXPECT_THROW_MSG(slice_update(zeros({2, 3}), ones({3}), {0, 0}, {1, 2}), std::invalid_argument,
                    "[slice_update]");
 }
@@ -119,8 +125,10 @@ TEST(Shape, Pad) {
   auto a = array({1, 2}, {1, 2});
   EXPECT_EQ(to_vector<int>(pad(a, {{1, 0}, {0, 1}})), (std::vector<int>{0, 0, 0, 1, 2, 0}));
   EXPECT_EQ(to_vector<int>(pad(arange(2), 1, array(9))), (std::vector<int>{9, 0, 1, 9}));
-  EXPECT_THROW_MSG(pad(a, {{-1, 0}, {0, 0}}), std::invalid_argument, "[pad] Padding must be non-negative");
-  EXPECT_THROW_MSG(pad(a, 1, array(0), "edge"), std::invalid_argument, "[pad] Only constant padding");
+  EXPECT_THROW_MSG(pad(a, {{-1, 0}, {0, 0}}), std::invalid_argument,
+                   "[pad] Padding must be non-negative");
+  EXPECT_THROW_MSG(pad(a, 1, array(0), "edge"), std::invalid_argument,
+                   "[pad] Only constant padding");
 }
 
 TEST(Shape, AsStrided) {

@@ -8,7 +8,8 @@ TEST(Random, KeysAreDeterministic) {
   EXPECT_EQ(k.shape(), (Shape{2}));
   EXPECT_EQ(k.dtype(), uint32);
   EXPECT_TRUE(array_equal(random::bits({16}, 4, k), random::bits({16}, 4, k)).item<bool>());
-  EXPECT_FALSE(array_equal(random::bits({16}, 4, k), random::bits({16}, 4, random::key(43))).item<bool>());
+  EXPECT_FALSE(
+      array_equal(random::bits({16}, 4, k), random::bits({16}, 4, random::key(43))).item<bool>());
   auto keys = random::split(k, 3);
   EXPECT_EQ(keys.shape(), (Shape{3, 2}));
   auto [a, b] = random::split(k);
@@ -68,7 +69,9 @@ TEST(Random, Distributions) {
 TEST(Random, Errors) {
   EXPECT_THROW_MSG(random::uniform({2}, int32), std::invalid_argument, "[uniform]");
   EXPECT_THROW_MSG(random::bits({2}, 3), std::invalid_argument, "[bits] Width must be 1, 2 or 4");
-  EXPECT_THROW_MSG(random::bits({2}, 4, array({1, 2})), std::invalid_argument, "[bits] Expected key");
-  EXPECT_THROW_MSG(random::randint(array(0), array(5), {2}, float32), std::invalid_argument, "[randint]");
+  EXPECT_THROW_MSG(random::bits({2}, 4, array({1, 2})), std::invalid_argument,
+                   "[bits] Expected key");
+  EXPECT_THROW_MSG(random::randint(array(0), array(5), {2}, float32), std::invalid_argument,
+                   "[randint]");
   EXPECT_THROW_MSG(random::uniform(zeros({3}), ones({3}), {2}), std::invalid_argument, "[uniform]");
 }

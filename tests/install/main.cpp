@@ -1,7 +1,7 @@
 // value_and_grad of an MLP's cross-entropy loss over a vector of parameter
 // arrays, as MLX's C++ API allows; exits non-zero if training does not help.
-#include <cstdio>
 #include <lmx/lmx.h>
+#include <cstdio>
 
 namespace mx = lmx;
 

@@ -19,7 +19,8 @@ fs::path tmpdir(const std::string& name) {
 }
 
 std::string be32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
 }
 
 void write_gz(const fs::path& p, const std::string& raw) {
@@ -67,13 +68,16 @@ TEST(Idx, ParsesAndValidates) {
   EXPECT_EQ(to_vector<int>(flatten(a))[11], 11);
   auto raw = images_idx(3, 2, 2);
   write_gz(d / "trunc.gz", raw.substr(0, raw.size() - 1));
-  EXPECT_THROW_MSG(io::read_idx_gz((d / "trunc.gz").string()), std::runtime_error, "truncated: expected 12 data bytes");
+  EXPECT_THROW_MSG(io::read_idx_gz((d / "trunc.gz").string()), std::runtime_error,
+                   "truncated: expected 12 data bytes");
   write_gz(d / "over.gz", raw + "x");
   EXPECT_THROW_MSG(io::read_idx_gz((d / "over.gz").string()), std::runtime_error, "oversized");
   write_gz(d / "magic.gz", be32(0x0d03) + raw.substr(4));
-  EXPECT_THROW_MSG(io::read_idx_gz((d / "magic.gz").string()), std::runtime_error, "bad magic number");
+  EXPECT_THROW_MSG(io::read_idx_gz((d / "magic.gz").string()), std::runtime_error,
+                   "bad magic number");
   write_gz(d / "dims.gz", be32(0x803) + be32(0xffffffff) + be32(1) + be32(1));
-  EXPECT_THROW_MSG(io::read_idx_gz((d / "dims.gz").string()), std::runtime_error, "implausible dimension");
+  EXPECT_THROW_MSG(io::read_idx_gz((d / "dims.gz").string()), std::runtime_error,
+                   "implausible dimension");
   std::ofstream(d / "notgz.gz") << "plain text";
   EXPECT_THROW(io::read_idx_gz((d / "notgz.gz").string()), std::runtime_error);
 }
@@ -97,15 +101,17 @@ TEST(Datasets, LoadsFromDirectoryAndDownloadsIntoCache) {
   auto cache2 = tmpdir("cache2");
   auto wrong = spec;
   wrong.files[0].sha256 = std::string(64, '0');
-  EXPECT_THROW_MSG(io::load_dataset(wrong, std::nullopt, true, cache2.string()), std::runtime_error, "checksum mismatch");
+  EXPECT_THROW_MSG(io::load_dataset(wrong, std::nullopt, true, cache2.string()), std::runtime_error,
+                   "checksum mismatch");
   EXPECT_FALSE(fs::exists(cache2 / "train-images-idx3-ubyte.gz"));
   // Offline: a clear error that says how to supply the files.
   auto offline = spec;
   offline.mirrors = {"file://" + tmpdir("nowhere").string() + "/"};
-  EXPECT_THROW_MSG(io::load_dataset(offline, std::nullopt, true, tmpdir("cache3").string()), std::runtime_error,
+  EXPECT_THROW_MSG(io::load_dataset(offline, std::nullopt, true, tmpdir("cache3").string()),
+                   std::runtime_error,
                    "If this machine is offline, copy the four IDX .gz files into");
-  EXPECT_THROW_MSG(io::load_dataset(spec, std::nullopt, false, tmpdir("cache4").string()), std::runtime_error,
-                   "The data set files are not in");
+  EXPECT_THROW_MSG(io::load_dataset(spec, std::nullopt, false, tmpdir("cache4").string()),
+                   std::runtime_error, "The data set files are not in");
 }
 
 TEST(Datasets, SharedMnistWhenPresent) {
@@ -114,7 +120,8 @@ TEST(Datasets, SharedMnistWhenPresent) {
   auto d = io::mnist(shared.string(), false);
   EXPECT_EQ(d.train_images.shape(), (Shape{60000, 784}));
   EXPECT_EQ(d.test_labels.shape(), (Shape{10000}));
-  EXPECT_EQ(sum(d.test_labels).item<uint64_t>(), 44434u);  // sum of the t10k labels (980 zeros, 1135 ones, ...)
+  EXPECT_EQ(sum(d.test_labels).item<uint64_t>(),
+            44434u);  // sum of the t10k labels (980 zeros, 1135 ones, ...)
 }
 
 TEST(Datasets, BatchIterateCoversEverySampleOnce) {

@@ -26,7 +26,9 @@ std::string read_bytes(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-bool have_numpy() { return std::system("/usr/bin/python3 -c 'import numpy' > /dev/null 2>&1") == 0; }
+bool have_numpy() {
+  return std::system("/usr/bin/python3 -c 'import numpy' > /dev/null 2>&1") == 0;
+}
 
 int python(const std::string& code) {
   auto script = tmpdir() / "script.py";
@@ -37,8 +39,8 @@ int python(const std::string& code) {
 }  // namespace
 
 TEST(Npy, RoundTripEveryDtype) {
-  for (Dtype t : {bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, float64,
-                  complex64}) {
+  for (Dtype t : {bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32,
+                  float64, complex64}) {
     auto a = astype(reshape(arange(6), {2, 3}), t);
     auto path = (tmpdir() / "a.npy").string();
     save(path, a);
@@ -50,7 +52,8 @@ TEST(Npy, RoundTripEveryDtype) {
   save((tmpdir() / "scalar.npy").string(), array(3.5f));
   EXPECT_EQ(load((tmpdir() / "scalar.npy").string()).item<float>(), 3.5f);
   save((tmpdir() / "view").string(), transpose(reshape(arange(6), {2, 3})));  // adds .npy
-  EXPECT_EQ(to_vector<int>(load((tmpdir() / "view.npy").string())), (std::vector<int>{0, 3, 1, 4, 2, 5}));
+  EXPECT_EQ(to_vector<int>(load((tmpdir() / "view.npy").string())),
+            (std::vector<int>{0, 3, 1, 4, 2, 5}));
   EXPECT_THROW_MSG(save((tmpdir() / "bf.npy").string(), ones({2}, bfloat16)), std::invalid_argument,
                    "[save] bfloat16 has no .npy dtype");
 }
@@ -60,20 +63,24 @@ TEST(Npy, RejectsBadFiles) {
   save(good.string(), arange(10));
   auto bytes = read_bytes(good);
   write_bytes(tmpdir() / "trunc.npy", bytes.substr(0, bytes.size() - 4));
-  EXPECT_THROW_MSG(load((tmpdir() / "trunc.npy").string()), std::runtime_error, "expected 40 bytes of data");
+  EXPECT_THROW_MSG(load((tmpdir() / "trunc.npy").string()), std::runtime_error,
+                   "expected 40 bytes of data");
   write_bytes(tmpdir() / "magic.npy", "NOTNUMPY" + bytes.substr(8));
-  EXPECT_THROW_MSG(load((tmpdir() / "magic.npy").string()), std::runtime_error, "missing the NUMPY magic");
+  EXPECT_THROW_MSG(load((tmpdir() / "magic.npy").string()), std::runtime_error,
+                   "missing the NUMPY magic");
   auto hostile = bytes;
   hostile[8] = '\xff';  // header length past the end
   hostile[9] = '\x7f';
   write_bytes(tmpdir() / "hostile.npy", hostile);
-  EXPECT_THROW_MSG(load((tmpdir() / "hostile.npy").string()), std::runtime_error, "header runs past the end");
+  EXPECT_THROW_MSG(load((tmpdir() / "hostile.npy").string()), std::runtime_error,
+                   "header runs past the end");
   auto big = bytes;
   auto pos = big.find("(10,)");
   big.replace(pos, 5, "(99999999999,)");
   write_bytes(tmpdir() / "big.npy", big);
   EXPECT_THROW(load((tmpdir() / "big.npy").string()), std::runtime_error);
-  EXPECT_THROW_MSG(load((tmpdir() / "missing.npy").string()), std::runtime_error, "[load] Could not open file");
+  EXPECT_THROW_MSG(load((tmpdir() / "missing.npy").string()), std::runtime_error,
+                   "[load] Could not open file");
 }
 
 TEST(Npz, RoundTripStoredAndCompressed) {
@@ -88,7 +95,8 @@ TEST(Npz, RoundTripStoredAndCompressed) {
   }
   auto bytes = read_bytes(tmpdir() / "c.npz");
   write_bytes(tmpdir() / "t.npz", bytes.substr(0, bytes.size() / 2));
-  EXPECT_THROW_MSG(load_npz((tmpdir() / "t.npz").string()), std::runtime_error, "[load_npz] Invalid .npz file");
+  EXPECT_THROW_MSG(load_npz((tmpdir() / "t.npz").string()), std::runtime_error,
+                   "[load_npz] Invalid .npz file");
   auto corrupt = read_bytes(tmpdir() / "s.npz");
   corrupt[100] ^= 0x55;  // inside the first member's data
   write_bytes(tmpdir() / "x.npz", corrupt);
@@ -96,7 +104,8 @@ TEST(Npz, RoundTripStoredAndCompressed) {
 }
 
 TEST(Safetensors, RoundTripWithMetadata) {
-  std::unordered_map<std::string, array> arrays{{"a", astype(arange(6), bfloat16)}, {"b", ones({2, 2}, float16)},
+  std::unordered_map<std::string, array> arrays{{"a", astype(arange(6), bfloat16)},
+                                                {"b", ones({2, 2}, float16)},
                                                 {"c", array({true, false})}};
   save_safetensors((tmpdir() / "m.safetensors").string(), arrays, {{"format", "mlx"}});
   auto [loaded, meta] = load_safetensors((tmpdir() / "m.safetensors").string());
@@ -120,13 +129,17 @@ TEST(Safetensors, RejectsBadFiles) {
     write_bytes(tmpdir() / "bad.safetensors", out + header + data);
     return (tmpdir() / "bad.safetensors").string();
   };
-  EXPECT_THROW_MSG(load_safetensors(write_st("{not json", "")), std::runtime_error, "header is not valid JSON");
-  EXPECT_THROW_MSG(load_safetensors(write_st(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", "1234")),
+  EXPECT_THROW_MSG(load_safetensors(write_st("{not json", "")), std::runtime_error,
+                   "header is not valid JSON");
+  EXPECT_THROW_MSG(load_safetensors(write_st(
+                       R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", "1234")),
                    std::runtime_error, "outside the 4 data bytes");
-  EXPECT_THROW_MSG(load_safetensors(write_st(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", "12345678")),
+  EXPECT_THROW_MSG(load_safetensors(write_st(
+                       R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", "12345678")),
                    std::runtime_error, "has 8 bytes but its shape and dtype need 12");
-  EXPECT_THROW_MSG(load_safetensors(write_st(R"({"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})", "1")),
-                   std::runtime_error, "unsupported dtype Q4");
+  EXPECT_THROW_MSG(
+      load_safetensors(write_st(R"({"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})", "1")),
+      std::runtime_error, "unsupported dtype Q4");
   std::string huge(8, '\xff');
   write_bytes(tmpdir() / "huge.safetensors", huge);
   EXPECT_THROW_MSG(load_safetensors((tmpdir() / "huge.safetensors").string()), std::runtime_error,
@@ -155,20 +168,33 @@ TEST(Interop, NumpyReadsAndWritesOurFiles) {
   auto d = tmpdir();
   save((d / "ours.npy").string(), reshape(astype(arange(6), float32), {2, 3}));
   savez_compressed((d / "ours.npz").string(), {{"x", astype(arange(4), int64)}});
-  std::string code = "import numpy as np\n"
-                     "a = np.load('" + (d / "ours.npy").string() + "')\n"
-                     "assert a.shape == (2, 3) and a.dtype == np.float32 and a[1, 2] == 5\n"
-                     "z = np.load('" + (d / "ours.npz").string() + "')\n"
-                     "assert list(z['x']) == [0, 1, 2, 3]\n"
-                     "np.save('" + (d / "theirs.npy").string() + "', np.arange(12, dtype=np.float64).reshape(3, 4))\n"
-                     "np.save('" + (d / "fortran.npy").string() + "', np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3)))\n"
-                     "np.savez('" + (d / "theirs.npz").string() + "', w=np.ones((2, 2), np.float32), b=np.array([1, 2], np.int16))\n"
-                     "np.savez_compressed('" + (d / "theirs_c.npz").string() + "', w=np.eye(3, dtype=np.float16))\n";
+  std::string code =
+      "import numpy as np\n"
+      "a = np.load('" +
+      (d / "ours.npy").string() +
+      "')\n"
+      "assert a.shape == (2, 3) and a.dtype == np.float32 and a[1, 2] == 5\n"
+      "z = np.load('" +
+      (d / "ours.npz").string() +
+      "')\n"
+      "assert list(z['x']) == [0, 1, 2, 3]\n"
+      "np.save('" +
+      (d / "theirs.npy").string() +
+      "', np.arange(12, dtype=np.float64).reshape(3, 4))\n"
+      "np.save('" +
+      (d / "fortran.npy").string() +
+      "', np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3)))\n"
+      "np.savez('" +
+      (d / "theirs.npz").string() +
+      "', w=np.ones((2, 2), np.float32), b=np.array([1, 2], np.int16))\n"
+      "np.savez_compressed('" +
+      (d / "theirs_c.npz").string() + "', w=np.eye(3, dtype=np.float16))\n";
   ASSERT_EQ(python(code), 0);
   auto t = load((d / "theirs.npy").string());
   EXPECT_EQ(t.dtype(), float64);
   EXPECT_EQ(t.shape(), (Shape{3, 4}));
-  EXPECT_EQ(to_vector<int>(load((d / "fortran.npy").string())), (std::vector<int>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(to_vector<int>(load((d / "fortran.npy").string())),
+            (std::vector<int>{0, 1, 2, 3, 4, 5}));
   auto z = load_npz((d / "theirs.npz").string());
   EXPECT_EQ(z.at("b").dtype(), int16);
   EXPECT_EQ(sum(z.at("w")).item<float>(), 4.0f);

@@ -17,7 +17,8 @@ TEST(Layers, LinearMatchesFormulaAndInit) {
   nn::Linear nb(2, 3, false);
   EXPECT_FALSE(nb.bias.has_value());
   EXPECT_EQ(nb(ones({4, 7, 2})).shape(), (Shape{4, 7, 3}));
-  EXPECT_THROW_MSG(l(ones({3, 5})), std::invalid_argument, "[Linear] Input with shape (3,5) does not have 50 features");
+  EXPECT_THROW_MSG(l(ones({3, 5})), std::invalid_argument,
+                   "[Linear] Input with shape (3,5) does not have 50 features");
   EXPECT_THROW_MSG(nn::Linear(0, 3), std::invalid_argument, "[Linear]");
 }
 
@@ -28,7 +29,9 @@ TEST(Layers, BilinearIdentitySequentialEmbedding) {
   auto y = b(x1, x2);
   // y[n, o] = sum_ij x1[n, j] W[o, i, j] x2[n, i] + b[o]
   auto manual = sum(multiply(multiply(reshape(x1, {5, 1, 1, 2}), reshape(b.weight, {1, 4, 3, 2})),
-                             reshape(x2, {5, 1, 3, 1})), {2, 3}) + *b.bias;
+                             reshape(x2, {5, 1, 3, 1})),
+                    {2, 3}) +
+                *b.bias;
   EXPECT_TRUE(all_close(y, manual, 1e-5, 1e-5));
   nn::Identity id;
   EXPECT_TRUE(array_equal(id(x1), x1).item<bool>());
@@ -53,14 +56,16 @@ TEST(Layers, DropoutScalesKeptValues) {
   EXPECT_NEAR(max(y).item<float>(), 1.0f / 0.75f, 1e-6);
   d.eval();
   EXPECT_TRUE(array_equal(d(ones({3})), ones({3})).item<bool>());
-  EXPECT_THROW_MSG(nn::Dropout(1.0f), std::invalid_argument, "[Dropout] The dropout probability 1.0 is not in [0, 1).");
+  EXPECT_THROW_MSG(nn::Dropout(1.0f), std::invalid_argument,
+                   "[Dropout] The dropout probability 1.0 is not in [0, 1).");
   nn::Dropout2d d2(0.5f);
   auto y2 = d2(ones({2, 4, 4, 8}));
   // Whole channels are zeroed together.
   auto per_channel = sum(equal(y2, array(0.0f)), {1, 2});
   auto v = to_vector<int>(per_channel);
   for (int c : v) EXPECT_TRUE(c == 0 || c == 16);
-  EXPECT_THROW_MSG(d2(ones({4, 4})), std::invalid_argument, "[Dropout2d] Received input with 2 dimensions");
+  EXPECT_THROW_MSG(d2(ones({4, 4})), std::invalid_argument,
+                   "[Dropout2d] Received input with 2 dimensions");
   nn::Dropout3d d3(0.5f);
   EXPECT_EQ(d3(ones({1, 2, 2, 2, 3})).shape(), (Shape{1, 2, 2, 2, 3}));
 }
@@ -78,11 +83,13 @@ TEST(Layers, Normalizations) {
   auto g = gn(x);
   // Groups interleave channels (channel c belongs to group c % 2).
   auto grouped = reshape(x, {2, -1, 2});
-  auto expect = reshape((grouped - mean(grouped, 1, true)) * rsqrt(var(grouped, 1, true) + 1e-5f), {2, 3, 4});
+  auto expect =
+      reshape((grouped - mean(grouped, 1, true)) * rsqrt(var(grouped, 1, true) + 1e-5f), {2, 3, 4});
   EXPECT_TRUE(all_close(g, expect, 1e-5, 1e-5));
   nn::GroupNorm gnp(2, 4, 1e-5f, true, true);
   EXPECT_EQ(gnp(x).shape(), x.shape());
-  EXPECT_THROW_MSG(nn::GroupNorm(3, 4), std::invalid_argument, "[GroupNorm] The number of features 4 must be divisible");
+  EXPECT_THROW_MSG(nn::GroupNorm(3, 4), std::invalid_argument,
+                   "[GroupNorm] The number of features 4 must be divisible");
   nn::InstanceNorm in(4);
   auto i = in(x);
   EXPECT_TRUE(all_close(mean(i, 1), zeros({2, 4}), 1e-5, 1e-5));
@@ -100,7 +107,8 @@ TEST(Layers, BatchNormTrainAndEval) {
   bn.eval();
   auto z = bn(x);
   EXPECT_TRUE(all_close(z, (x - *bn.running_mean) * rsqrt(*bn.running_var + 1e-5f)));
-  EXPECT_THROW_MSG(bn(ones({2})), std::invalid_argument, "[BatchNorm] Expected input tensor to have 2, 3 or 4 dimensions, but got 1.");
+  EXPECT_THROW_MSG(bn(ones({2})), std::invalid_argument,
+                   "[BatchNorm] Expected input tensor to have 2, 3 or 4 dimensions, but got 1.");
 }
 
 TEST(Layers, NormGradients) {
@@ -123,25 +131,32 @@ TEST(Activations, Values) {
   EXPECT_EQ(v(nn::relu6(array({-1.0f, 7.0f}))), (std::vector<float>{0, 6}));
   EXPECT_EQ(v(nn::relu2(x)), (std::vector<float>{0, 0, 0, 0.25f, 4}));
   EXPECT_TRUE(all_close(nn::leaky_relu(x), array({-0.02f, -0.005f, 0.0f, 0.5f, 2.0f})));
-  EXPECT_TRUE(all_close(nn::elu(x), array({std::expm1(-2.0f), std::expm1(-0.5f), 0.0f, 0.5f, 2.0f})));
-  EXPECT_TRUE(all_close(nn::celu(x, 2.0f), array({2 * std::expm1(-1.0f), 2 * std::expm1(-0.25f), 0.0f, 0.5f, 2.0f})));
+  EXPECT_TRUE(
+      all_close(nn::elu(x), array({std::expm1(-2.0f), std::expm1(-0.5f), 0.0f, 0.5f, 2.0f})));
+  EXPECT_TRUE(all_close(nn::celu(x, 2.0f),
+                        array({2 * std::expm1(-1.0f), 2 * std::expm1(-0.25f), 0.0f, 0.5f, 2.0f})));
   EXPECT_TRUE(all_close(nn::selu(array({1.0f})), array({1.0507009873554805f})));
   EXPECT_TRUE(all_close(nn::silu(array({1.0f})), array({1.0f / (1.0f + std::exp(-1.0f))})));
-  EXPECT_TRUE(all_close(nn::log_sigmoid(array({0.0f, -100.0f})), array({-std::log(2.0f), -100.0f})));
+  EXPECT_TRUE(
+      all_close(nn::log_sigmoid(array({0.0f, -100.0f})), array({-std::log(2.0f), -100.0f})));
   EXPECT_TRUE(all_close(nn::softplus(array({0.0f, 100.0f})), array({std::log(2.0f), 100.0f})));
   EXPECT_TRUE(all_close(nn::softsign(array({1.0f})), array({0.5f})));
   EXPECT_TRUE(all_close(nn::softshrink(x), array({-1.5f, 0.0f, 0.0f, 0.0f, 1.5f})));
   EXPECT_TRUE(all_close(nn::hard_shrink(x), array({-2.0f, 0.0f, 0.0f, 0.0f, 2.0f})));
   EXPECT_TRUE(all_close(nn::hard_tanh(x), array({-1.0f, -0.5f, 0.0f, 0.5f, 1.0f})));
-  EXPECT_TRUE(all_close(nn::hardswish(array({-4.0f, 1.0f, 4.0f})), array({0.0f, 4.0f / 6.0f, 4.0f})));
-  EXPECT_TRUE(all_close(nn::mish(array({1.0f})), array({1.0f * std::tanh(std::log1p(std::exp(1.0f)))})));
+  EXPECT_TRUE(
+      all_close(nn::hardswish(array({-4.0f, 1.0f, 4.0f})), array({0.0f, 4.0f / 6.0f, 4.0f})));
+  EXPECT_TRUE(
+      all_close(nn::mish(array({1.0f})), array({1.0f * std::tanh(std::log1p(std::exp(1.0f)))})));
   float g1 = 0.5f * (1 + std::erf(1.0f / std::sqrt(2.0f)));
   EXPECT_TRUE(all_close(nn::gelu(array({1.0f})), array({g1})));
   EXPECT_TRUE(all_close(nn::gelu_approx(array({1.0f})), array({0.841192f}), 1e-5));
-  EXPECT_TRUE(all_close(nn::gelu_fast_approx(array({1.0f})), array({1.0f / (1.0f + std::exp(-1.702f))})));
+  EXPECT_TRUE(
+      all_close(nn::gelu_fast_approx(array({1.0f})), array({1.0f / (1.0f + std::exp(-1.702f))})));
   EXPECT_TRUE(all_close(nn::glu(array({1.0f, 0.0f})), array({0.5f})));
   EXPECT_EQ(to_vector<int>(nn::step(x)), (std::vector<int>{0, 0, 0, 1, 1}));
-  EXPECT_TRUE(all_close(nn::log_softmax(array({0.0f, 0.0f})), array({-std::log(2.0f), -std::log(2.0f)})));
+  EXPECT_TRUE(
+      all_close(nn::log_softmax(array({0.0f, 0.0f})), array({-std::log(2.0f), -std::log(2.0f)})));
   EXPECT_TRUE(all_close(nn::softmin(array({0.0f, 1e4f})), array({1.0f, 0.0f})));
   nn::PReLU pr;
   EXPECT_TRUE(all_close(pr(array({-4.0f, 2.0f})), array({-1.0f, 2.0f})));
@@ -177,13 +192,18 @@ TEST(Activations, Values) {
 TEST(Activations, Gradients) {
   auto x = random::uniform(array(-2.0), array(2.0), {6}, float64, random::key(4));
   for (auto f : std::vector<std::function<array(const array&)>>{
-           [](const array& a) { return nn::elu(a); }, [](const array& a) { return nn::celu(a, 1.5f); },
+           [](const array& a) { return nn::elu(a); },
+           [](const array& a) { return nn::celu(a, 1.5f); },
            [](const array& a) { return nn::selu(a); }, [](const array& a) { return nn::silu(a); },
-           [](const array& a) { return nn::log_sigmoid(a); }, [](const array& a) { return nn::softplus(a); },
-           [](const array& a) { return nn::softsign(a); }, [](const array& a) { return nn::mish(a); },
-           [](const array& a) { return nn::gelu(a); }, [](const array& a) { return nn::gelu_approx(a); },
-           [](const array& a) { return nn::gelu_fast_approx(a); }, [](const array& a) { return nn::glu(a); },
-           [](const array& a) { return nn::log_softmax(a); }, [](const array& a) { return nn::leaky_relu(a); }}) {
+           [](const array& a) { return nn::log_sigmoid(a); },
+           [](const array& a) { return nn::softplus(a); },
+           [](const array& a) { return nn::softsign(a); },
+           [](const array& a) { return nn::mish(a); }, [](const array& a) { return nn::gelu(a); },
+           [](const array& a) { return nn::gelu_approx(a); },
+           [](const array& a) { return nn::gelu_fast_approx(a); },
+           [](const array& a) { return nn::glu(a); },
+           [](const array& a) { return nn::log_softmax(a); },
+           [](const array& a) { return nn::leaky_relu(a); }}) {
     check_grad([&](const std::vector<array>& v) { return f(v[0]); }, {x});
   }
 }

@@ -50,7 +50,8 @@ std::vector<std::string> keys_of(const Tree& t) {
 TEST(Module, ParametersInRegistrationOrderWithDottedKeys) {
   MLP model(1, 3, 2, 1);
   EXPECT_EQ(keys_of(model.parameters()),
-            (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"}));
+            (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "layers.1.weight",
+                                      "layers.1.bias"}));
   EXPECT_EQ(model.layers[0].weight.shape(), (Shape{2, 3}));
   EXPECT_EQ(model.parameters()["layers"][1]["bias"].as_array().shape(), (Shape{1}));
 }
@@ -63,10 +64,13 @@ TEST(Module, PrintsLikeMlx) {
   EXPECT_EQ(str(nn::Linear(2, 3, false)), "Linear(input_dims=2, output_dims=3, bias=False)");
   nn::Sequential seq(nn::Linear(2, 3), nn::ReLU(), nn::Sequential(nn::Linear(3, 1)));
   EXPECT_EQ(str(seq),
-            "Sequential(\n  (layers.0): Linear(input_dims=2, output_dims=3, bias=True)\n  (layers.1): ReLU()\n"
-            "  (layers.2): Sequential(\n    (layers.0): Linear(input_dims=3, output_dims=1, bias=True)\n  )\n)");
+            "Sequential(\n  (layers.0): Linear(input_dims=2, output_dims=3, bias=True)\n  "
+            "(layers.1): ReLU()\n"
+            "  (layers.2): Sequential(\n    (layers.0): Linear(input_dims=3, output_dims=1, "
+            "bias=True)\n  )\n)");
   EXPECT_EQ(str(nn::LayerNorm(4)), "LayerNorm(4, eps=1e-05, affine=True)");
-  EXPECT_EQ(str(nn::BatchNorm(3)), "BatchNorm(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+  EXPECT_EQ(str(nn::BatchNorm(3)),
+            "BatchNorm(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
   EXPECT_EQ(str(nn::Dropout(0.25f)), "Dropout(p=0.25)");
 }
 
@@ -106,8 +110,8 @@ TEST(Module, FreezeAndUnfreeze) {
   model.layers[0].freeze(true, std::vector<std::string>{"bias"});
   EXPECT_EQ(keys_of(model.trainable_parameters()),
             (std::vector<std::string>{"layers.0.weight", "layers.1.weight", "layers.1.bias"}));
-  EXPECT_THROW_MSG(model.freeze(true, std::vector<std::string>{"nope"}, true), std::invalid_argument,
-                   "[freeze] Module MLP has no parameter named 'nope'.");
+  EXPECT_THROW_MSG(model.freeze(true, std::vector<std::string>{"nope"}, true),
+                   std::invalid_argument, "[freeze] Module MLP has no parameter named 'nope'.");
   nn::BatchNorm bn(3);
   EXPECT_EQ(keys_of(bn.trainable_parameters()), (std::vector<std::string>{"weight", "bias"}));
   bn.unfreeze();
@@ -129,8 +133,9 @@ TEST(Module, ApplyMapsParametersAndFunctionalCall) {
   MLP model(1, 3, 2, 1);
   model.apply([](const array& p) { return ones_like(p); });
   EXPECT_EQ(sum(model.layers[0].weight).item<float>(), 6.0f);
-  model.apply([](const array& p) { return zeros_like(p); },
-              [](const std::string& path, const array&) { return path.find("bias") != std::string::npos; });
+  model.apply(
+      [](const array& p) { return zeros_like(p); },
+      [](const std::string& path, const array&) { return path.find("bias") != std::string::npos; });
   EXPECT_EQ(sum(*model.layers[1].bias).item<float>(), 0.0f);
   EXPECT_EQ(sum(model.layers[1].weight).item<float>(), 2.0f);
   auto x = ones({1, 3});
@@ -207,11 +212,13 @@ TEST(Module, SaveAndLoadWeights) {
       EXPECT_TRUE(array_equal(*a.layers[i].bias, *b.layers[i].bias).item<bool>());
     }
     MLP c(2, 3, 2, 1);
-    EXPECT_THROW_MSG(c.load_weights(path), std::invalid_argument, "[load_weights] Missing parameter 'layers.2.weight'");
+    EXPECT_THROW_MSG(c.load_weights(path), std::invalid_argument,
+                     "[load_weights] Missing parameter 'layers.2.weight'");
     c.load_weights(path, false);  // non-strict loads what matches
     EXPECT_TRUE(array_equal(a.layers[0].weight, c.layers[0].weight).item<bool>());
     MLP d(1, 3, 5, 1);
-    EXPECT_THROW_MSG(d.load_weights(path), std::invalid_argument, "[load_weights] Expected shape (5,3)");
+    EXPECT_THROW_MSG(d.load_weights(path), std::invalid_argument,
+                     "[load_weights] Expected shape (5,3)");
   }
   EXPECT_THROW_MSG(MLP(1, 2, 2, 1).save_weights((dir / "w.bin").string()), std::invalid_argument,
                    "[save_weights] Unsupported file extension");
@@ -227,7 +234,8 @@ TEST(Module, UpdateModules) {
   replacement->apply([](const array& p) { return ones_like(p); });
   model.update_modules({{"layers.0", replacement}});
   EXPECT_EQ(sum(model.layers[0].weight).item<float>(), 6.0f);
-  EXPECT_THROW_MSG(model.update_modules({{"layers.0", std::make_shared<nn::ReLU>()}}), std::invalid_argument,
+  EXPECT_THROW_MSG(model.update_modules({{"layers.0", std::make_shared<nn::ReLU>()}}),
+                   std::invalid_argument,
                    "[update_modules] Cannot replace Linear at 'layers.0' with ReLU");
   EXPECT_THROW_MSG(model.update_modules({{"nope", replacement}}), std::invalid_argument,
                    "[update_modules] Module MLP has no submodule 'nope'.");

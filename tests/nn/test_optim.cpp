@@ -17,7 +17,9 @@ struct Net : nn::Module {
   array operator()(array x) override { return l2(maximum(l1(x), 0.0f)); }
 };
 
-array net_loss(Net& m, const array& x, const array& y) { return mean(nn::losses::cross_entropy(m(x), y)); }
+array net_loss(Net& m, const array& x, const array& y) {
+  return mean(nn::losses::cross_entropy(m(x), y));
+}
 
 // Trains f(p) = sum((p - 3)^2) and returns the final parameter.
 array minimise(optim::Optimizer& opt, int steps) {
@@ -62,7 +64,8 @@ TEST(Optim, AdamFormulas) {
   EXPECT_TRUE(all_close(out2["w"].as_array(), array({0.9f}), 1e-5));  // first step moves by lr
   optim::AdamW adamw(0.1f);
   auto out3 = adamw.apply_gradients(Tree{{"w", array({2.0f})}}, Tree{{"w", array({1.0f})}});
-  EXPECT_TRUE(all_close(out3["w"].as_array(), array({(1.0f - 0.001f) - 0.1f * 0.2f / std::sqrt(0.004f)})));
+  EXPECT_TRUE(
+      all_close(out3["w"].as_array(), array({(1.0f - 0.001f) - 0.1f * 0.2f / std::sqrt(0.004f)})));
   EXPECT_TRUE(adamw.state()["w"].contains("m"));
 }
 
@@ -73,11 +76,13 @@ TEST(Optim, AllOptimizersMinimise) {
   opts.emplace_back("Adagrad", std::make_unique<optim::Adagrad>(0.5f));
   opts.emplace_back("AdaDelta", std::make_unique<optim::AdaDelta>(50.0f));
   opts.emplace_back("Adam", std::make_unique<optim::Adam>(0.1f));
-  opts.emplace_back("AdamW", std::make_unique<optim::AdamW>(0.1f, std::pair{0.9f, 0.999f}, 1e-8f, 0.0f));
+  opts.emplace_back("AdamW",
+                    std::make_unique<optim::AdamW>(0.1f, std::pair{0.9f, 0.999f}, 1e-8f, 0.0f));
   opts.emplace_back("Adamax", std::make_unique<optim::Adamax>(0.1f));
   opts.emplace_back("Lion", std::make_unique<optim::Lion>(0.01f));
-  opts.emplace_back("Adafactor", std::make_unique<optim::Adafactor>(optim::LearningRate(0.1f), std::pair{1e-30f, 1e-3f},
-                                                                   1.0f, -0.8f, std::nullopt, 0.0f, false, false));
+  opts.emplace_back("Adafactor", std::make_unique<optim::Adafactor>(
+                                     optim::LearningRate(0.1f), std::pair{1e-30f, 1e-3f}, 1.0f,
+                                     -0.8f, std::nullopt, 0.0f, false, false));
   opts.emplace_back("Muon", std::make_unique<optim::Muon>(0.1f, 0.9f, 0.0f));
   for (auto& [name, opt] : opts) {
     auto p = minimise(*opt, 300);
@@ -133,17 +138,21 @@ TEST(Optim, ObjectAndFunctionalStylesAgree) {
 }
 
 TEST(Optim, SchedulesAndScheduledLearningRate) {
-  auto s = [](const optim::Schedule& f, int step) { return f(array(static_cast<uint64_t>(step))).item<float>(); };
+  auto s = [](const optim::Schedule& f, int step) {
+    return f(array(static_cast<uint64_t>(step))).item<float>();
+  };
   EXPECT_NEAR(s(optim::exponential_decay(0.1f, 0.5f), 2), 0.025f, 1e-7);
   EXPECT_NEAR(s(optim::step_decay(0.1f, 0.5f, 10), 25), 0.025f, 1e-7);
   EXPECT_NEAR(s(optim::cosine_decay(1.0f, 10), 5), 0.5f, 1e-6);
   EXPECT_NEAR(s(optim::cosine_decay(1.0f, 10, 0.1f), 20), 0.1f, 1e-6);
   EXPECT_NEAR(s(optim::linear_schedule(0.0f, 1.0f, 10), 3), 0.3f, 1e-6);
   EXPECT_NEAR(s(optim::linear_schedule(0.0f, 1.0f, 10), 30), 1.0f, 1e-6);
-  auto joined = optim::join_schedules({optim::linear_schedule(0.0f, 1.0f, 10), optim::exponential_decay(1.0f, 0.5f)}, {10});
+  auto joined = optim::join_schedules(
+      {optim::linear_schedule(0.0f, 1.0f, 10), optim::exponential_decay(1.0f, 0.5f)}, {10});
   EXPECT_NEAR(s(joined, 5), 0.5f, 1e-6);
   EXPECT_NEAR(s(joined, 12), 0.25f, 1e-6);
-  EXPECT_THROW_MSG(optim::join_schedules({optim::exponential_decay(1.0f, 0.5f)}, {3}), std::invalid_argument, "[join_schedules]");
+  EXPECT_THROW_MSG(optim::join_schedules({optim::exponential_decay(1.0f, 0.5f)}, {3}),
+                   std::invalid_argument, "[join_schedules]");
   optim::SGD sgd(optim::linear_schedule(0.0f, 1.0f, 10));
   EXPECT_NEAR(sgd.learning_rate().item<float>(), 0.0f, 1e-7);
   auto p = sgd.apply_gradients(Tree{{"w", array({1.0f})}}, Tree{{"w", array({0.0f})}});
@@ -163,13 +172,15 @@ TEST(Optim, ClipGradNorm) {
 TEST(Optim, MultiOptimizerRoutesByPath) {
   auto sgd = std::make_shared<optim::SGD>(1.0f);
   auto zero = std::make_shared<optim::SGD>(0.0f);
-  optim::MultiOptimizer multi({sgd, zero}, {[](const std::string& path, const array&) { return path == "a"; }});
+  optim::MultiOptimizer multi({sgd, zero},
+                              {[](const std::string& path, const array&) { return path == "a"; }});
   auto out = multi.apply_gradients(Tree{{"a", array({1.0f})}, {"b", array({1.0f})}},
                                    Tree{{"a", array({0.0f})}, {"b", array({0.0f})}});
   EXPECT_TRUE(all_close(out["a"].as_array(), array({-1.0f})));
   EXPECT_TRUE(all_close(out["b"].as_array(), array({0.0f})));
-  EXPECT_THROW_MSG(optim::MultiOptimizer({sgd}, {[](const std::string&, const array&) { return true; }}),
-                   std::invalid_argument, "[optimizer] MultiOptimizer needs one filter fewer");
+  EXPECT_THROW_MSG(
+      optim::MultiOptimizer({sgd}, {[](const std::string&, const array&) { return true; }}),
+      std::invalid_argument, "[optimizer] MultiOptimizer needs one filter fewer");
 }
 
 TEST(Optim, StateSavesAndResumes) {
@@ -197,14 +208,16 @@ TEST(Optim, StateSavesAndResumes) {
   auto [lb, gb] = vgb(b, x, y);
   ob.update(b, gb);
   auto fa = tree_flatten(a.parameters()), fb = tree_flatten(b.parameters());
-  for (size_t i = 0; i < fa.size(); ++i) EXPECT_TRUE(array_equal(fa[i].second, fb[i].second).item<bool>());
+  for (size_t i = 0; i < fa.size(); ++i)
+    EXPECT_TRUE(array_equal(fa[i].second, fb[i].second).item<bool>());
   std::filesystem::remove(path);
 }
 
 TEST(Optim, GradientWithoutParameterIsAnError) {
   optim::SGD sgd(0.1f);
-  EXPECT_THROW_MSG(sgd.apply_gradients(Tree{{"w", array({1.0f})}}, Tree{{"v", array({1.0f})}}), std::invalid_argument,
-                   "[optimizer] No parameter for the gradient at 'w'.");
-  EXPECT_THROW_MSG(sgd.apply_gradients(Tree{{"w", array({1.0f})}}, Tree{{"w", array({1.0f, 2.0f})}}),
-                   std::invalid_argument, "[optimizer] Gradient shape (1) does not match parameter shape (2)");
+  EXPECT_THROW_MSG(sgd.apply_gradients(Tree{{"w", array({1.0f})}}, Tree{{"v", array({1.0f})}}),
+                   std::invalid_argument, "[optimizer] No parameter for the gradient at 'w'.");
+  EXPECT_THROW_MSG(
+      sgd.apply_gradients(Tree{{"w", array({1.0f})}}, Tree{{"w", array({1.0f, 2.0f})}}),
+      std::invalid_argument, "[optimizer] Gradient shape (1) does not match parameter shape (2)");
 }

@@ -79,9 +79,8 @@ void arith_map(const array& a, const array& b, array& out, F f) {
 
 template <typename T, typename F>
 void compare_map(const array& a, const array& b, array& out, F f) {
-  binary_map<T, bool>(a, b, out, [f](T x, T y) {
-    return f(static_cast<math_t<T>>(x), static_cast<math_t<T>>(y));
-  });
+  binary_map<T, bool>(
+      a, b, out, [f](T x, T y) { return f(static_cast<math_t<T>>(x), static_cast<math_t<T>>(y)); });
 }
 
 template <typename M>
@@ -145,7 +144,8 @@ void binary_eval(BinaryOp op, const array& a, const array& b, array& out) {
           throw std::invalid_argument(std::string("[") + who + "] Not supported for bool.");
         } else {
           switch (op) {
-            case BinaryOp::Add: return arith_map<T>(a, b, out, [](auto x, auto y) { return x + y; });
+            case BinaryOp::Add:
+              return arith_map<T>(a, b, out, [](auto x, auto y) { return x + y; });
             case BinaryOp::Subtract:
               return arith_map<T>(a, b, out, [](auto x, auto y) { return x - y; });
             case BinaryOp::Multiply:
@@ -177,8 +177,10 @@ void binary_eval(BinaryOp op, const array& a, const array& b, array& out) {
     case BinaryOp::NaNEqual:
       return dispatch_all_types(t, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        if (op == BinaryOp::Equal) return compare_map<T>(a, b, out, [](auto x, auto y) { return x == y; });
-        if (op == BinaryOp::NotEqual) return compare_map<T>(a, b, out, [](auto x, auto y) { return x != y; });
+        if (op == BinaryOp::Equal)
+          return compare_map<T>(a, b, out, [](auto x, auto y) { return x == y; });
+        if (op == BinaryOp::NotEqual)
+          return compare_map<T>(a, b, out, [](auto x, auto y) { return x != y; });
         compare_map<T>(a, b, out, [](auto x, auto y) {
           if constexpr (std::is_integral_v<decltype(x)>) {
             return x == y;
@@ -211,7 +213,8 @@ void binary_eval(BinaryOp op, const array& a, const array& b, array& out) {
           case BinaryOp::LeftShift:
             return binary_map<T, T>(a, b, out, [](T x, T y) {
               // Shifts past the width give 0 instead of undefined behaviour.
-              using W = std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>;
+              using W =
+                  std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>;
               auto s = static_cast<int64_t>(y);
               if (s < 0 || s >= int64_t(sizeof(T) * 8)) return T(0);
               return static_cast<T>(static_cast<W>(x) << s);
@@ -227,7 +230,8 @@ void binary_eval(BinaryOp op, const array& a, const array& b, array& out) {
             });
         }
       });
-    default: break;
+    default:
+      break;
   }
   // Real-valued maps.
   dispatch_real_types(t, who, [&](auto tag) {
@@ -265,11 +269,16 @@ void binary_eval(BinaryOp op, const array& a, const array& b, array& out) {
         });
       case BinaryOp::ArcTan2:
         return arith_map<T>(a, b, out, [](M x, M y) { return static_cast<M>(std::atan2(x, y)); });
-      case BinaryOp::Less: return compare_map<T>(a, b, out, [](M x, M y) { return x < y; });
-      case BinaryOp::LessEqual: return compare_map<T>(a, b, out, [](M x, M y) { return x <= y; });
-      case BinaryOp::Greater: return compare_map<T>(a, b, out, [](M x, M y) { return x > y; });
-      case BinaryOp::GreaterEqual: return compare_map<T>(a, b, out, [](M x, M y) { return x >= y; });
-      default: throw std::invalid_argument(std::string("[") + who + "] Unsupported binary op.");
+      case BinaryOp::Less:
+        return compare_map<T>(a, b, out, [](M x, M y) { return x < y; });
+      case BinaryOp::LessEqual:
+        return compare_map<T>(a, b, out, [](M x, M y) { return x <= y; });
+      case BinaryOp::Greater:
+        return compare_map<T>(a, b, out, [](M x, M y) { return x > y; });
+      case BinaryOp::GreaterEqual:
+        return compare_map<T>(a, b, out, [](M x, M y) { return x >= y; });
+      default:
+        throw std::invalid_argument(std::string("[") + who + "] Unsupported binary op.");
     }
   });
 }

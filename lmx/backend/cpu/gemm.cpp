@@ -30,8 +30,8 @@ std::optional<MatrixLayout> blas_layout(int64_t row_stride, int64_t col_stride, 
 }
 
 template <typename T>
-void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
-                 const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a,
+                 int64_t lda, const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
   auto tra = ta ? CblasTrans : CblasNoTrans;
   auto trb = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, double>) {

@@ -21,8 +21,8 @@ std::vector<int64_t> read_indices(const array& idx) {
 
 [[noreturn]] void index_error(const char* who, int64_t index, int axis, int size) {
   std::ostringstream msg;
-  msg << "[" << who << "] Index " << index << " is out of bounds for axis " << axis
-      << " with size " << size << ".";
+  msg << "[" << who << "] Index " << index << " is out of bounds for axis " << axis << " with size "
+      << size << ".";
   throw std::out_of_range(msg.str());
 }
 
@@ -35,11 +35,16 @@ inline int64_t checked_index(int64_t i, int size, int axis, const char* who) {
 template <typename T, typename A>
 T combine(ScatterType type, T old, T upd) {
   switch (type) {
-    case ScatterType::None: return upd;
-    case ScatterType::Sum: return static_cast<T>(static_cast<A>(old) + static_cast<A>(upd));
-    case ScatterType::Prod: return static_cast<T>(static_cast<A>(old) * static_cast<A>(upd));
-    case ScatterType::Max: return static_cast<A>(upd) > static_cast<A>(old) ? upd : old;
-    case ScatterType::Min: return static_cast<A>(upd) < static_cast<A>(old) ? upd : old;
+    case ScatterType::None:
+      return upd;
+    case ScatterType::Sum:
+      return static_cast<T>(static_cast<A>(old) + static_cast<A>(upd));
+    case ScatterType::Prod:
+      return static_cast<T>(static_cast<A>(old) * static_cast<A>(upd));
+    case ScatterType::Max:
+      return static_cast<A>(upd) > static_cast<A>(old) ? upd : old;
+    case ScatterType::Min:
+      return static_cast<A>(upd) < static_cast<A>(old) ? upd : old;
   }
   return upd;
 }
@@ -130,9 +135,10 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
                              T* d = dst + base + off[0];
                              for (int64_t j = 0; j < n; ++j) {
                                if constexpr (is_complex_v<T>) {
-                                 d[j * ds] = type_ == ScatterType::Sum    ? d[j * ds] + us[off[1] + j]
-                                             : type_ == ScatterType::Prod ? d[j * ds] * us[off[1] + j]
-                                                                          : us[off[1] + j];
+                                 d[j * ds] = type_ == ScatterType::Sum ? d[j * ds] + us[off[1] + j]
+                                             : type_ == ScatterType::Prod
+                                                 ? d[j * ds] * us[off[1] + j]
+                                                 : us[off[1] + j];
                                } else {
                                  d[j * ds] = combine<T, A>(type_, d[j * ds], us[off[1] + j]);
                                }
@@ -193,7 +199,8 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
     st[1].push_back(0);
     cpu::for_each_row<2>(shape, {&st[0], &st[1]}, 0, cpu::num_rows(shape),
                          [&](const std::array<int64_t, 2>& off, int64_t) {
-                           int64_t j = checked_index(idx[off[1]], static_cast<int>(size), axis_, who);
+                           int64_t j =
+                               checked_index(idx[off[1]], static_cast<int>(size), axis_, who);
                            T& d = dst[off[0] + j * ostride];
                            if constexpr (is_complex_v<T>) {
                              d = type_ == ScatterType::Sum ? d + v[off[1]] : v[off[1]];

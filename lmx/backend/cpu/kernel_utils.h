@@ -18,15 +18,16 @@ namespace lmx::cpu {
 // Elementwise work below this many elements stays on the calling thread.
 inline constexpr int64_t kParallelGrain = 1 << 16;
 
-inline void allocate(array& out) { out.set_data(allocator::malloc(out.nbytes())); }
+inline void allocate(array& out) {
+  out.set_data(allocator::malloc(out.nbytes()));
+}
 
 // True when `in` is dense row-major with exactly out's size and item size, and
 // nothing else refers to its buffer, so `out` may take it over. A node that
 // keeps its graph for a transform must not overwrite its inputs.
 inline bool can_donate(const array& in, const array& out) {
   return in.is_donatable() && !out.is_tracer() && in.flags().row_contiguous &&
-         in.itemsize() == out.itemsize() && in.size() == out.size() &&
-         in.data_size() == in.size();
+         in.itemsize() == out.itemsize() && in.size() == out.size() && in.data_size() == in.size();
 }
 
 Strides row_strides(const Shape& shape);
@@ -101,7 +102,8 @@ void strided_loop(const Shape& shape, const std::array<const Strides*, N>& strid
   int64_t rows = num_rows(shape);
   int64_t row_len = shape.empty() ? 1 : shape.back();
   int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(row_len, 1));
-  parallel_for(rows, grain, [&](int64_t b, int64_t e) { for_each_row<N>(shape, strides, b, e, row); });
+  parallel_for(rows, grain,
+               [&](int64_t b, int64_t e) { for_each_row<N>(shape, strides, b, e, row); });
 }
 
 // dst[i] = convert(src[i]) over a strided view; dst is written row-major with

@@ -196,8 +196,8 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
   if (reduced.back()) {
     // Each row of `inner` contiguous values folds into one output.
     for (int64_t i = 0; i < out_size; ++i) y[i] = static_cast<T>(Op::init());
-    bool rows_independent = nd == 2 || std::none_of(reduced.begin(), reduced.end() - 1,
-                                                    [](bool r) { return r; });
+    bool rows_independent =
+        nd == 2 || std::none_of(reduced.begin(), reduced.end() - 1, [](bool r) { return r; });
     if (nd == 1) {
       // Full reduction: split the run across threads and combine partials.
       int threads = cpu::num_threads();
@@ -238,7 +238,8 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
                                              const T* xr = x + off[0];
                                              Store<A>* yr = accum.data() + off[1];
                                              for (int64_t j = cb; j < ce; ++j) {
-                                               yr[j] = Op::apply(static_cast<A>(yr[j]), static_cast<A>(xr[j]));
+                                               yr[j] = Op::apply(static_cast<A>(yr[j]),
+                                                                 static_cast<A>(xr[j]));
                                              }
                                            });
                     });
@@ -252,8 +253,10 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate(out);
   const char* who = "[reduce]";
   switch (type_) {
-    case ReduceType::And: return reduce_impl<bool, bool, AndOp>(in, out, axes_);
-    case ReduceType::Or: return reduce_impl<bool, bool, OrOp>(in, out, axes_);
+    case ReduceType::And:
+      return reduce_impl<bool, bool, AndOp>(in, out, axes_);
+    case ReduceType::Or:
+      return reduce_impl<bool, bool, OrOp>(in, out, axes_);
     case ReduceType::Sum:
     case ReduceType::Prod:
       return dispatch_all_types(in.dtype(), [&](auto tag) {

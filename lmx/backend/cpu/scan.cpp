@@ -25,8 +25,12 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
     st[1].push_back(0);
     A init;
     switch (type_) {
-      case Sum: init = A(0); break;
-      case Prod: init = A(1); break;
+      case Sum:
+        init = A(0);
+        break;
+      case Prod:
+        init = A(1);
+        break;
       case Max:
         init = std::numeric_limits<A>::has_infinity ? -std::numeric_limits<A>::infinity()
                                                     : std::numeric_limits<A>::lowest();
@@ -39,15 +43,21 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
       if constexpr (std::is_same_v<A, bool>) {
         switch (type_) {
           case Sum:
-          case Max: return a || b;
-          default: return a && b;
+          case Max:
+            return a || b;
+          default:
+            return a && b;
         }
       } else {
         switch (type_) {
-          case Sum: return a + b;
-          case Prod: return a * b;
-          case Max: return b > a ? b : a;
-          default: return b < a ? b : a;
+          case Sum:
+            return a + b;
+          case Prod:
+            return a * b;
+          case Max:
+            return b > a ? b : a;
+          default:
+            return b < a ? b : a;
         }
       }
     };

@@ -165,15 +165,20 @@ void unary_eval(UnaryOp op, const array& in, array& out) {
           } else {
             double x = static_cast<double>(static_cast<math_t<T>>(v));
             switch (op) {
-              case UnaryOp::IsNaN: return std::isnan(x);
-              case UnaryOp::IsInf: return std::isinf(x);
-              case UnaryOp::IsPosInf: return std::isinf(x) && x > 0;
-              default: return std::isinf(x) && x < 0;
+              case UnaryOp::IsNaN:
+                return std::isnan(x);
+              case UnaryOp::IsInf:
+                return std::isinf(x);
+              case UnaryOp::IsPosInf:
+                return std::isinf(x) && x > 0;
+              default:
+                return std::isinf(x) && x < 0;
             }
           }
         });
       });
-    default: break;
+    default:
+      break;
   }
   // Floating point maps.
   for_float_or_complex(t, who, [&](auto tag) {
@@ -198,10 +203,18 @@ void unary_eval(UnaryOp op, const array& in, array& out) {
         real_only();
         if constexpr (!cplx) float_map<T>(in, out, [](M x) { return std::nearbyint(x); });
         break;
-      case UnaryOp::Sqrt: float_map<T>(in, out, [](M x) { return std::sqrt(x); }); break;
-      case UnaryOp::Rsqrt: float_map<T>(in, out, [](M x) { return M(1) / std::sqrt(x); }); break;
-      case UnaryOp::Reciprocal: float_map<T>(in, out, [](M x) { return M(1) / x; }); break;
-      case UnaryOp::Exp: float_map<T>(in, out, [](M x) { return std::exp(x); }); break;
+      case UnaryOp::Sqrt:
+        float_map<T>(in, out, [](M x) { return std::sqrt(x); });
+        break;
+      case UnaryOp::Rsqrt:
+        float_map<T>(in, out, [](M x) { return M(1) / std::sqrt(x); });
+        break;
+      case UnaryOp::Reciprocal:
+        float_map<T>(in, out, [](M x) { return M(1) / x; });
+        break;
+      case UnaryOp::Exp:
+        float_map<T>(in, out, [](M x) { return std::exp(x); });
+        break;
       case UnaryOp::Expm1:
         if constexpr (cplx) {
           float_map<T>(in, out, [](M x) { return std::exp(x) - M(1); });
@@ -209,7 +222,9 @@ void unary_eval(UnaryOp op, const array& in, array& out) {
           float_map<T>(in, out, [](M x) { return std::expm1(x); });
         }
         break;
-      case UnaryOp::Log: float_map<T>(in, out, [](M x) { return std::log(x); }); break;
+      case UnaryOp::Log:
+        float_map<T>(in, out, [](M x) { return std::log(x); });
+        break;
       case UnaryOp::Log1p:
         if constexpr (cplx) {
           float_map<T>(in, out, [](M x) { return std::log(M(1) + x); });
@@ -224,19 +239,45 @@ void unary_eval(UnaryOp op, const array& in, array& out) {
           float_map<T>(in, out, [](M x) { return std::log2(x); });
         }
         break;
-      case UnaryOp::Log10: float_map<T>(in, out, [](M x) { return std::log10(x); }); break;
-      case UnaryOp::Sin: float_map<T>(in, out, [](M x) { return std::sin(x); }); break;
-      case UnaryOp::Cos: float_map<T>(in, out, [](M x) { return std::cos(x); }); break;
-      case UnaryOp::Tan: float_map<T>(in, out, [](M x) { return std::tan(x); }); break;
-      case UnaryOp::ArcSin: float_map<T>(in, out, [](M x) { return std::asin(x); }); break;
-      case UnaryOp::ArcCos: float_map<T>(in, out, [](M x) { return std::acos(x); }); break;
-      case UnaryOp::ArcTan: float_map<T>(in, out, [](M x) { return std::atan(x); }); break;
-      case UnaryOp::Sinh: float_map<T>(in, out, [](M x) { return std::sinh(x); }); break;
-      case UnaryOp::Cosh: float_map<T>(in, out, [](M x) { return std::cosh(x); }); break;
-      case UnaryOp::Tanh: float_map<T>(in, out, [](M x) { return std::tanh(x); }); break;
-      case UnaryOp::ArcSinh: float_map<T>(in, out, [](M x) { return std::asinh(x); }); break;
-      case UnaryOp::ArcCosh: float_map<T>(in, out, [](M x) { return std::acosh(x); }); break;
-      case UnaryOp::ArcTanh: float_map<T>(in, out, [](M x) { return std::atanh(x); }); break;
+      case UnaryOp::Log10:
+        float_map<T>(in, out, [](M x) { return std::log10(x); });
+        break;
+      case UnaryOp::Sin:
+        float_map<T>(in, out, [](M x) { return std::sin(x); });
+        break;
+      case UnaryOp::Cos:
+        float_map<T>(in, out, [](M x) { return std::cos(x); });
+        break;
+      case UnaryOp::Tan:
+        float_map<T>(in, out, [](M x) { return std::tan(x); });
+        break;
+      case UnaryOp::ArcSin:
+        float_map<T>(in, out, [](M x) { return std::asin(x); });
+        break;
+      case UnaryOp::ArcCos:
+        float_map<T>(in, out, [](M x) { return std::acos(x); });
+        break;
+      case UnaryOp::ArcTan:
+        float_map<T>(in, out, [](M x) { return std::atan(x); });
+        break;
+      case UnaryOp::Sinh:
+        float_map<T>(in, out, [](M x) { return std::sinh(x); });
+        break;
+      case UnaryOp::Cosh:
+        float_map<T>(in, out, [](M x) { return std::cosh(x); });
+        break;
+      case UnaryOp::Tanh:
+        float_map<T>(in, out, [](M x) { return std::tanh(x); });
+        break;
+      case UnaryOp::ArcSinh:
+        float_map<T>(in, out, [](M x) { return std::asinh(x); });
+        break;
+      case UnaryOp::ArcCosh:
+        float_map<T>(in, out, [](M x) { return std::acosh(x); });
+        break;
+      case UnaryOp::ArcTanh:
+        float_map<T>(in, out, [](M x) { return std::atanh(x); });
+        break;
       case UnaryOp::Sigmoid:
         if constexpr (cplx) {
           float_map<T>(in, out, [](M x) { return M(1) / (M(1) + std::exp(-x)); });
