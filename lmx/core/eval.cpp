@@ -13,7 +13,9 @@ namespace lmx {
 
 namespace {
 thread_local int tracing_depth_ = 0;
-}
+// True on the async_eval worker, which must never wait on its own queue.
+thread_local bool on_async_worker = false;
+}  // namespace
 
 int tracing_depth() {
   return tracing_depth_;
@@ -133,6 +135,7 @@ class AsyncQueue {
 
  private:
   void run() {
+    on_async_worker = true;
     for (;;) {
       std::vector<array> job;
       {
@@ -175,7 +178,7 @@ std::atomic<int> async_in_flight{0};
 }  // namespace
 
 void eval(std::vector<array> outputs) {
-  if (async_in_flight.load(std::memory_order_acquire) > 0) {
+  if (!on_async_worker && async_in_flight.load(std::memory_order_acquire) > 0) {
     async_queue().wait();
     async_in_flight.store(0, std::memory_order_release);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -55,6 +56,7 @@ class ThreadPool {
       remaining_ = chunks - 1;
       error_ = nullptr;
       ++generation_;
+      published_.store(generation_, std::memory_order_release);
     }
     cv_.notify_all();
     std::exception_ptr err;
@@ -75,6 +77,13 @@ class ThreadPool {
     uint64_t seen = 0;
     for (;;) {
       const std::function<void(int)>* task;
+      // Work often comes in bursts (one parallel op after another): spin
+      // briefly before sleeping, so the next region starts without a wake-up.
+      auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      while (published_.load(std::memory_order_acquire) == seen &&
+             std::chrono::steady_clock::now() < spin_until) {
+        __builtin_ia32_pause();
+      }
       {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -103,6 +112,7 @@ class ThreadPool {
   int chunks_ = 0;
   int remaining_ = 0;
   uint64_t generation_ = 0;
+  std::atomic<uint64_t> published_{0};  // generation_, readable without the lock
   bool stop_ = false;
   std::exception_ptr error_;
 };
