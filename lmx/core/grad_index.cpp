@@ -92,18 +92,41 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals,
 std::vector<array> Scatter::jvp(const std::vector<array>& primals,
                                 const std::vector<array>& tangents,
                                 const std::vector<int>& argnums) {
-  if (type_ != ScatterType::None && type_ != ScatterType::Sum) {
-    fail(name(), "The jvp is only implemented for scatter and scatter_add.");
-  }
   auto s = stream();
-  array ta = zeros_like(primals[0], s), tu = zeros_like(primals.back(), s);
+  const array& a = primals[0];
+  const array& updates = primals.back();
+  array ta = zeros_like(a, s), tu = zeros_like(updates, s);
   for (size_t i = 0; i < argnums.size(); ++i) {
     if (argnums[i] == 0) ta = tangents[i];
     if (argnums[i] == static_cast<int>(primals.size()) - 1) tu = tangents[i];
   }
   auto indices = index_inputs(primals, 1, primals.size() - 1);
-  return {type_ == ScatterType::None ? scatter(ta, indices, tu, axes_, s)
-                                     : scatter_add(ta, indices, tu, axes_, s)};
+  Shape slice_sizes(updates.shape().end() - a.ndim(), updates.shape().end());
+  auto gather_at = [&](const array& x) { return gather(x, indices, axes_, slice_sizes, s); };
+  switch (type_) {
+    case ScatterType::None:
+      return {scatter(ta, indices, tu, axes_, s)};
+    case ScatterType::Sum:
+      return {scatter_add(ta, indices, tu, axes_, s)};
+    case ScatterType::Prod: {
+      // d(a * prod u) = out * (da / a + sum du / u)
+      auto out = scatter_prod(a, indices, updates, axes_, s);
+      auto rel = scatter_add(divide(ta, a, s), indices, divide(tu, updates, s), axes_, s);
+      return {multiply(out, rel, s)};
+    }
+    default: {
+      // The tangent follows whichever value won each slot.
+      auto out = type_ == ScatterType::Max ? scatter_max(a, indices, updates, axes_, s)
+                                           : scatter_min(a, indices, updates, axes_, s);
+      auto from_a = multiply(ta, astype(equal(a, out, s), ta.dtype(), s), s);
+      auto won = astype(equal(updates, gather_at(out), s), tu.dtype(), s);
+      auto from_u = scatter_add(zeros_like(a, s), indices, multiply(tu, won, s), axes_, s);
+      auto slot_won_by_update =
+          scatter_max(zeros_like(a, s), indices, won, axes_, s);  // 1 where an update won
+      return {add(multiply(from_a, subtract(array(1, ta.dtype()), slot_won_by_update, s), s),
+                  from_u, s)};
+    }
+  }
 }
 bool Scatter::is_equivalent(const Primitive& o) const {
   auto& p = static_cast<const Scatter&>(o);

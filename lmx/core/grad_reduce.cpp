@@ -126,6 +126,24 @@ bool ArgReduce::is_equivalent(const Primitive& o) const {
 }
 
 namespace {
+// Moves the entries of `a` one place along `axis` (towards higher indices when
+// `up`), filling the vacated place with zero. An exclusive scan is the
+// inclusive one shifted this way, which gives its vjp and jvp.
+array shift(const array& a, int axis, bool up, Stream s) {
+  int n = a.shape(axis);
+  Shape start(a.ndim(), 0), stop = a.shape();
+  Shape zshape = a.shape();
+  zshape[axis] = 1;
+  auto z = zeros(zshape, a.dtype(), s);
+  if (n <= 1) return zeros_like(a, s);
+  if (up) {
+    stop[axis] = n - 1;
+    return concatenate({z, slice(a, start, stop, s)}, axis, s);
+  }
+  start[axis] = 1;
+  return concatenate({slice(a, start, stop, s), z}, axis, s);
+}
+
 // For an inclusive cummax/cummin, the index along `axis` of the element each
 // output came from (the latest one reaching the running extreme).
 array scan_source_index(const array& x, const array& y, int axis, bool reverse, Stream s) {
@@ -144,25 +162,20 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
                              const std::vector<array>& outputs) {
   auto s = stream();
   const array& x = primals[0];
-  const array& g = cotangents[0];
-  switch (type_) {
-    case Sum:
-      return {cumsum(g, axis_, !reverse_, inclusive_, s)};
-    case Prod: {
-      if (!inclusive_) fail("cumprod", "The vjp of an exclusive cumprod is not implemented.");
-      // d y_i / d x_j = y_i / x_j for i >= j (inputs equal to zero are not
-      // supported by this rule; see the core issue's notes).
-      return {divide(cumsum(multiply(g, outputs[0], s), axis_, !reverse_, true, s), x, s)};
-    }
-    default: {
-      if (!inclusive_) {
-        fail(type_ == Max ? "cummax" : "cummin",
-             "The vjp of an exclusive scan is not implemented.");
-      }
-      auto idx = scan_source_index(x, outputs[0], axis_, reverse_, s);
-      return {scatter_add_axis(zeros_like(x, s), idx, g, axis_, s)};
-    }
+  const array& g_in = cotangents[0];
+  if (type_ == Sum) return {cumsum(g_in, axis_, !reverse_, inclusive_, s)};
+  // Other exclusive scans: the inclusive rule with the cotangent shifted back.
+  array g = inclusive_ ? g_in : shift(g_in, axis_, reverse_, s);
+  array y = inclusive_ ? outputs[0]
+                       : array(x.shape(), x.dtype(),
+                               std::make_shared<Scan>(s, type_, axis_, reverse_, true), {x});
+  if (type_ == Prod) {
+    // d y_i / d x_j = y_i / x_j for i >= j (inputs equal to zero are not
+    // supported by this rule; see the core issue's notes).
+    return {divide(cumsum(multiply(g, y, s), axis_, !reverse_, true, s), x, s)};
   }
+  auto idx = scan_source_index(x, y, axis_, reverse_, s);
+  return {scatter_add_axis(zeros_like(x, s), idx, g, axis_, s)};
 }
 
 std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
@@ -170,20 +183,13 @@ std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vecto
   auto s = stream();
   const array& x = primals[0];
   const array& t = tangents[0];
-  switch (type_) {
-    case Sum:
-      return {cumsum(t, axis_, reverse_, inclusive_, s)};
-    case Prod: {
-      auto y = cumprod(x, axis_, reverse_, inclusive_, s);
-      return {multiply(y, cumsum(divide(t, x, s), axis_, reverse_, inclusive_, s), s)};
-    }
-    default: {
-      auto y =
-          type_ == Max ? cummax(x, axis_, reverse_, true, s) : cummin(x, axis_, reverse_, true, s);
-      auto idx = scan_source_index(x, y, axis_, reverse_, s);
-      return {take_along_axis(t, idx, axis_, s)};
-    }
-  }
+  if (type_ == Sum) return {cumsum(t, axis_, reverse_, inclusive_, s)};
+  array y(x.shape(), x.dtype(), std::make_shared<Scan>(s, type_, axis_, reverse_, true), {x});
+  array inclusive_tangent =
+      type_ == Prod ? multiply(y, cumsum(divide(t, x, s), axis_, reverse_, true, s), s)
+                    : take_along_axis(t, scan_source_index(x, y, axis_, reverse_, s), axis_, s);
+  // An exclusive scan's tangent is the inclusive one shifted forward.
+  return {inclusive_ ? inclusive_tangent : shift(inclusive_tangent, axis_, !reverse_, s)};
 }
 bool Scan::is_equivalent(const Primitive& o) const {
   auto& p = static_cast<const Scan&>(o);

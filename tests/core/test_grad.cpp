@@ -257,3 +257,45 @@ TEST(Transforms, Errors) {
   EXPECT_THROW_MSG(grad(f, 3)({array(1.0f)}), std::invalid_argument,
                    "[grad] Invalid argument number 3");
 }
+
+TEST(Grad, ExclusiveScans) {
+  auto x = input({3, 4}, 0.5, 2.0, 11);
+  check_grad([](const std::vector<array>& v) { return cumprod(v[0], 1, false, false); }, {x});
+  check_grad([](const std::vector<array>& v) { return cumprod(v[0], 0, true, false); }, {x});
+  // The first (last, when reversed) entry of an exclusive max/min is -inf/inf:
+  // differentiate the rest.
+  check_grad(
+      [](const std::vector<array>& v) {
+        return slice(cummax(v[0], 1, false, false), {0, 1}, {3, 4});
+      },
+      {x});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return slice(cummin(v[0], 1, true, false), {0, 0}, {3, 3});
+      },
+      {x});
+}
+
+TEST(Grad, ScatterReductions) {
+  auto x = input({4, 3}, 0.5, 2.0, 12);
+  check_grad(
+      [](const std::vector<array>& v) {
+        return scatter_prod(v[0], array({1, 3}), v[1], 0);
+      },
+      {x, input({2, 1, 3}, 0.5, 2.0, 13)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return scatter_max(v[0], array({1, 2}), v[1], 0);
+      },
+      {x, input({2, 1, 3}, 0.5, 2.0, 14)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return scatter_min(v[0], array({0, 3}), v[1], 0);
+      },
+      {x, input({2, 1, 3}, 0.5, 2.0, 15)});
+}
+
+TEST(Grad, DivModRemainderOutput) {
+  check_grad([](const std::vector<array>& v) { return divmod(v[0], v[1])[1]; },
+             {input({2, 3}, 0.5, 3.0, 16), input({2, 3}, 0.7, 1.3, 17)});
+}
