@@ -144,6 +144,59 @@ array shift(const array& a, int axis, bool up, Stream s) {
   return concatenate({slice(a, start, stop, s), z}, axis, s);
 }
 
+// Where the first zero of x lies along a scan: masks used by the exact
+// cumprod rules below.
+struct ZeroSplit {
+  array before;   // 1 before the first zero (in scan order), else 0
+  array first;    // 1 at the first zero
+  array reached;  // 1 at or after the first zero
+  array safe_x;   // x with zeros replaced by 1
+  array prefix;   // exclusive cumprod of safe_x: prod_{k<j} x_k before the first zero
+  array after;    // prod_{z<k<=i} x_k for i >= z (1 up to the first zero z)
+};
+
+ZeroSplit split_at_first_zero(const array& x, int axis, bool reverse, Stream s) {
+  auto one = array(1, x.dtype());
+  auto is_zero = equal(x, array(0, x.dtype()), s);
+  auto zeros_so_far = cumsum(astype(is_zero, int32, s), axis, reverse, true, s);
+  auto before = astype(equal(zeros_so_far, array(0), s), x.dtype(), s);
+  auto first = astype(logical_and(is_zero, equal(zeros_so_far, array(1), s), s), x.dtype(), s);
+  auto safe_x = where(is_zero, one, x, s);
+  auto past_first = logical_and(greater(zeros_so_far, array(0), s), not_equal(first, one, s), s);
+  return {before,
+          first,
+          subtract(one, before, s),
+          safe_x,
+          cumprod(safe_x, axis, reverse, false, s),
+          cumprod(where(past_first, x, one, s), axis, reverse, true, s)};
+}
+
+// The vjp of an inclusive cumprod y of x, exact when x has zeros. Before the
+// first zero z (in scan order), d y_i / d x_j = y_i / x_j; after it every
+// gradient is zero; at z it is prod_{k<z} x_k * sum_{i>=z} g_i prod_{z<k<=i} x_k.
+array cumprod_vjp(const array& x, const array& y, const array& g, int axis, bool reverse,
+                  Stream s) {
+  auto z = split_at_first_zero(x, axis, reverse, s);
+  auto rev_sum = [&](const array& v) { return cumsum(v, axis, !reverse, true, s); };
+  auto before_part =
+      multiply(z.before, divide(rev_sum(multiply(multiply(g, z.before, s), y, s)), z.safe_x, s), s);
+  auto at_zero = multiply(
+      z.first, multiply(z.prefix, rev_sum(multiply(multiply(g, z.after, s), z.reached, s)), s), s);
+  return add(before_part, at_zero, s);
+}
+
+// The jvp of an inclusive cumprod: before the first zero, y_i sum_{j<=i} t_j / x_j;
+// from it on, only the zero's own tangent moves the output.
+array cumprod_jvp(const array& x, const array& y, const array& t, int axis, bool reverse,
+                  Stream s) {
+  auto z = split_at_first_zero(x, axis, reverse, s);
+  auto before_part =
+      multiply(z.before, multiply(y, cumsum(divide(t, z.safe_x, s), axis, reverse, true, s), s), s);
+  auto zero_tangent =
+      cumsum(multiply(z.first, multiply(t, z.prefix, s), s), axis, reverse, true, s);
+  return add(before_part, multiply(z.reached, multiply(zero_tangent, z.after, s), s), s);
+}
+
 // For an inclusive cummax/cummin, the index along `axis` of the element each
 // output came from (the latest one reaching the running extreme).
 array scan_source_index(const array& x, const array& y, int axis, bool reverse, Stream s) {
@@ -169,11 +222,7 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
   array y = inclusive_ ? outputs[0]
                        : array(x.shape(), x.dtype(),
                                std::make_shared<Scan>(s, type_, axis_, reverse_, true), {x});
-  if (type_ == Prod) {
-    // d y_i / d x_j = y_i / x_j for i >= j (inputs equal to zero are not
-    // supported by this rule; see the core issue's notes).
-    return {divide(cumsum(multiply(g, y, s), axis_, !reverse_, true, s), x, s)};
-  }
+  if (type_ == Prod) return {cumprod_vjp(x, y, g, axis_, reverse_, s)};
   auto idx = scan_source_index(x, y, axis_, reverse_, s);
   return {scatter_add_axis(zeros_like(x, s), idx, g, axis_, s)};
 }
@@ -186,7 +235,7 @@ std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vecto
   if (type_ == Sum) return {cumsum(t, axis_, reverse_, inclusive_, s)};
   array y(x.shape(), x.dtype(), std::make_shared<Scan>(s, type_, axis_, reverse_, true), {x});
   array inclusive_tangent =
-      type_ == Prod ? multiply(y, cumsum(divide(t, x, s), axis_, reverse_, true, s), s)
+      type_ == Prod ? cumprod_jvp(x, y, t, axis_, reverse_, s)
                     : take_along_axis(t, scan_source_index(x, y, axis_, reverse_, s), axis_, s);
   // An exclusive scan's tangent is the inclusive one shifted forward.
   return {inclusive_ ? inclusive_tangent : shift(inclusive_tangent, axis_, !reverse_, s)};

@@ -258,6 +258,15 @@ TEST(Transforms, Errors) {
                    "[grad] Invalid argument number 3");
 }
 
+TEST(Grad, CumprodWithZeros) {
+  auto x = array({2.0, 0.0, 3.0, 0.0, 1.5, -1.0}, {2, 3});
+  check_grad([](const std::vector<array>& v) { return cumprod(v[0], 1); }, {x});
+  check_grad([](const std::vector<array>& v) { return cumprod(v[0], 1, true); }, {x});
+  check_grad([](const std::vector<array>& v) { return cumprod(flatten(v[0]), 0); }, {x});
+  check_grad([](const std::vector<array>& v) { return cumprod(flatten(v[0]), 0, false, false); },
+             {x});
+}
+
 TEST(Grad, ExclusiveScans) {
   auto x = input({3, 4}, 0.5, 2.0, 11);
   check_grad([](const std::vector<array>& v) { return cumprod(v[0], 1, false, false); }, {x});
