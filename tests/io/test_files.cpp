@@ -201,3 +201,28 @@ TEST(Interop, NumpyReadsAndWritesOurFiles) {
   auto zc = load_npz((d / "theirs_c.npz").string());
   EXPECT_TRUE(array_equal(zc.at("w"), eye(3, float16)).item<bool>());
 }
+
+TEST(Interop, SafetensorsLayoutReadByAnIndependentParser) {
+  if (!have_numpy()) GTEST_SKIP() << "python3-numpy is not installed";
+  auto d = tmpdir();
+  save_safetensors(
+      (d / "ours.safetensors").string(),
+      {{"w", reshape(astype(arange(6), float32), {2, 3})}, {"b", array({7, 8}, int64)}},
+      {{"k", "v"}});
+  // Parses the file by the format's specification, with json and numpy only.
+  std::string code =
+      "import json, struct, numpy as np\n"
+      "b = open('" +
+      (d / "ours.safetensors").string() +
+      "', 'rb').read()\n"
+      "n = struct.unpack('<Q', b[:8])[0]\n"
+      "h = json.loads(b[8:8 + n])\n"
+      "assert h['__metadata__'] == {'k': 'v'}\n"
+      "data = b[8 + n:]\n"
+      "w = h['w']; s, e = w['data_offsets']\n"
+      "assert w['dtype'] == 'F32' and w['shape'] == [2, 3]\n"
+      "assert np.frombuffer(data[s:e], np.float32).reshape(2, 3)[1, 2] == 5\n"
+      "x = h['b']; s, e = x['data_offsets']\n"
+      "assert x['dtype'] == 'I64' and list(np.frombuffer(data[s:e], np.int64)) == [7, 8]\n";
+  EXPECT_EQ(python(code), 0);
+}
