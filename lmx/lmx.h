@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lmx/core/array.h"
+#include "lmx/core/compile.h"
 #include "lmx/core/device.h"
 #include "lmx/core/dtype.h"
 #include "lmx/core/memory.h"

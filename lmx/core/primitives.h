@@ -476,4 +476,26 @@ class RandomBits : public UnaryPrimitive {
   int width_;
 };
 
+// A fused chain of elementwise primitives (Unary, Binary, AsType, Select),
+// evaluated block by block so intermediates stay in cache. Built by compile.
+class Compiled : public UnaryPrimitive {
+ public:
+  struct Step {
+    std::shared_ptr<Primitive> primitive;
+    std::vector<int> args;  // registers: inputs first, then step results
+    Dtype dtype;
+  };
+  Compiled(Stream s, std::vector<Step> steps, int num_inputs)
+      : UnaryPrimitive(s), steps_(std::move(steps)), num_inputs_(num_inputs) {}
+  LMX_PRIMITIVE_DECL(Compiled)
+  const std::vector<Step>& steps() const { return steps_; }
+  // The unfused graph of the steps on `inputs` (used for vjp and jvp).
+  array expand(const std::vector<array>& inputs) const;
+  static bool fusable(const Primitive& p);
+
+ private:
+  std::vector<Step> steps_;
+  int num_inputs_;
+};
+
 }  // namespace lmx

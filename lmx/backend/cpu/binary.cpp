@@ -2,6 +2,7 @@
 // (broadcasting inside the kernel), DivMod and Select.
 #include <cmath>
 
+#include "lmx/backend/cpu/elementwise.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 
@@ -285,6 +286,10 @@ void binary_eval(BinaryOp op, const array& a, const array& b, array& out) {
 
 }  // namespace
 
+void apply_binary(BinaryOp op, const array& a, const array& b, array& out) {
+  binary_eval(op, a, b, out);
+}
+
 }  // namespace cpu
 
 void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -307,11 +312,8 @@ void DivMod::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
   cpu::binary_eval(BinaryOp::Remainder, a, b, outputs[1]);
 }
 
-void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& c = inputs[0];
-  const array& x = inputs[1];
-  const array& y = inputs[2];
-  cpu::allocate_or_donate(out, {&x, &y});
+namespace cpu {
+void apply_select(const array& c, const array& x, const array& y, array& out) {
   dispatch_all_types(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const bool* pc = c.data<bool>();
@@ -319,22 +321,26 @@ void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
     const T* py = y.data<T>();
     T* po = out.data<T>();
     Shape shape = out.shape();
-    std::vector<Strides> st{cpu::broadcast_strides(c, shape), cpu::broadcast_strides(x, shape),
-                            cpu::broadcast_strides(y, shape), cpu::row_strides(shape)};
-    cpu::collapse_dims(shape, st);
+    std::vector<Strides> st{broadcast_strides(c, shape), broadcast_strides(x, shape),
+                            broadcast_strides(y, shape), row_strides(shape)};
+    collapse_dims(shape, st);
     int64_t sc = shape.empty() ? 0 : st[0].back(), sx = shape.empty() ? 0 : st[1].back(),
             sy = shape.empty() ? 0 : st[2].back();
-    cpu::strided_loop<4>(shape, {&st[0], &st[1], &st[2], &st[3]},
-                         [&](const std::array<int64_t, 4>& off, int64_t n) {
-                           const bool* cc = pc + off[0];
-                           const T* xx = px + off[1];
-                           const T* yy = py + off[2];
-                           T* oo = po + off[3];
-                           for (int64_t i = 0; i < n; ++i) {
-                             oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
-                           }
-                         });
+    strided_loop<4>(shape, {&st[0], &st[1], &st[2], &st[3]},
+                    [&](const std::array<int64_t, 4>& off, int64_t n) {
+                      const bool* cc = pc + off[0];
+                      const T* xx = px + off[1];
+                      const T* yy = py + off[2];
+                      T* oo = po + off[3];
+                      for (int64_t i = 0; i < n; ++i) oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
+                    });
   });
+}
+}  // namespace cpu
+
+void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_or_donate(out, {&inputs[1], &inputs[2]});
+  cpu::apply_select(inputs[0], inputs[1], inputs[2], out);
 }
 
 }  // namespace lmx

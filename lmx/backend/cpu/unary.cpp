@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "lmx/backend/cpu/elementwise.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 
@@ -307,6 +308,10 @@ void unary_eval(UnaryOp op, const array& in, array& out) {
 }
 
 }  // namespace
+
+void apply_unary(UnaryOp op, const array& in, array& out) {
+  unary_eval(op, in, out);
+}
 
 }  // namespace cpu
 

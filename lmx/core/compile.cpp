@@ -1,0 +1,319 @@
+// compile: trace once per input signature, then replay the recorded graph on
+// new inputs. Before it is stored the graph is simplified: duplicate
+// subexpressions are merged and chains of elementwise primitives become one
+// Compiled node.
+#include "lmx/core/compile.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "lmx/core/graph.h"
+#include "lmx/core/ops_common.h"
+#include "lmx/core/transforms.h"
+
+namespace lmx {
+
+namespace {
+
+std::atomic<bool> compile_enabled{true};
+
+// A traced and simplified graph: tracer inputs, nodes in topological order,
+// and outputs (which may also be inputs or constants).
+struct Graph {
+  std::vector<array> inputs;
+  std::vector<array> tape;
+  std::vector<array> outputs;
+  bool elementwise_only = true;
+};
+
+using IdMap = std::unordered_map<std::uintptr_t, array>;
+
+array mapped(const IdMap& m, const array& a) {
+  auto it = m.find(a.id());
+  return it == m.end() ? a : it->second;
+}
+
+// Rebuilds `node` on new inputs; fills `m` with its outputs.
+void emit(const array& node, std::vector<array> inputs, IdMap& m, std::vector<array>& tape,
+          bool infer_shapes) {
+  auto outs = node.outputs();
+  if (outs.size() == 1) {
+    Shape shape = node.shape();
+    if (infer_shapes) {
+      shape = inputs[0].shape();
+      for (auto& in : inputs) shape = broadcast_shapes(shape, in.shape());
+    }
+    array out(shape, node.dtype(), node.primitive_ptr(), std::move(inputs));
+    m.insert_or_assign(node.id(), out);
+    tape.push_back(out);
+    return;
+  }
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (auto& o : outs) {
+    shapes.push_back(o.shape());
+    dtypes.push_back(o.dtype());
+  }
+  auto new_outs = array::make_arrays(shapes, dtypes, node.primitive_ptr(), inputs);
+  for (size_t i = 0; i < outs.size(); ++i) m.insert_or_assign(outs[i].id(), new_outs[i]);
+  tape.push_back(new_outs[0]);
+}
+
+// Merges nodes that apply an equivalent primitive to the same inputs.
+std::vector<array> remove_duplicates(const std::vector<array>& tape, IdMap& m) {
+  std::vector<array> out;
+  std::map<std::string, std::vector<array>> seen;
+  for (auto& node : tape) {
+    std::vector<array> inputs;
+    std::string key = node.primitive().name();
+    for (auto& in : node.inputs()) {
+      inputs.push_back(mapped(m, in));
+      key.push_back(':');
+      key.append(std::to_string(inputs.back().id()));
+    }
+    key.push_back('|');
+    key.append(to_string(node.shape()));
+    key.append(dtype_to_string(node.dtype()));
+    bool merged = false;
+    if (node.outputs().size() == 1) {
+      for (auto& cand : seen[key]) {
+        if (typeid(cand.primitive()) == typeid(node.primitive()) &&
+            cand.primitive().is_equivalent(node.primitive())) {
+          m.insert_or_assign(node.id(), cand);
+          merged = true;
+          break;
+        }
+      }
+    }
+    if (merged) continue;
+    emit(node, inputs, m, out, false);
+    if (node.outputs().size() == 1) seen[key].push_back(out.back());
+  }
+  return out;
+}
+
+// Fuses chains of elementwise nodes: a node joins its consumer's group when
+// it has no other use, is not an output, and has the consumer's shape.
+std::vector<array> fuse(const std::vector<array>& tape, const std::vector<array>& outputs,
+                        IdMap& m) {
+  std::unordered_map<std::uintptr_t, int> uses;
+  for (auto& node : tape)
+    for (auto& in : node.inputs()) ++uses[in.id()];
+  std::unordered_set<std::uintptr_t> is_output;
+  for (auto& o : outputs) is_output.insert(o.id());
+  std::unordered_map<std::uintptr_t, std::uintptr_t> absorbed_into;  // node -> consumer
+  for (auto& node : tape) {
+    if (!Compiled::fusable(node.primitive())) continue;
+    for (auto& in : node.inputs()) {
+      if (in.has_primitive() && Compiled::fusable(in.primitive()) && uses[in.id()] == 1 &&
+          !is_output.count(in.id()) && in.shape() == node.shape() && in.outputs().size() == 1) {
+        absorbed_into[in.id()] = node.id();
+      }
+    }
+  }
+  std::unordered_map<std::uintptr_t, array> by_id;
+  for (auto& node : tape) by_id.insert_or_assign(node.id(), node);
+  std::vector<array> out;
+  for (auto& node : tape) {
+    if (absorbed_into.count(node.id())) continue;  // emitted inside its consumer
+    bool is_root = false;
+    for (auto& in : node.inputs()) is_root |= absorbed_into.count(in.id()) > 0;
+    if (!is_root) {
+      std::vector<array> inputs;
+      for (auto& in : node.inputs()) inputs.push_back(mapped(m, in));
+      emit(node, inputs, m, out, false);
+      continue;
+    }
+    // Collect the group in topological order (depth first over absorbed inputs).
+    std::vector<array> group;
+    std::vector<std::pair<array, size_t>> stack{{node, 0}};
+    while (!stack.empty()) {
+      auto& [n, next] = stack.back();
+      if (next < n.inputs().size()) {
+        const array& in = n.inputs()[next++];
+        if (absorbed_into.count(in.id())) stack.emplace_back(in, 0);
+      } else {
+        group.push_back(n);
+        stack.pop_back();
+      }
+    }
+    std::unordered_map<std::uintptr_t, int> reg;
+    std::vector<array> ext;
+    for (auto& n : group) {
+      for (auto& in : n.inputs()) {
+        if (absorbed_into.count(in.id()) || reg.count(in.id())) continue;
+        reg[in.id()] = static_cast<int>(ext.size());
+        ext.push_back(mapped(m, in));
+      }
+    }
+    std::vector<Compiled::Step> steps;
+    int next_reg = static_cast<int>(ext.size());
+    for (auto& n : group) {
+      std::vector<int> args;
+      for (auto& in : n.inputs()) args.push_back(reg.at(in.id()));
+      steps.push_back({n.primitive_ptr(), args, n.dtype()});
+      reg[n.id()] = next_reg++;
+    }
+    array fused(
+        node.shape(), node.dtype(),
+        std::make_shared<Compiled>(node.primitive().stream(), steps, static_cast<int>(ext.size())),
+        ext);
+    m.insert_or_assign(node.id(), fused);
+    out.push_back(fused);
+  }
+  return out;
+}
+
+Graph trace(const CompilableFn& fun, const std::vector<array>& args) {
+  Graph g;
+  std::vector<array> outputs;
+  {
+    TracingScope scope;
+    for (auto& a : args) {
+      auto t = copy(a);
+      t.set_tracer(true);
+      g.inputs.push_back(t);
+    }
+    outputs = fun(g.inputs);
+  }
+  std::unordered_set<std::uintptr_t> input_ids;
+  for (auto& in : g.inputs) input_ids.insert(in.id());
+  auto order = topological_order(
+      outputs, [&](const array& a) { return !a.has_primitive() || input_ids.count(a.id()) > 0; });
+  // Nodes that do not depend on the inputs are constants: evaluate them now.
+  std::unordered_set<std::uintptr_t> depends(input_ids);
+  std::vector<array> tape, constants;
+  for (auto& node : order) {
+    bool dep = false;
+    for (auto& in : node.inputs()) dep |= depends.count(in.id()) > 0;
+    if (dep) {
+      for (auto& o : node.outputs()) depends.insert(o.id());
+      tape.push_back(node);
+    } else {
+      constants.push_back(node);
+    }
+  }
+  eval(constants);
+  IdMap m;
+  tape = remove_duplicates(tape, m);
+  std::vector<array> outs;
+  for (auto& o : outputs) outs.push_back(mapped(m, o));
+  IdMap fused;
+  tape = fuse(tape, outs, fused);
+  for (auto& o : outs) g.outputs.push_back(mapped(fused, o));
+  g.tape = tape;
+  for (auto& n : g.tape) {
+    g.elementwise_only &= Compiled::fusable(n.primitive()) ||
+                          dynamic_cast<const Compiled*>(&n.primitive()) != nullptr;
+  }
+  return g;
+}
+
+std::vector<array> replay(const Graph& g, const std::vector<array>& args, bool infer_shapes) {
+  IdMap m;
+  for (size_t i = 0; i < args.size(); ++i) m.insert_or_assign(g.inputs[i].id(), args[i]);
+  std::vector<array> tape;
+  for (auto& node : g.tape) {
+    std::vector<array> inputs;
+    for (auto& in : node.inputs()) inputs.push_back(mapped(m, in));
+    emit(node, std::move(inputs), m, tape, infer_shapes);
+  }
+  std::vector<array> out;
+  for (auto& o : g.outputs) out.push_back(mapped(m, o));
+  return out;
+}
+
+std::string signature(const std::vector<array>& args, bool shapeless) {
+  std::string key;
+  for (auto& a : args) {
+    key.append(dtype_to_string(a.dtype()));
+    key.push_back('/');
+    key.append(shapeless ? std::to_string(a.ndim()) : to_string(a.shape()));
+    key.push_back(';');
+  }
+  return key;
+}
+
+}  // namespace
+
+void disable_compile() {
+  compile_enabled = false;
+}
+void enable_compile() {
+  compile_enabled = true;
+}
+
+CompilableFn compile(CompilableFn fun, bool shapeless) {
+  struct Cache {
+    std::mutex mutex;
+    std::unordered_map<std::string, Graph> graphs;
+  };
+  auto cache = std::make_shared<Cache>();
+  return [fun, shapeless, cache](const std::vector<array>& args) -> std::vector<array> {
+    if (!compile_enabled) return fun(args);
+    std::unique_lock<std::mutex> lock(cache->mutex);
+    auto key = signature(args, shapeless);
+    auto it = cache->graphs.find(key);
+    if (it != cache->graphs.end() && shapeless && !it->second.elementwise_only) {
+      // Shapes matter for this graph: cache it per shape as well.
+      key = signature(args, false);
+      it = cache->graphs.find(key);
+    }
+    if (it == cache->graphs.end()) {
+      it = cache->graphs.emplace(key, trace(fun, args)).first;
+    }
+    const Graph& g = it->second;
+    bool same_shapes = true;
+    for (size_t i = 0; i < args.size(); ++i) same_shapes &= args[i].shape() == g.inputs[i].shape();
+    return replay(g, args, !same_shapes);
+  };
+}
+
+// ---- The Compiled primitive's transforms ----
+
+bool Compiled::fusable(const Primitive& p) {
+  return dynamic_cast<const Unary*>(&p) || dynamic_cast<const Binary*>(&p) ||
+         dynamic_cast<const AsType*>(&p) || dynamic_cast<const Select*>(&p);
+}
+
+array Compiled::expand(const std::vector<array>& inputs) const {
+  std::vector<array> regs = inputs;
+  for (auto& st : steps_) {
+    std::vector<array> args;
+    Shape shape;
+    for (int a : st.args) {
+      args.push_back(regs[a]);
+      shape = broadcast_shapes(shape, regs[a].shape());
+    }
+    regs.push_back(array(shape, st.dtype, st.primitive, args));
+  }
+  return regs.back();
+}
+
+std::vector<array> Compiled::vjp(const std::vector<array>& primals,
+                                 const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums, const std::vector<array>&) {
+  auto [outs, grads] =
+      lmx::vjp([this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; },
+               primals, cotangents);
+  std::vector<array> out;
+  for (int a : argnums) out.push_back(grads[a]);
+  return out;
+}
+
+std::vector<array> Compiled::jvp(const std::vector<array>& primals,
+                                 const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums) {
+  std::vector<array> all;
+  for (auto& p : primals) all.push_back(zeros_like(p));
+  for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = tangents[i];
+  auto [outs, tans] =
+      lmx::jvp([this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; },
+               primals, all);
+  return tans;
+}
+
+}  // namespace lmx
