@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   float learning_rate = 1e-1f;
   std::string data_dir, dataset = "mnist", optimizer_name = "sgd", style = "object", save_path;
   uint64_t seed = 0;
+  bool use_compile = false;  // not faster yet on this workload; see bench/README.md
   app.add_option("--num-layers", num_layers, "Hidden layers")->capture_default_str();
   app.add_option("--hidden-dim", hidden_dim, "Units per hidden layer")->capture_default_str();
   app.add_option("--batch-size", batch_size)->capture_default_str();
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
   app.add_option("--save", save_path, "Write the trained weights (.safetensors or .npz)");
+  app.add_flag("--compile,!--no-compile", use_compile,
+               "Compile the loss and gradient (object style; off by default until it is faster)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (data_dir.empty()) {
@@ -71,6 +75,41 @@ int main(int argc, char** argv) {
     return mx::mean(mx::argmax(model(X), 1) == y);
   };
   auto loss_and_grad_fn = nn::value_and_grad(model, loss_fn);
+
+  // The same loss and gradient as one compiled function of (parameters..., X, y):
+  // traced once, with elementwise chains (bias + ReLU, their gradients) fused.
+  auto param_keys = mx::tree_flatten(model.trainable_parameters());
+  size_t num_params = param_keys.size();
+  auto compiled_step = mx::compile([&](const std::vector<mx::array>& in) {
+    std::vector<mx::array> params(in.begin(), in.begin() + num_params);
+    const auto& X = in[num_params];
+    const auto& y = in[num_params + 1];
+    std::vector<int> argnums(num_params);
+    for (size_t i = 0; i < num_params; ++i) argnums[i] = static_cast<int>(i);
+    auto saved = model.trainable_parameters();
+    auto [loss, grads] = mx::value_and_grad(
+        [&](const std::vector<mx::array>& ps) {
+          std::vector<std::pair<std::string, mx::array>> items;
+          for (size_t i = 0; i < ps.size(); ++i) items.emplace_back(param_keys[i].first, ps[i]);
+          model.update(mx::tree_unflatten(items), false);
+          return loss_fn(model, X, y);
+        },
+        argnums)(params);
+    model.update(saved, false);
+    std::vector<mx::array> out{loss};
+    out.insert(out.end(), grads.begin(), grads.end());
+    return out;
+  });
+  auto compiled_loss_and_grad = [&](const mx::array& X, const mx::array& y) {
+    std::vector<mx::array> in;
+    for (auto& [k, v] : mx::tree_flatten(model.trainable_parameters())) in.push_back(v);
+    in.push_back(X);
+    in.push_back(y);
+    auto out = compiled_step(in);
+    std::vector<std::pair<std::string, mx::array>> g;
+    for (size_t i = 0; i < num_params; ++i) g.emplace_back(param_keys[i].first, out[i + 1]);
+    return std::make_pair(out[0], mx::tree_unflatten(g));
+  };
 
   std::unique_ptr<optim::Optimizer> optimizer;
   if (optimizer_name == "adamw") {
@@ -109,7 +148,8 @@ int main(int argc, char** argv) {
         params = optimizer->apply_gradients(mx::tree_unflatten(g), params);
         mx::eval(params, optimizer->state());
       } else {
-        auto [loss, grads] = loss_and_grad_fn(model, X, y);
+        auto [loss, grads] =
+            use_compile ? compiled_loss_and_grad(X, y) : loss_and_grad_fn(model, X, y);
         // Update the optimizer state and model parameters in a single call.
         optimizer->update(model, grads);
         // Force a graph evaluation.
