@@ -27,6 +27,10 @@ struct Graph {
   std::vector<array> tape;
   std::vector<array> outputs;
   bool elementwise_only = true;
+  // Replay plan: value slots are the inputs, then each node's outputs in tape
+  // order; a node argument is a slot index, or -1 for a captured constant.
+  std::vector<std::vector<int>> arg_slots;
+  std::vector<int> output_slots;  // -1: the output is a constant
 };
 
 using IdMap = std::unordered_map<std::uintptr_t, array>;
@@ -205,6 +209,22 @@ Graph trace(const CompilableFn& fun, const std::vector<array>& args) {
   tape = fuse(tape, outs, fused);
   for (auto& o : outs) g.outputs.push_back(mapped(fused, o));
   g.tape = tape;
+  std::unordered_map<std::uintptr_t, int> slot;
+  int next = 0;
+  for (auto& in : g.inputs) slot[in.id()] = next++;
+  for (auto& n : g.tape) {
+    std::vector<int> args;
+    for (auto& in : n.inputs()) {
+      auto it = slot.find(in.id());
+      args.push_back(it == slot.end() ? -1 : it->second);
+    }
+    g.arg_slots.push_back(std::move(args));
+    for (auto& o : n.outputs()) slot[o.id()] = next++;
+  }
+  for (auto& o : g.outputs) {
+    auto it = slot.find(o.id());
+    g.output_slots.push_back(it == slot.end() ? -1 : it->second);
+  }
   for (auto& n : g.tape) {
     g.elementwise_only &= Compiled::fusable(n.primitive()) ||
                           dynamic_cast<const Compiled*>(&n.primitive()) != nullptr;
@@ -213,16 +233,39 @@ Graph trace(const CompilableFn& fun, const std::vector<array>& args) {
 }
 
 std::vector<array> replay(const Graph& g, const std::vector<array>& args, bool infer_shapes) {
-  IdMap m;
-  for (size_t i = 0; i < args.size(); ++i) m.insert_or_assign(g.inputs[i].id(), args[i]);
-  std::vector<array> tape;
-  for (auto& node : g.tape) {
+  std::vector<array> values(args);
+  values.reserve(args.size() + g.tape.size() * 2);
+  for (size_t k = 0; k < g.tape.size(); ++k) {
+    const array& node = g.tape[k];
     std::vector<array> inputs;
-    for (auto& in : node.inputs()) inputs.push_back(mapped(m, in));
-    emit(node, std::move(inputs), m, tape, infer_shapes);
+    inputs.reserve(node.inputs().size());
+    for (size_t j = 0; j < node.inputs().size(); ++j) {
+      int sl = g.arg_slots[k][j];
+      inputs.push_back(sl < 0 ? node.inputs()[j] : values[sl]);
+    }
+    if (node.outputs().size() == 1) {
+      Shape shape = node.shape();
+      if (infer_shapes) {
+        shape = inputs[0].shape();
+        for (auto& in : inputs) shape = broadcast_shapes(shape, in.shape());
+      }
+      values.emplace_back(std::move(shape), node.dtype(), node.primitive_ptr(), std::move(inputs));
+    } else {
+      std::vector<Shape> shapes;
+      std::vector<Dtype> dtypes;
+      for (auto& o : node.outputs()) {
+        shapes.push_back(o.shape());
+        dtypes.push_back(o.dtype());
+      }
+      for (auto& o : array::make_arrays(shapes, dtypes, node.primitive_ptr(), inputs))
+        values.push_back(o);
+    }
   }
   std::vector<array> out;
-  for (auto& o : g.outputs) out.push_back(mapped(m, o));
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    int sl = g.output_slots[i];
+    out.push_back(sl < 0 ? g.outputs[i] : values[sl]);
+  }
   return out;
 }
 

@@ -28,6 +28,7 @@ InputPlan plan_for(const array& in, const array& out) {
   }
   Shape shape = out.shape();
   std::vector<Strides> st{cpu::broadcast_strides(in, shape)};
+  cpu::collapse_dims(shape, st);
   return {InputPlan::Gather, shape, st[0]};
 }
 
@@ -37,6 +38,9 @@ array view_of(const array& in, size_t offset_elems, int64_t n) {
                [](allocator::Buffer) {});
 }
 
+// Copies output elements [start, start + n) of a broadcast view into dst,
+// a run of the innermost dimension at a time (a memcpy or a fill when the
+// input is contiguous or broadcast along it).
 template <typename U>
 void gather_elements(const U* src, U* dst, const Shape& shape, const Strides& strides,
                      int64_t start, int64_t n) {
@@ -48,13 +52,26 @@ void gather_elements(const U* src, U* dst, const Shape& shape, const Strides& st
     rem /= shape[d];
     off += idx[d] * strides[d];
   }
-  for (int64_t k = 0; k < n; ++k) {
-    dst[k] = src[off];
-    for (int d = nd - 1; d >= 0; --d) {
-      off += strides[d];
-      if (++idx[d] < shape[d]) break;
+  int64_t inner = shape[nd - 1], inner_stride = strides[nd - 1];
+  int64_t k = 0;
+  while (k < n) {
+    int64_t run = std::min(inner - idx[nd - 1], n - k);
+    if (inner_stride == 1) {
+      std::memcpy(dst + k, src + off, run * sizeof(U));
+    } else if (inner_stride == 0) {
+      std::fill(dst + k, dst + k + run, src[off]);
+    } else {
+      for (int64_t j = 0; j < run; ++j) dst[k + j] = src[off + j * inner_stride];
+    }
+    k += run;
+    // Advance to the start of the next run.
+    off += run * inner_stride;
+    idx[nd - 1] += run;
+    for (int d = nd - 1; d > 0 && idx[d] == shape[d]; --d) {
       off -= strides[d] * shape[d];
       idx[d] = 0;
+      off += strides[d - 1];
+      ++idx[d - 1];
     }
   }
 }
