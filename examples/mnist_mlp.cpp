@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   float learning_rate = 1e-1f;
   std::string data_dir, dataset = "mnist", optimizer_name = "sgd", style = "object", save_path;
   uint64_t seed = 0;
-  bool use_compile = false;  // not faster yet on this workload; see bench/README.md
+  bool use_compile = false;  // not faster on both configs yet; see bench/README.md
   app.add_option("--num-layers", num_layers, "Hidden layers")->capture_default_str();
   app.add_option("--hidden-dim", hidden_dim, "Units per hidden layer")->capture_default_str();
   app.add_option("--batch-size", batch_size)->capture_default_str();
