@@ -234,30 +234,11 @@ void throw_item_size(size_t size) {
   throw std::invalid_argument(msg.str());
 }
 
-template <typename To, typename From>
-To convert_scalar(const From& v) {
-  if constexpr (std::is_same_v<To, complex64_t>) {
-    if constexpr (std::is_same_v<From, complex64_t>) {
-      return v;
-    } else {
-      return complex64_t(static_cast<float>(v), 0.0f);
-    }
-  } else if constexpr (std::is_same_v<From, complex64_t>) {
-    return static_cast<To>(v.real());
-  } else if constexpr (is_half_v<From>) {
-    return static_cast<To>(static_cast<float>(v));
-  } else if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else {
-    return static_cast<To>(v);
-  }
-}
-
 template <typename T>
 void write_as(void* dst, Dtype dtype, const T& v) {
   dispatch_all_types(dtype, [&](auto tag) {
     using D = typename decltype(tag)::type;
-    *static_cast<D*>(dst) = convert_scalar<D>(v);
+    *static_cast<D*>(dst) = scalar_cast<D>(v);
   });
 }
 
@@ -266,7 +247,7 @@ T read_as(const void* src, Dtype dtype) {
   T out{};
   dispatch_all_types(dtype, [&](auto tag) {
     using D = typename decltype(tag)::type;
-    out = convert_scalar<T>(*static_cast<const D*>(src));
+    out = scalar_cast<T>(*static_cast<const D*>(src));
   });
   return out;
 }

@@ -190,9 +190,6 @@ array argmin(const array& a, StreamOrDevice s) {
 array softmax(const array& a, const std::vector<int>& axes_in, bool precise, StreamOrDevice s) {
   if (a.size() == 0) return a;
   auto axes = normalize_axes(axes_in, a.ndim(), "softmax");
-  if (!is_floating_point(a.dtype()) && a.dtype() != complex64 && a.size() > 0) {
-    // Integer inputs compute in float32, as MLX.
-  }
   Dtype t = at_least_float(a.dtype());
   if (t == complex64) fail("softmax", "Not supported for complex64 inputs.");
   auto x = astype(a, t, s);

@@ -111,10 +111,10 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
   auto lo = astype(low, ct, s), hi = astype(high, ct, s);
   auto u = astype(unit_uniform(shape, get_key(key, "uniform"), s), ct, s);
   auto out = add(multiply(subtract(hi, lo, s), u, s), lo, s);
-  out = astype(out, dtype, s);
+  if (dtype == ct) return out;
   // Rounding to a narrower dtype must not reach the open upper bound.
-  auto below_hi = where(greater_equal(out, astype(hi, dtype, s), s), astype(lo, dtype, s), out, s);
-  return dtype == ct ? out : below_hi;
+  out = astype(out, dtype, s);
+  return where(greater_equal(out, astype(hi, dtype, s), s), astype(lo, dtype, s), out, s);
 }
 
 array uniform(const Shape& shape, Dtype dtype, const std::optional<array>& key, StreamOrDevice s) {

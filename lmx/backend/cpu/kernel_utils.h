@@ -137,28 +137,6 @@ void copy_to_contiguous(const array& in, array& out);
 // Returns `in` itself when row-contiguous, otherwise a row-contiguous copy.
 array ensure_row_contiguous(const array& in);
 
-// Casts between scalar types, including complex and the 16-bit floats.
-template <typename To, typename From>
-inline To scalar_cast(const From& v) {
-  if constexpr (std::is_same_v<To, From>) {
-    return v;
-  } else if constexpr (std::is_same_v<To, complex64_t>) {
-    if constexpr (is_half_v<From>) {
-      return complex64_t(static_cast<float>(v), 0.0f);
-    } else {
-      return complex64_t(static_cast<float>(v), 0.0f);
-    }
-  } else if constexpr (std::is_same_v<From, complex64_t>) {
-    return static_cast<To>(v.real());
-  } else if constexpr (std::is_same_v<To, bool>) {
-    return static_cast<float>(v) != 0.0f || static_cast<double>(v) != 0.0;
-  } else if constexpr (is_half_v<From>) {
-    return static_cast<To>(static_cast<float>(v));
-  } else {
-    return static_cast<To>(v);
-  }
-}
-
 // The accumulation type of a reduction or kernel over T.
 template <typename T>
 using acc_t = std::conditional_t<is_half_v<T>, float, T>;
