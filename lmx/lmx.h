@@ -3,6 +3,7 @@
 
 #include "lmx/core/array.h"
 #include "lmx/core/compile.h"
+#include "lmx/core/conv.h"
 #include "lmx/core/device.h"
 #include "lmx/core/dtype.h"
 #include "lmx/core/memory.h"

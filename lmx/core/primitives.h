@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lmx/core/array.h"
+#include "lmx/core/conv.h"
 #include "lmx/core/device.h"
 
 namespace lmx {
@@ -322,6 +323,32 @@ class Pad : public UnaryPrimitive {
  private:
   std::vector<int> axes_;
   Shape low_, high_;
+};
+
+// (N, spatial..., C) -> (N, output..., kernel..., C): the patch under each
+// window (convolution and pooling). Taps on padding read `pad_value`.
+class Unfold : public UnaryPrimitive {
+ public:
+  Unfold(Stream s, WindowGeometry g, double pad_value)
+      : UnaryPrimitive(s), g_(std::move(g)), pad_value_(pad_value) {}
+  LMX_PRIMITIVE_DECL(Unfold)
+  bool is_equivalent(const Primitive& other) const override;
+  const WindowGeometry& geometry() const { return g_; }
+
+ private:
+  WindowGeometry g_;
+  double pad_value_;
+};
+
+// Unfold's adjoint: sums every patch back onto (N, spatial..., C).
+class Fold : public UnaryPrimitive {
+ public:
+  Fold(Stream s, WindowGeometry g) : UnaryPrimitive(s), g_(std::move(g)) {}
+  LMX_PRIMITIVE_DECL(Fold)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  WindowGeometry g_;
 };
 
 enum class ReduceType { And, Or, Sum, Prod, Min, Max };

@@ -1,0 +1,155 @@
+// Convolutions: PyTorch reference outputs (tests/reference/conv.npz), a direct
+// loop for conv_general's extra options, gradient checks and error messages.
+#include "../test_utils.h"
+
+namespace lmx::test {
+namespace {
+
+std::string reference(const std::string& name) {
+  return std::string(LMX_SOURCE_DIR) + "/tests/reference/" + name;
+}
+
+TEST(Conv, MatchesTorchReference) {
+  auto refs = load_npz(reference("conv.npz"));
+  int checked = 0;
+  for (int i = 0; refs.count("case" + std::to_string(i) + ".x"); ++i) {
+    std::string key = "case" + std::to_string(i);
+    auto x = refs.at(key + ".x"), w = refs.at(key + ".w"), y = refs.at(key + ".y");
+    auto p = to_vector<int>(refs.at(key + ".params"));
+    int nd = p[0], st = p[1], pd = p[2], dil = p[3], g = p[4], tr = p[5], op = p[6];
+    array out = array(0.0f);
+    if (tr) {
+      if (nd == 1) out = conv_transpose1d(x, w, st, pd, dil, op, g);
+      if (nd == 2) out = conv_transpose2d(x, w, {st, st}, {pd, pd}, {dil, dil}, {op, op}, g);
+      if (nd == 3) {
+        out = conv_transpose3d(x, w, {st, st, st}, {pd, pd, pd}, {dil, dil, dil}, {op, op, op}, g);
+      }
+    } else {
+      if (nd == 1) out = conv1d(x, w, st, pd, dil, g);
+      if (nd == 2) out = conv2d(x, w, {st, st}, {pd, pd}, {dil, dil}, g);
+      if (nd == 3) out = conv3d(x, w, {st, st, st}, {pd, pd, pd}, {dil, dil, dil}, g);
+    }
+    EXPECT_TRUE(all_close(out, y, 1e-4, 1e-4)) << key;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 11);
+}
+
+// out[n, o, c_out] = sum_k,c in_virtual[n, o*stride + k*kdil - lo, c] * w[c_out, k', c]
+// over the dilated, padded input, with k' = k or the flipped tap.
+std::vector<double> direct_conv1d(const std::vector<double>& x, int n, int len, int cin,
+                                  const std::vector<double>& w, int cout, int k, int stride,
+                                  int lo, int hi, int kdil, int idil, bool flip, int& out_len) {
+  int dilated = (len - 1) * idil + 1;
+  out_len = (dilated + lo + hi - (k - 1) * kdil - 1) / stride + 1;
+  std::vector<double> y(size_t(n) * out_len * cout, 0.0);
+  for (int b = 0; b < n; ++b)
+    for (int o = 0; o < out_len; ++o)
+      for (int co = 0; co < cout; ++co) {
+        double acc = 0;
+        for (int t = 0; t < k; ++t) {
+          int v = o * stride + t * kdil - lo;
+          if (v < 0 || v >= dilated || v % idil) continue;
+          int src = v / idil, tap = flip ? k - 1 - t : t;
+          for (int c = 0; c < cin; ++c) {
+            acc += x[(size_t(b) * len + src) * cin + c] * w[(size_t(co) * k + tap) * cin + c];
+          }
+        }
+        y[(size_t(b) * out_len + o) * cout + co] = acc;
+      }
+  return y;
+}
+
+TEST(Conv, GeneralInputDilationAsymmetricPaddingFlip) {
+  auto x = random::normal({2, 6, 3}, float64);
+  auto w = random::normal({4, 3, 3}, float64);
+  for (bool flip : {false, true}) {
+    auto out = conv_general(x, w, {2}, {2}, {1}, {2}, {3}, 1, flip);
+    int out_len = 0;
+    auto ref = direct_conv1d(to_vector<double>(x), 2, 6, 3, to_vector<double>(w), 4, 3, 2, 2, 1,
+                             2, 3, flip, out_len);
+    ASSERT_EQ(out.shape(), (Shape{2, out_len, 4}));
+    EXPECT_TRUE(all_close(out, array(ref.begin(), {2, out_len, 4}, float64), 1e-10, 1e-10));
+  }
+}
+
+TEST(Conv, NegativePaddingCropsTheInput) {
+  auto x = random::normal({1, 8, 2}, float64);
+  auto w = random::normal({3, 2, 2}, float64);
+  auto out = conv_general(x, w, {1}, {-1}, {-2}, {1}, {1}, 1, false);
+  auto cropped = slice(x, {0, 1, 0}, {1, 6, 2});
+  EXPECT_TRUE(all_close(out, conv1d(cropped, w), 1e-10, 1e-10));
+}
+
+TEST(Conv, GroupsMatchSeparateConvolutions) {
+  auto x = random::normal({2, 5, 5, 4});
+  auto w = random::normal({6, 3, 3, 2});
+  auto out = conv2d(x, w, {1, 1}, {1, 1}, {1, 1}, 2);
+  auto a = conv2d(slice(x, {0, 0, 0, 0}, {2, 5, 5, 2}), slice(w, {0, 0, 0, 0}, {3, 3, 3, 2}),
+                  {1, 1}, {1, 1});
+  auto b = conv2d(slice(x, {0, 0, 0, 2}, {2, 5, 5, 4}), slice(w, {3, 0, 0, 0}, {6, 3, 3, 2}),
+                  {1, 1}, {1, 1});
+  EXPECT_TRUE(all_close(out, concatenate({a, b}, 3), 1e-5, 1e-5));
+}
+
+TEST(Conv, GradientsConv1dGeneral) {
+  auto x = random::normal({2, 5, 2}, float64);
+  auto w = random::normal({3, 3, 2}, float64);
+  check_grad([](const std::vector<array>& v) {
+    return conv_general(v[0], v[1], {2}, {1}, {2}, {2}, {2}, 1, true);
+  }, {x, w});
+}
+
+TEST(Conv, GradientsConv2dStridedGrouped) {
+  auto x = random::normal({2, 5, 4, 4}, float64);
+  auto w = random::normal({4, 3, 2, 2}, float64);
+  check_grad([](const std::vector<array>& v) {
+    return conv2d(v[0], v[1], {2, 1}, {1, 0}, {1, 2}, 2);
+  }, {x, w});
+}
+
+TEST(Conv, GradientsConv3dAndTransposed) {
+  auto x = random::normal({1, 3, 3, 3, 2}, float64);
+  auto w = random::normal({2, 2, 2, 2, 2}, float64);
+  check_grad([](const std::vector<array>& v) { return conv3d(v[0], v[1], {2, 1, 1}, {1, 0, 1}); },
+             {x, w});
+  auto x2 = random::normal({1, 3, 3, 2}, float64);
+  auto w2 = random::normal({3, 3, 3, 2}, float64);
+  check_grad([](const std::vector<array>& v) {
+    return conv_transpose2d(v[0], v[1], {2, 2}, {1, 1}, {1, 1}, {1, 0});
+  }, {x2, w2});
+}
+
+TEST(Conv, SlidingWindowsPadValueAndGradient) {
+  auto x = reshape(arange(6.0, float64), {1, 6, 1});
+  auto g = make_window_geometry("test", {6}, {3}, {2}, {1}, {1}, {1}, {1});
+  auto win = sliding_windows(x, g, -100.0);
+  ASSERT_EQ(win.shape(), (Shape{1, 3, 3, 1}));
+  EXPECT_EQ(to_vector<double>(win),
+            (std::vector<double>{-100, 0, 1, 1, 2, 3, 3, 4, 5}));
+  check_grad([&](const std::vector<array>& v) { return sliding_windows(v[0], g, 7.0); },
+             {random::normal({2, 6, 2}, float64)});
+}
+
+TEST(Conv, Errors) {
+  auto x = zeros({1, 4, 4, 3});
+  EXPECT_THROW_MSG(conv2d(x, zeros({2, 3, 3, 2})), std::invalid_argument, "[conv] Expected 2 input channels");
+  EXPECT_THROW_MSG(conv2d(x, zeros({2, 3, 3, 1}), {1, 1}, {0, 0}, {1, 1}, 2), std::invalid_argument,
+                   "[conv] The input channels must be divisible by the number of groups");
+  EXPECT_THROW_MSG(conv2d(zeros({1, 4, 4, 4}), zeros({3, 3, 3, 2}), {1, 1}, {0, 0}, {1, 1}, 2), std::invalid_argument,
+                   "[conv] The output channels must be divisible by the number of groups");
+  EXPECT_THROW_MSG(conv2d(x, zeros({2, 5, 5, 3})), std::invalid_argument,
+                   "[conv] The kernel (spatial size (5,5), dilation (1,1)) is larger than the "
+                   "padded input (spatial size (4,4), padding (0,0) / (0,0)).");
+  EXPECT_THROW_MSG(conv2d(zeros({4, 4, 3}), zeros({2, 3, 3, 3})), std::invalid_argument,
+                   "[conv2d] Expected a (N, H, W, C_in) input but got shape (4,4,3).");
+  EXPECT_THROW_MSG(conv1d(zeros({1, 4, 3}, int32), zeros({2, 3, 3})), std::invalid_argument,
+                   "[conv] Convolution needs floating point inputs");
+  EXPECT_THROW_MSG(conv1d(zeros({1, 4, 3}), zeros({2, 3, 3}), 0), std::invalid_argument,
+                   "[conv] Strides and dilations must be positive");
+  EXPECT_THROW_MSG(conv_transpose1d(zeros({1, 4, 3}), zeros({2, 3, 3}), 2, 0, 1, 2), std::invalid_argument,
+                   "[conv_transpose1d] output_padding must be smaller than the stride");
+}
+
+}  // namespace
+}  // namespace lmx::test
