@@ -6,6 +6,7 @@
 #include "lmx/core/conv.h"
 #include "lmx/core/device.h"
 #include "lmx/core/dtype.h"
+#include "lmx/core/fast.h"
 #include "lmx/core/memory.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/random.h"

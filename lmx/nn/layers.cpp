@@ -68,6 +68,22 @@ std::string Linear::extra_repr() const {
          ", output_dims=" + std::to_string(weight.shape(0)) + ", bias=" + py_repr(bias.has_value());
 }
 
+array Flatten::operator()(array x) {
+  return flatten(x, start_axis, end_axis);
+}
+std::string Flatten::extra_repr() const {
+  return "start_axis=" + std::to_string(start_axis) + ", end_axis=" + std::to_string(end_axis);
+}
+
+array Unflatten::operator()(array x) {
+  return unflatten(x, axis, shape);
+}
+std::string Unflatten::extra_repr() const {
+  std::string t = "(";
+  for (size_t i = 0; i < shape.size(); ++i) t += (i ? ", " : "") + std::to_string(shape[i]);
+  return "axis=" + std::to_string(axis) + ", shape=" + t + (shape.size() == 1 ? ",)" : ")");
+}
+
 Bilinear::Bilinear(int in1, int in2, int out, bool use_bias) : weight(0.0f) {
   float scale = std::sqrt(1.0f / in1);
   weight = random::uniform(array(-scale), array(scale), {out, in2, in1});

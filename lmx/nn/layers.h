@@ -58,6 +58,24 @@ struct Sequential : Module {
   std::vector<std::shared_ptr<Module>> layers;
 };
 
+// Merges axes start_axis..end_axis into one (as the seeds' CNN uses it).
+struct Flatten : Module {
+  explicit Flatten(int start_axis = 1, int end_axis = -1)
+      : start_axis(start_axis), end_axis(end_axis) {}
+  array operator()(array x) override;
+  std::string extra_repr() const override;
+  int start_axis, end_axis;
+};
+
+// Splits `axis` into `shape` (one entry may be -1).
+struct Unflatten : Module {
+  Unflatten(int axis, Shape shape) : axis(axis), shape(std::move(shape)) {}
+  array operator()(array x) override;
+  std::string extra_repr() const override;
+  int axis;
+  Shape shape;
+};
+
 struct Embedding : Module {
   Embedding(int num_embeddings, int dims);
   array operator()(array x) override;

@@ -4,6 +4,8 @@
 // a dilation hole), so the inner loops only copy or add channel rows.
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
@@ -70,6 +72,17 @@ void for_each_tap(const Tables& t, int64_t p0, int64_t p1, F&& body) {
   }
 }
 
+// The pad value in T; +-inf become the integer extremes (max pooling of ints).
+template <typename T>
+T pad_as(double v) {
+  if constexpr (std::is_integral_v<T>) {
+    double lo = double(std::numeric_limits<T>::lowest()), hi = double(std::numeric_limits<T>::max());
+    return static_cast<T>(std::clamp(v, lo, hi));
+  } else {
+    return static_cast<T>(v);
+  }
+}
+
 }  // namespace
 
 void Unfold::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -85,7 +98,7 @@ void Unfold::eval_cpu(const std::vector<array>& inputs, array& out) {
     using T = typename decltype(tag)::type;
     const T* src = in.data<T>();
     T* dst = out.data<T>();
-    T pad = static_cast<T>(pad_value_);
+    T pad = pad_as<T>(pad_value_);
     int64_t grain = std::max<int64_t>(1, cpu::kParallelGrain / std::max<int64_t>(taps * channels, 1));
     cpu::parallel_for(batch * positions, grain, [&](int64_t b, int64_t e) {
       while (b < e) {

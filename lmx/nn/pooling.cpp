@@ -1,0 +1,60 @@
+#include "lmx/nn/pooling.h"
+
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "lmx/core/conv.h"
+#include "lmx/core/ops.h"
+#include "lmx/core/utils.h"
+
+namespace lmx::nn {
+
+PoolNd::PoolNd(Kind kind, int rank, const char* who, const IntOrTuple& kernel,
+               const std::optional<IntOrTuple>& stride_, const IntOrTuple& padding_)
+    : kernel_size(kernel.expand(rank, who, "kernel_size")),
+      stride(stride_ ? stride_->expand(rank, who, "stride") : kernel_size),
+      padding(padding_.expand(rank, who, "padding")),
+      kind_(kind),
+      who_(who) {
+  auto positive = [&](const std::vector<int>& v, const char* what) {
+    for (int x : v) {
+      if (x <= 0) {
+        throw std::invalid_argument(std::string("[") + who + "] '" + what +
+                                    "' must be positive but got " + tuple_repr(v) + ".");
+      }
+    }
+  };
+  positive(kernel_size, "kernel_size");
+  positive(stride, "stride");
+  for (int p : padding) {
+    if (p < 0) {
+      throw std::invalid_argument(std::string("[") + who + "] 'padding' must be non-negative " +
+                                  "but got " + tuple_repr(padding) + ".");
+    }
+  }
+}
+
+array PoolNd::operator()(array x) {
+  int rank = static_cast<int>(kernel_size.size());
+  if (x.ndim() != rank + 2) {
+    throw std::invalid_argument(std::string("[") + who_ + "] Expected an input with " +
+                                std::to_string(rank + 2) + " dimensions (N, ..., C) but got " +
+                                to_string(x.shape()) + ".");
+  }
+  Shape spatial(x.shape().begin() + 1, x.shape().end() - 1);
+  auto g = make_window_geometry(who_, spatial, Shape(kernel_size.begin(), kernel_size.end()),
+                                stride, padding, padding, {}, {});
+  double pad = kind_ == Kind::Max ? -std::numeric_limits<double>::infinity() : 0.0;
+  auto windows = sliding_windows(x, g, pad);  // (N, out..., kernel..., C)
+  std::vector<int> axes(rank);
+  std::iota(axes.begin(), axes.end(), rank + 1);
+  return kind_ == Kind::Max ? max(windows, axes) : mean(windows, axes);
+}
+
+std::string PoolNd::extra_repr() const {
+  return "kernel_size=" + tuple_repr(kernel_size) + ", stride=" + tuple_repr(stride) +
+         ", padding=" + tuple_repr(padding);
+}
+
+}  // namespace lmx::nn
