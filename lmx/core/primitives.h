@@ -351,6 +351,44 @@ class Fold : public UnaryPrimitive {
   WindowGeometry g_;
 };
 
+// Affine quantization (see quantized.h): outputs {w_q, scales, biases}.
+class AffineQuantize : public Primitive {
+ public:
+  AffineQuantize(Stream s, int group_size, int bits)
+      : Primitive(s), group_size_(group_size), bits_(bits) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "AffineQuantize"; }
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int group_size_, bits_;
+};
+
+// Inputs {w_q, scales, biases} -> scale * q + bias.
+class AffineDequantize : public UnaryPrimitive {
+ public:
+  AffineDequantize(Stream s, int group_size, int bits)
+      : UnaryPrimitive(s), group_size_(group_size), bits_(bits) {}
+  LMX_PRIMITIVE_DECL(AffineDequantize)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int group_size_, bits_;
+};
+
+// Inputs {x, w_q, scales, biases} -> x @ W^T (transpose) or x @ W.
+class QuantizedMatmul : public UnaryPrimitive {
+ public:
+  QuantizedMatmul(Stream s, int group_size, int bits, bool transpose)
+      : UnaryPrimitive(s), group_size_(group_size), bits_(bits), transpose_(transpose) {}
+  LMX_PRIMITIVE_DECL(QuantizedMatmul)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int group_size_, bits_;
+  bool transpose_;
+};
+
 enum class ReduceType { And, Or, Sum, Prod, Min, Max };
 
 // Reduces over `axes`, keeping them as size-1 dimensions (ops reshape).

@@ -77,6 +77,13 @@ static std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     if (!inserted) it->second = add(it->second, c);
   }
   auto tape = tape_between(tracers, outputs);
+  // Only inputs that depend on the tracers get cotangents; constants (data,
+  // frozen weights) are skipped, which also spares building their graphs.
+  std::unordered_set<std::uintptr_t> active;
+  for (auto& t : tracers) active.insert(t.id());
+  for (auto& node : tape) {
+    for (auto& o : node.outputs()) active.insert(o.id());
+  }
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     auto& node = *it;
     auto outs = node.outputs();
@@ -93,7 +100,10 @@ static std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     }
     if (!any) continue;
     std::vector<int> argnums;
-    for (size_t i = 0; i < node.inputs().size(); ++i) argnums.push_back(static_cast<int>(i));
+    for (size_t i = 0; i < node.inputs().size(); ++i) {
+      if (active.count(node.inputs()[i].id())) argnums.push_back(static_cast<int>(i));
+    }
+    if (argnums.empty()) continue;
     auto in_cots = node.primitive().vjp(node.inputs(), out_cots, argnums, outs);
     for (size_t i = 0; i < argnums.size() && i < in_cots.size(); ++i) {
       const array& in = node.inputs()[argnums[i]];
