@@ -8,3 +8,8 @@
 #include "lmx/nn/losses.h"
 #include "lmx/nn/module.h"
 #include "lmx/nn/pooling.h"
+#include "lmx/nn/positional.h"
+#include "lmx/nn/quantized.h"
+#include "lmx/nn/recurrent.h"
+#include "lmx/nn/transformer.h"
+#include "lmx/nn/upsample.h"
