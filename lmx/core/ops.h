@@ -77,6 +77,11 @@ array concatenate(std::vector<array> arrays, int axis, SOD s = {});
 array concatenate(std::vector<array> arrays, SOD s = {});
 array stack(const std::vector<array>& arrays, int axis, SOD s = {});
 array stack(const std::vector<array>& arrays, SOD s = {});
+// Repeats each element `repeats` times along axis (flattened when no axis).
+array repeat(const array& a, int repeats, int axis, SOD s = {});
+array repeat(const array& a, int repeats, SOD s = {});
+// Repeats the whole array reps[i] times along each axis.
+array tile(const array& a, std::vector<int> reps, SOD s = {});
 std::vector<array> split(const array& a, int num_splits, int axis, SOD s = {});
 std::vector<array> split(const array& a, int num_splits, SOD s = {});
 std::vector<array> split(const array& a, const Shape& indices, int axis, SOD s = {});

@@ -367,6 +367,39 @@ array stack(const std::vector<array>& arrays, int axis, StreamOrDevice s) {
   for (auto& a : arrays) expanded.push_back(expand_dims(a, axis, s));
   return concatenate(expanded, axis, s);
 }
+array repeat(const array& a, int repeats, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "repeat");
+  if (repeats < 0) fail("repeat", "Number of repeats cannot be negative but got ", repeats, ".");
+  // (..., n, ...) -> (..., n, repeats, ...) by broadcasting, then merge.
+  auto expanded = expand_dims(a, ax + 1, s);
+  Shape target = expanded.shape();
+  target[ax + 1] = repeats;
+  Shape out = a.shape();
+  out[ax] *= repeats;
+  return reshape(broadcast_to(expanded, target, s), out, s);
+}
+array repeat(const array& a, int repeats, StreamOrDevice s) {
+  return repeat(flatten(a, s), repeats, 0, s);
+}
+
+array tile(const array& a, std::vector<int> reps, StreamOrDevice s) {
+  for (int r : reps) {
+    if (r < 0) fail("tile", "Repetitions cannot be negative but got ", Shape(reps), ".");
+  }
+  size_t nd = std::max(reps.size(), size_t(a.ndim()));
+  reps.insert(reps.begin(), nd - reps.size(), 1);
+  Shape shape = a.shape();
+  shape.insert(shape.begin(), nd - shape.size(), 1);
+  // Interleave a size-reps[i] axis before each axis, broadcast, then merge.
+  Shape expanded, target, out;
+  for (size_t i = 0; i < nd; ++i) {
+    expanded.insert(expanded.end(), {1, shape[i]});
+    target.insert(target.end(), {reps[i], shape[i]});
+    out.push_back(reps[i] * shape[i]);
+  }
+  return reshape(broadcast_to(reshape(a, expanded, s), target, s), out, s);
+}
+
 array stack(const std::vector<array>& arrays, StreamOrDevice s) {
   return stack(arrays, 0, s);
 }

@@ -107,16 +107,19 @@ array GRU::operator()(const array& x_in, const std::optional<array>& hidden_in) 
   for (int t = 0; t < x.shape(-2); ++t) {
     auto rz = step(x_rz, t);
     auto n = step(x_n, t);
-    array h_n = array(0.0f);
+    // h_n = Wh_n h + bhn; a missing state is zero, leaving only bhn.
+    std::optional<array> h_n;
     if (has_hidden) {
       auto h_proj = matmul(hidden, transpose(Wh));
       rz = add(rz, features(h_proj, 0, 2 * H));
       h_n = features(h_proj, 2 * H, 3 * H);
-      if (bhn) h_n = add(h_n, *bhn);
+      if (bhn) h_n = add(*h_n, *bhn);
+    } else if (bhn) {
+      h_n = *bhn;
     }
     rz = lmx::sigmoid(rz);
     auto r = features(rz, 0, H), z = features(rz, H, 2 * H);
-    if (has_hidden) n = add(n, multiply(r, h_n));
+    if (h_n) n = add(n, multiply(r, *h_n));
     n = lmx::tanh(n);
     auto keep = subtract(array(1.0f), z);
     hidden = has_hidden ? add(multiply(keep, n), multiply(z, hidden)) : multiply(keep, n);

@@ -137,3 +137,23 @@ TEST(Shape, AsStrided) {
   EXPECT_EQ(to_vector<int>(w), (std::vector<int>{0, 2, 4, 1, 3, 5}));
   EXPECT_THROW(as_strided(a, {2, 3}, {3, 3}, 0).eval(), std::out_of_range);
 }
+
+namespace lmx::test {
+namespace {
+TEST(OpsShape, RepeatAndTile) {
+  auto a = array({1, 2, 3, 4}, {2, 2}, int32);
+  EXPECT_EQ(to_vector<int>(repeat(a, 2, 1)), (std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4}));
+  EXPECT_EQ(repeat(a, 3, 0).shape(), (Shape{6, 2}));
+  EXPECT_EQ(to_vector<int>(repeat(a, 2)), (std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4}));
+  EXPECT_EQ(to_vector<int>(tile(a, {1, 2})), (std::vector<int>{1, 2, 1, 2, 3, 4, 3, 4}));
+  EXPECT_EQ(tile(array({1, 2}, {2}, int32), {2, 2}).shape(), (Shape{2, 4}));
+  check_grad([](const std::vector<array>& v) { return repeat(v[0], 3, 0); },
+             {random::normal({2, 2}, float64)});
+  check_grad([](const std::vector<array>& v) { return tile(v[0], {2, 1, 2}); },
+             {random::normal({2, 3}, float64)});
+  EXPECT_THROW_MSG(repeat(a, -1, 0), std::invalid_argument,
+                   "[repeat] Number of repeats cannot be negative but got -1.");
+  EXPECT_THROW_MSG(tile(a, {-1}), std::invalid_argument, "[tile] Repetitions cannot be negative");
+}
+}  // namespace
+}  // namespace lmx::test
