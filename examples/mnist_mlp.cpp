@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   std::string data_dir, dataset = "mnist", optimizer_name = "sgd", style = "object", save_path;
   uint64_t seed = 0;
   bool use_compile = false;  // not faster on both configs yet; see bench/README.md
+  int quantize_bits = 0;
   app.add_option("--num-layers", num_layers, "Hidden layers")->capture_default_str();
   app.add_option("--hidden-dim", hidden_dim, "Units per hidden layer")->capture_default_str();
   app.add_option("--batch-size", batch_size)->capture_default_str();
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
   app.add_flag("--compile,!--no-compile", use_compile,
                "Compile the loss and gradient (object style; off by default until it is faster)")
       ->capture_default_str();
+  app.add_option("--quantize", quantize_bits,
+                 "After training, quantize the Linear layers to this many bits (2-8) with "
+                 "nn::quantize and report the test accuracy change")
+      ->check(CLI::IsMember({0, 2, 3, 4, 5, 6, 8}));
   CLI11_PARSE(app, argc, argv);
 
   if (data_dir.empty()) {
@@ -165,5 +170,28 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   if (!save_path.empty()) model.save_weights(save_path);
+
+  if (quantize_bits > 0) {
+    // nn::quantize swaps modules held by shared_ptr, so the trained layers move
+    // into an equivalent nn::Sequential first.
+    nn::Sequential seq;
+    for (size_t i = 0; i < model.layers.size(); ++i) {
+      if (i > 0) seq.append(nn::ReLU());
+      seq.append(model.layers[i]);
+    }
+    int group_size = train_images.shape(-1) % 64 == 0 && hidden_dim % 64 == 0 ? 64 : 32;
+    auto before = mx::mean(mx::argmax(seq(test_images), 1) == test_labels).item<float>();
+    // Layers whose input size is not a multiple of the group size stay float (as in MLX).
+    std::string quantized;
+    nn::quantize(seq, group_size, quantize_bits, [&](const std::string& path, nn::Module& m) {
+      auto* linear = dynamic_cast<nn::Linear*>(&m);
+      bool ok = linear && linear->weight.shape(1) % group_size == 0;
+      if (ok) quantized += (quantized.empty() ? "" : ", ") + path;
+      return ok;
+    });
+    auto after = mx::mean(mx::argmax(seq(test_images), 1) == test_labels).item<float>();
+    std::printf("Quantized %s to %d bits (group size %d): test accuracy %.4f -> %.4f (%+.4f)\n",
+                quantized.c_str(), quantize_bits, group_size, before, after, after - before);
+  }
   return 0;
 }

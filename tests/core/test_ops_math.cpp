@@ -170,3 +170,28 @@ TEST(Astype, Conversions) {
   EXPECT_FLOAT_EQ(imag(conjugate(c)).item<float>(), -4.0f);
   EXPECT_EQ((c * c).item<complex64_t>(), complex64_t(-7, 24));
 }
+
+namespace lmx::test {
+namespace {
+// The float32 softmax/logsumexp kernels use a vectorised exp: compare with
+// float64 over a wide range, and check the edge values.
+TEST(OpsMath, FloatSoftmaxAndLogsumexpAccuracy) {
+  auto x = multiply(random::normal({64, 257}), array(30.0f));
+  auto ref = astype(softmax(astype(x, float64), -1), float32);
+  // x - max is rounded to float first, so relative error grows with |x - max| (~1e-5 at 100).
+  EXPECT_TRUE(all_close(softmax(x, -1), ref, 1e-5, 1e-30));
+  EXPECT_TRUE(all_close(logsumexp(x, -1), astype(logsumexp(astype(x, float64), -1), float32),
+                        1e-6, 1e-6));
+  float inf = std::numeric_limits<float>::infinity();
+  auto edges = array({-inf, 0.0f, -100.0f, 80.0f, -inf, -inf}, {2, 3});
+  auto p = to_vector<float>(softmax(edges, -1));
+  EXPECT_EQ(p[0], 0.0f);
+  EXPECT_NEAR(p[1], 1.0f, 1e-7);
+  EXPECT_EQ(p[2], 0.0f);  // e^-100 underflows float
+  EXPECT_NEAR(p[3], 1.0f, 1e-7);
+  EXPECT_EQ(p[4], 0.0f);
+  EXPECT_TRUE(std::isnan(to_vector<float>(softmax(array({std::nanf(""), 1.0f}), -1))[0]));
+  EXPECT_EQ(to_vector<float>(logsumexp(array({-inf, -inf}), -1))[0], -inf);
+}
+}  // namespace
+}  // namespace lmx::test

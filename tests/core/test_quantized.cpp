@@ -82,7 +82,7 @@ TEST(Quantize, MatmulMatchesFloatProduct) {
         auto w = random::normal(transpose ? Shape{96, 256} : Shape{256, 128});
         auto q = quantize(w, group_size, bits);
         auto wd = dequantize(q[0], q[1], q[2], group_size, bits);
-        for (Shape xs : {Shape{5, 256}, Shape{2, 3, 256}, Shape{256}}) {
+        for (Shape xs : {Shape{5, 256}, Shape{2, 3, 256}, Shape{256}, Shape{20, 256}}) {
           if (!transpose) xs.back() = 256;
           auto x = random::normal(xs);
           auto y = quantized_matmul(x, q[0], q[1], q[2], transpose, group_size, bits);

@@ -17,24 +17,39 @@ namespace lmx {
 
 namespace {
 
-// Unpacks `n` codes starting at code index `first` of a packed row.
-inline void unpack_codes(const uint32_t* row, int bits, int64_t first, int64_t n, uint32_t* out) {
-  uint32_t mask = (1u << bits) - 1;
-  if (32 % bits == 0) {
-    int per_word = 32 / bits;
-    for (int64_t j = 0; j < n; ++j) {
-      int64_t c = first + j;
-      out[j] = (row[c / per_word] >> ((c % per_word) * bits)) & mask;
-    }
-    return;
+// Unpacks `n` codes starting at code index `first` (a multiple of 32, as
+// every group starts on one) of a packed row, as floats.
+template <int Bits>
+inline void unpack_fixed(const uint32_t* row, int64_t first, int64_t n, float* out) {
+  constexpr int kPerWord = 32 / Bits;
+  constexpr uint32_t kMask = (1u << Bits) - 1;
+  const uint32_t* w = row + first / kPerWord;
+  for (int64_t i = 0; i < n / kPerWord; ++i) {
+    uint32_t word = w[i];
+    for (int k = 0; k < kPerWord; ++k) out[i * kPerWord + k] = float((word >> (k * Bits)) & kMask);
   }
+}
+
+inline void unpack_codes(const uint32_t* row, int bits, int64_t first, int64_t n, float* out) {
+  switch (bits) {
+    case 2:
+      return unpack_fixed<2>(row, first, n, out);
+    case 4:
+      return unpack_fixed<4>(row, first, n, out);
+    case 8:
+      return unpack_fixed<8>(row, first, n, out);
+    default:
+      break;
+  }
+  // 3, 5 and 6 bits: codes may straddle two words.
+  uint32_t mask = (1u << bits) - 1;
   for (int64_t j = 0; j < n; ++j) {
     int64_t bit = (first + j) * bits;
     int64_t word = bit / 32;
     int shift = static_cast<int>(bit % 32);
     uint64_t window = row[word];
     if (shift + bits > 32) window |= uint64_t(row[word + 1]) << 32;
-    out[j] = static_cast<uint32_t>(window >> shift) & mask;
+    out[j] = float(static_cast<uint32_t>(window >> shift) & mask);
   }
 }
 
@@ -42,14 +57,60 @@ inline void unpack_codes(const uint32_t* row, int bits, int64_t first, int64_t n
 // first a multiple of the group size) as float.
 template <typename S>
 void dequantize_span(const uint32_t* row, const S* scales, const S* biases, int bits,
-                     int group_size, int64_t first, int64_t n, float* out, uint32_t* codes) {
-  unpack_codes(row, bits, first, n, codes);
+                     int group_size, int64_t first, int64_t n, float* out) {
+  unpack_codes(row, bits, first, n, out);
   for (int64_t g0 = 0; g0 < n; g0 += group_size) {
     int64_t group = (first + g0) / group_size;
     float sc = static_cast<float>(scales[group]), bi = static_cast<float>(biases[group]);
     int64_t len = std::min<int64_t>(group_size, n - g0);
-    for (int64_t j = 0; j < len; ++j) out[g0 + j] = sc * float(codes[g0 + j]) + bi;
+    for (int64_t j = 0; j < len; ++j) out[g0 + j] = sc * out[g0 + j] + bi;
   }
+}
+
+// a . b for n a multiple of 8, in eight independent lanes so it vectorises
+// without reassociation.
+inline float dot8(const float* a, const float* b, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int j = 0; j < n; j += 8) {
+    for (int t = 0; t < 8; ++t) acc[t] += a[j + t] * b[j + t];
+  }
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Few rows of x against W^T: per output feature and group,
+// y += scale * (x . q) + bias * sum(x), reading each packed weight once.
+template <typename S>
+void qmv_transposed(const float* x, int64_t m, int64_t k, const uint32_t* w, int64_t words,
+                    const S* scales, const S* biases, int bits, int group_size, int64_t n,
+                    float* y) {
+  int64_t groups = k / group_size;
+  std::vector<float> xsum(size_t(m) * groups);
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t g = 0; g < groups; ++g) {
+      float acc = 0;
+      for (int j = 0; j < group_size; ++j) acc += x[r * k + g * group_size + j];
+      xsum[r * groups + g] = acc;
+    }
+  }
+  cpu::parallel_for(n, std::max<int64_t>(1, 16384 / std::max<int64_t>(k, 1)),
+                    [&](int64_t c0, int64_t c1) {
+    std::vector<float> codes(k);
+    for (int64_t c = c0; c < c1; ++c) {
+      unpack_codes(w + c * words, bits, 0, k, codes.data());
+      const S* sc = scales + c * groups;
+      const S* bi = biases + c * groups;
+      for (int64_t r = 0; r < m; ++r) {
+        const float* xr = x + r * k;
+        float total = 0;
+        for (int64_t g = 0; g < groups; ++g) {
+          const float* q = codes.data() + g * group_size;
+          const float* xg = xr + g * group_size;
+          total += float(sc[g]) * dot8(xg, q, group_size) + float(bi[g]) * xsum[r * groups + g];
+        }
+        y[r * n + c] = total;
+      }
+    }
+  });
 }
 
 int64_t rows_of(const array& a) {
@@ -126,11 +187,9 @@ void AffineDequantize::eval_cpu(const std::vector<array>& inputs, array& out) {
     cpu::parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)),
                       [&](int64_t r0, int64_t r1) {
       std::vector<float> buf(cols);
-      std::vector<uint32_t> codes(cols);
       for (int64_t r = r0; r < r1; ++r) {
         dequantize_span(w.data<uint32_t>() + r * words, scales.data<T>() + r * groups,
-                        biases.data<T>() + r * groups, bits_, group_size_, 0, cols, buf.data(),
-                        codes.data());
+                        biases.data<T>() + r * groups, bits_, group_size_, 0, cols, buf.data());
         T* o = out.data<T>() + r * cols;
         for (int64_t j = 0; j < cols; ++j) o[j] = static_cast<T>(buf[j]);
       }
@@ -183,16 +242,19 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
     const S* sp = scales.data<S>();
     const S* bp = biases.data<S>();
     const uint32_t* wp = wq.data<uint32_t>();
+    if (transpose_ && m <= 8) {
+      qmv_transposed(xp, m, k, wp, words, sp, bp, bits_, group_size_, n, yp);
+      return;
+    }
     cpu::parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
       std::vector<float> buf(size_t(tile) * k);
-      std::vector<uint32_t> codes(std::max(k, wcols));
       for (int64_t t = t0; t < t1; ++t) {
         int64_t c0 = t * tile, cn = std::min(n, c0 + tile) - c0;
         if (transpose_) {
           // W rows c0..c0+cn, each K wide: buf is (cn, K); y[:, c0:] = x buf^T.
           for (int64_t r = 0; r < cn; ++r) {
             dequantize_span(wp + (c0 + r) * words, sp + (c0 + r) * groups, bp + (c0 + r) * groups,
-                            bits_, group_size_, 0, k, buf.data() + r * k, codes.data());
+                            bits_, group_size_, 0, k, buf.data() + r * k);
           }
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(cn), int(k), 1.0f, xp,
                       int(k), buf.data(), int(k), 0.0f, yp + c0, int(n));
@@ -200,7 +262,7 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
           // Columns c0..c0+cn of every one of the K rows: buf is (K, cn).
           for (int64_t r = 0; r < wrows; ++r) {
             dequantize_span(wp + r * words, sp + r * groups, bp + r * groups, bits_, group_size_,
-                            c0, cn, buf.data() + r * cn, codes.data());
+                            c0, cn, buf.data() + r * cn);
           }
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(cn), int(k), 1.0f, xp,
                       int(k), buf.data(), int(cn), 0.0f, yp + c0, int(n));

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "lmx/backend/cpu/fast_exp.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 
@@ -44,10 +45,14 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
       A m = row_max<A>(xr, n);
       if (std::isinf(m) && m < 0) m = 0;  // an all -inf row gives NaN below, as 0/0
       A s = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        A e = std::exp(static_cast<A>(xr[i]) - m);
-        yr[i] = static_cast<T>(e);
-        s += is_half_v<T> && !precise_ ? static_cast<A>(yr[i]) : e;
+      if constexpr (std::is_same_v<T, float>) {
+        s = cpu::exp_shifted(xr, m, yr, n);
+      } else {
+        for (int64_t i = 0; i < n; ++i) {
+          A e = std::exp(static_cast<A>(xr[i]) - m);
+          yr[i] = static_cast<T>(e);
+          s += is_half_v<T> && !precise_ ? static_cast<A>(yr[i]) : e;
+        }
       }
       A inv = A(1) / s;
       for (int64_t i = 0; i < n; ++i) yr[i] = static_cast<T>(static_cast<A>(yr[i]) * inv);
@@ -71,7 +76,13 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
         return;
       }
       A s = 0;
-      for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<A>(xr[i]) - m);
+      if constexpr (std::is_same_v<T, float>) {
+        thread_local std::vector<float> scratch;
+        scratch.resize(n);
+        s = cpu::exp_shifted(xr, m, scratch.data(), n);
+      } else {
+        for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<A>(xr[i]) - m);
+      }
       y[r] = static_cast<T>(m + std::log(s));
     });
   });
