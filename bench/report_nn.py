@@ -1,17 +1,20 @@
-"""Turns nn_bench's JSON (medians over repetitions) into the table quoted in
+"""Turns nn_bench's JSON files (medians over every repetition of every run) into the table quoted in
 bench/README.md: milliseconds per call and lmx / peer time ratios."""
 import json
 import sys
 
-data = json.load(open(sys.argv[1]))
-med = {}
-for b in data["benchmarks"]:
-    if b.get("aggregate_name") == "median":
-        med[b["run_name"]] = b["real_time"]  # milliseconds
+import statistics
+
+times = {}
+for path in sys.argv[1:]:
+    for b in json.load(open(path))["benchmarks"]:
+        if b.get("run_type") == "iteration":
+            times.setdefault(b["run_name"], []).append(b["real_time"])  # milliseconds
 
 
 def ms(name):
-    return med.get(name + "/real_time")
+    t = times.get(name + "/real_time")
+    return statistics.median(t) if t else None
 
 
 rows = [

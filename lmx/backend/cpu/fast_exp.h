@@ -5,15 +5,18 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
+#include <bit>
 
 namespace lmx::cpu {
 
 inline float exp_approx(float x) {
   // Below this e^x is under float's normal range; it is returned as 0.
   constexpr float kLow = -87.33654f, kHigh = 88.37626f;
-  float xc = std::fmin(std::fmax(x, kLow), kHigh);
-  float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  float xc = x < kLow ? kLow : (x > kHigh ? kHigh : x);
+  // Round to nearest by adding and removing 1.5 * 2^23 (std::floor would
+  // keep the loop from vectorising).
+  constexpr float kRound = 12582912.0f;
+  float n = (xc * 1.44269504088896341f + kRound) - kRound;
   float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -22,9 +25,7 @@ inline float exp_approx(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
+  float scale = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
   float y = p * scale;
   y = x > kHigh ? INFINITY : y;
   y = x < kLow ? 0.0f : y;
@@ -32,7 +33,9 @@ inline float exp_approx(float x) {
 }
 
 // y[i] = exp(x[i] - shift); returns the sum of the y[i].
+// y may be x itself (each element is read before it is written).
 inline float exp_shifted(const float* x, float shift, float* y, int64_t n) {
+#pragma GCC ivdep
   for (int64_t i = 0; i < n; ++i) y[i] = exp_approx(x[i] - shift);
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
