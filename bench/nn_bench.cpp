@@ -30,9 +30,11 @@ void lmx_conv2d(benchmark::State& state) {
   auto x = mx::random::normal({c.n, c.hw, c.hw, c.cin});
   auto w = mx::random::normal({c.cout, c.k, c.k, c.cin});
   mx::eval(x, w);
-  auto f = mx::value_and_grad([&](const std::vector<mx::array>& in) {
-    return mx::sum(mx::conv2d(in[0], in[1], {1, 1}, {c.pad, c.pad}));
-  }, std::vector<int>{0, 1});
+  auto f = mx::value_and_grad(
+      [&](const std::vector<mx::array>& in) {
+        return mx::sum(mx::conv2d(in[0], in[1], {1, 1}, {c.pad, c.pad}));
+      },
+      std::vector<int>{0, 1});
   for (auto _ : state) {
     auto [loss, grads] = f({x, w});
     grads.push_back(loss);

@@ -53,7 +53,10 @@ struct Block : nn::Module {
   CausalSelfAttention attention;
   nn::Linear linear1, linear2;
   Block(int dims, int num_heads)
-      : norm1(dims), norm2(dims), attention(dims, num_heads), linear1(dims, 4 * dims),
+      : norm1(dims),
+        norm2(dims),
+        attention(dims, num_heads),
+        linear1(dims, 4 * dims),
         linear2(4 * dims, dims) {
     register_module("norm1", norm1);
     register_module("attention", attention);

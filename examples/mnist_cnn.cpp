@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <filesystem>
+#include <iostream>
 
 namespace mx = lmx;
 namespace nn = lmx::nn;
@@ -43,10 +43,9 @@ int main(int argc, char** argv) {
   auto& train_labels = data.train_labels;
   auto& test_labels = data.test_labels;
 
-  nn::Sequential model(nn::Conv2d(1, 16, 5), nn::ReLU(), nn::MaxPool2d(2),  //
+  nn::Sequential model(nn::Conv2d(1, 16, 5), nn::ReLU(), nn::MaxPool2d(2),   //
                        nn::Conv2d(16, 32, 5), nn::ReLU(), nn::MaxPool2d(2),  //
-                       nn::Flatten(), nn::Linear(4 * 4 * 32, 128), nn::ReLU(),
-                       nn::Linear(128, 10));
+                       nn::Flatten(), nn::Linear(4 * 4 * 32, 128), nn::ReLU(), nn::Linear(128, 10));
   mx::eval(model.parameters());
   std::cout << model << "\n";
 

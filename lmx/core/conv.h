@@ -53,8 +53,7 @@ array conv1d(const array& input, const array& weight, int stride = 1, int paddin
              int dilation = 1, int groups = 1, StreamOrDevice s = {});
 array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride = {1, 1},
              const std::pair<int, int>& padding = {0, 0},
-             const std::pair<int, int>& dilation = {1, 1}, int groups = 1,
-             StreamOrDevice s = {});
+             const std::pair<int, int>& dilation = {1, 1}, int groups = 1, StreamOrDevice s = {});
 array conv3d(const array& input, const array& weight,
              const std::tuple<int, int, int>& stride = {1, 1, 1},
              const std::tuple<int, int, int>& padding = {0, 0, 0},
@@ -74,7 +73,7 @@ array conv_transpose3d(const array& input, const array& weight,
                        const std::tuple<int, int, int>& stride = {1, 1, 1},
                        const std::tuple<int, int, int>& padding = {0, 0, 0},
                        const std::tuple<int, int, int>& dilation = {1, 1, 1},
-                       const std::tuple<int, int, int>& output_padding = {0, 0, 0},
-                       int groups = 1, StreamOrDevice s = {});
+                       const std::tuple<int, int, int>& output_padding = {0, 0, 0}, int groups = 1,
+                       StreamOrDevice s = {});
 
 }  // namespace lmx

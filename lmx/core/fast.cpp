@@ -68,8 +68,8 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
   }
   int features = x.shape(-1), length = x.shape(-2);
   if (dims <= 0 || dims > features || dims % 2 != 0) {
-    fail("rope", "dims must be even, positive and at most the feature size ", features,
-         " but got ", dims, " for input with shape ", x.shape(), ".");
+    fail("rope", "dims must be even, positive and at most the feature size ", features, " but got ",
+         dims, " for input with shape ", x.shape(), ".");
   }
   if (base.has_value() == freqs.has_value()) {
     fail("rope", "Exactly one of base and freqs must be given.");
@@ -86,12 +86,12 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
     }
     inv_freq = reciprocal(astype(*freqs, float32, s), s);
   } else {
-    inv_freq = exp(multiply(arange(0.0, double(half), float32, s),
-                            array(-2.0f * std::log(*base) / dims), s),
-                   s);
+    inv_freq = exp(
+        multiply(arange(0.0, double(half), float32, s), array(-2.0f * std::log(*base) / dims), s),
+        s);
   }
-  auto positions = add(astype(reshape(offset, {}, s), float32, s),
-                       arange(0.0, double(length), float32, s), s);
+  auto positions =
+      add(astype(reshape(offset, {}, s), float32, s), arange(0.0, double(length), float32, s), s);
   auto theta = multiply(multiply(expand_dims(positions, 1, s), array(scale), s),
                         expand_dims(inv_freq, 0, s), s);  // (L, dims/2)
   auto dtype = at_least_float(x.dtype());
@@ -102,8 +102,8 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
   auto x2 = traditional ? slice_last(xr, 1, dims, 2, s) : slice_last(xr, half, dims, 1, s);
   auto r1 = subtract(multiply(x1, cos_t, s), multiply(x2, sin_t, s), s);
   auto r2 = add(multiply(x1, sin_t, s), multiply(x2, cos_t, s), s);
-  array rotated = traditional ? reshape(stack({r1, r2}, -1, s), xr.shape(), s)
-                              : concatenate({r1, r2}, -1, s);
+  array rotated =
+      traditional ? reshape(stack({r1, r2}, -1, s), xr.shape(), s) : concatenate({r1, r2}, -1, s);
   if (dims == features) return rotated;
   return concatenate({rotated, astype(slice_last(x, dims, features, 1, s), dtype, s)}, -1, s);
 }

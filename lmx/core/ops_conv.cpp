@@ -41,8 +41,7 @@ WindowGeometry make_window_geometry(const char* who, const Shape& input, const S
   for (size_t i = 0; i < n; ++i) {
     if (g.stride[i] < 1 || g.kernel_dilation[i] < 1 || g.input_dilation[i] < 1) {
       fail(who, "Strides and dilations must be positive but got stride ", g.stride,
-           ", kernel dilation ", g.kernel_dilation, " and input dilation ", g.input_dilation,
-           ".");
+           ", kernel dilation ", g.kernel_dilation, " and input dilation ", g.input_dilation, ".");
     }
     if (kernel[i] < 1) fail(who, "Kernel sizes must be positive but got ", kernel, ".");
     int64_t dilated_in = input[i] > 0 ? int64_t(input[i] - 1) * g.input_dilation[i] + 1 : 0;
@@ -58,10 +57,10 @@ WindowGeometry make_window_geometry(const char* who, const Shape& input, const S
   return g;
 }
 
-array sliding_windows(const array& x, const WindowGeometry& g, double pad_value,
-                      StreamOrDevice s) {
+array sliding_windows(const array& x, const WindowGeometry& g, double pad_value, StreamOrDevice s) {
   size_t nd = g.input.size();
-  if (x.ndim() != static_cast<int>(nd) + 2 || !std::equal(g.input.begin(), g.input.end(), x.shape().begin() + 1)) {
+  if (x.ndim() != static_cast<int>(nd) + 2 ||
+      !std::equal(g.input.begin(), g.input.end(), x.shape().begin() + 1)) {
     fail("sliding_windows", "Input with shape ", x.shape(), " does not match the window geometry ",
          "for spatial size ", g.input, ".");
   }
@@ -92,8 +91,7 @@ void check_conv_inputs(const array& in, const array& wt, int groups) {
   }
   if (wt.ndim() != in.ndim()) {
     fail("conv", "The weight must be (C_out, ..., C_in) with ", in.ndim(),
-         " dimensions like the input, but got input ", in.shape(), " and weight ", wt.shape(),
-         ".");
+         " dimensions like the input, but got input ", in.shape(), " and weight ", wt.shape(), ".");
   }
   if (groups < 1) fail("conv", "groups must be positive but got ", groups, ".");
   if (in.shape(-1) % groups != 0) {
@@ -171,8 +169,8 @@ array conv1d(const array& input, const array& weight, int stride, int padding, i
   if (input.ndim() != 3) {
     fail("conv1d", "Expected a (N, L, C_in) input but got shape ", input.shape(), ".");
   }
-  return conv_general(input, weight, {stride}, {padding}, {padding}, {dilation}, {1}, groups,
-                      false, s);
+  return conv_general(input, weight, {stride}, {padding}, {padding}, {dilation}, {1}, groups, false,
+                      s);
 }
 
 array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride,
@@ -205,8 +203,8 @@ namespace {
 // stride, padded so every output position sees the full flipped kernel.
 array conv_transpose_general(const char* who, const array& in, const array& wt,
                              std::vector<int> stride, std::vector<int> padding,
-                             std::vector<int> dilation, std::vector<int> output_padding,
-                             int groups, StreamOrDevice s) {
+                             std::vector<int> dilation, std::vector<int> output_padding, int groups,
+                             StreamOrDevice s) {
   size_t nd = stride.size();
   if (in.ndim() != static_cast<int>(nd) + 2) {
     fail(who, "Expected an input with ", nd + 2, " dimensions (N, ..., C_in) but got shape ",
@@ -232,17 +230,16 @@ array conv_transpose_general(const char* who, const array& in, const array& wt,
 
 array conv_transpose1d(const array& input, const array& weight, int stride, int padding,
                        int dilation, int output_padding, int groups, StreamOrDevice s) {
-  return conv_transpose_general("conv_transpose1d", input, weight, {stride}, {padding},
-                                {dilation}, {output_padding}, groups, s);
+  return conv_transpose_general("conv_transpose1d", input, weight, {stride}, {padding}, {dilation},
+                                {output_padding}, groups, s);
 }
 
 array conv_transpose2d(const array& input, const array& weight, const std::pair<int, int>& stride,
                        const std::pair<int, int>& padding, const std::pair<int, int>& dilation,
                        const std::pair<int, int>& output_padding, int groups, StreamOrDevice s) {
-  return conv_transpose_general(
-      "conv_transpose2d", input, weight, {stride.first, stride.second},
-      {padding.first, padding.second}, {dilation.first, dilation.second},
-      {output_padding.first, output_padding.second}, groups, s);
+  return conv_transpose_general("conv_transpose2d", input, weight, {stride.first, stride.second},
+                                {padding.first, padding.second}, {dilation.first, dilation.second},
+                                {output_padding.first, output_padding.second}, groups, s);
 }
 
 array conv_transpose3d(const array& input, const array& weight,

@@ -33,7 +33,8 @@ QuantParams check_params(const char* who, const std::string& mode, std::optional
 // of w's last axis.
 int check_packed(const char* who, const array& w, const array& scales, const array& biases,
                  const QuantParams& p) {
-  if (w.dtype() != uint32) fail(who, "The quantized matrix must be uint32 but got ", w.dtype(), ".");
+  if (w.dtype() != uint32)
+    fail(who, "The quantized matrix must be uint32 but got ", w.dtype(), ".");
   if (w.ndim() < 2) {
     fail(who, "The quantized matrix must have at least 2 dimensions but has shape ", w.shape(),
          ".");
@@ -47,16 +48,16 @@ int check_packed(const char* who, const array& w, const array& scales, const arr
   expect.back() = unpacked / p.group_size;
   if (scales.shape() != expect || biases.shape() != expect) {
     fail(who, "scales with shape ", scales.shape(), " and biases with shape ", biases.shape(),
-         " do not match the quantized matrix with shape ", w.shape(), " for group_size=",
-         p.group_size, " and bits=", p.bits, " (expected ", expect, ").");
+         " do not match the quantized matrix with shape ", w.shape(),
+         " for group_size=", p.group_size, " and bits=", p.bits, " (expected ", expect, ").");
   }
   return unpacked;
 }
 
 }  // namespace
 
-std::vector<array> quantize(const array& w, std::optional<int> group_size,
-                            std::optional<int> bits, const std::string& mode, StreamOrDevice s) {
+std::vector<array> quantize(const array& w, std::optional<int> group_size, std::optional<int> bits,
+                            const std::string& mode, StreamOrDevice s) {
   auto p = check_params("quantize", mode, group_size, bits);
   if (!is_floating_point(w.dtype())) {
     fail("quantize", "Only real floating types can be quantized but w has type ", w.dtype(), ".");
@@ -96,8 +97,8 @@ array dequantize(const array& w, const array& scales, const std::optional<array>
   return astype(out, out_dtype, s);
 }
 
-array quantized_matmul(array x, array w, array scales, std::optional<array> biases,
-                       bool transpose, std::optional<int> group_size, std::optional<int> bits,
+array quantized_matmul(array x, array w, array scales, std::optional<array> biases, bool transpose,
+                       std::optional<int> group_size, std::optional<int> bits,
                        const std::string& mode, StreamOrDevice s) {
   const char* who = "quantized_matmul";
   auto p = check_params(who, mode, group_size, bits);
@@ -121,9 +122,8 @@ array quantized_matmul(array x, array w, array scales, std::optional<array> bias
   Shape shape = x.shape();
   shape.back() = outer;
   return make_node<QuantizedMatmul>(
-      shape, dtype,
-      {astype(x, dtype, s), w, astype(scales, dtype, s), astype(*biases, dtype, s)}, to_stream(s),
-      p.group_size, p.bits, transpose);
+      shape, dtype, {astype(x, dtype, s), w, astype(scales, dtype, s), astype(*biases, dtype, s)},
+      to_stream(s), p.group_size, p.bits, transpose);
 }
 
 bool AffineQuantize::is_equivalent(const Primitive& o) const {
@@ -183,8 +183,8 @@ std::vector<array> QuantizedMatmul::vjp(const std::vector<array>& primals,
       fail("quantized_matmul", "Gradients are only available with respect to x, not the ",
            "quantized matrix, its scales or biases.");
     }
-    out.push_back(quantized_matmul(cotangents[0], primals[1], primals[2], primals[3],
-                                   !transpose_, group_size_, bits_, "affine", stream()));
+    out.push_back(quantized_matmul(cotangents[0], primals[1], primals[2], primals[3], !transpose_,
+                                   group_size_, bits_, "affine", stream()));
   }
   return out;
 }
@@ -194,8 +194,8 @@ std::vector<array> QuantizedMatmul::jvp(const std::vector<array>& primals,
   if (argnums.size() != 1 || argnums[0] != 0) {
     fail("quantized_matmul", "Tangents are only available with respect to x.");
   }
-  return {quantized_matmul(tangents[0], primals[1], primals[2], primals[3], transpose_,
-                           group_size_, bits_, "affine", stream())};
+  return {quantized_matmul(tangents[0], primals[1], primals[2], primals[3], transpose_, group_size_,
+                           bits_, "affine", stream())};
 }
 bool QuantizedMatmul::is_equivalent(const Primitive& o) const {
   auto& q = static_cast<const QuantizedMatmul&>(o);

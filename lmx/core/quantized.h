@@ -27,9 +27,8 @@ array dequantize(const array& w, const array& scales,
 
 // x @ dequantize(w).T (transpose) or x @ dequantize(w), without materialising
 // the float matrix: it is dequantized a tile at a time into the product.
-array quantized_matmul(array x, array w, array scales,
-                       std::optional<array> biases = std::nullopt, bool transpose = true,
-                       std::optional<int> group_size = std::nullopt,
+array quantized_matmul(array x, array w, array scales, std::optional<array> biases = std::nullopt,
+                       bool transpose = true, std::optional<int> group_size = std::nullopt,
                        std::optional<int> bits = std::nullopt, const std::string& mode = "affine",
                        StreamOrDevice s = {});
 

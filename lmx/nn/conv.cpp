@@ -66,7 +66,9 @@ array init_weight(const std::string& who, int in_channels, int out_channels,
 void check_input(const std::string& who, const array& x, int rank, int channels) {
   if (x.ndim() != rank + 2 || x.shape(-1) != channels) {
     throw std::invalid_argument("[" + who + "] Expected input of shape (N, " +
-                                std::string(rank == 1 ? "L" : rank == 2 ? "H, W" : "D, H, W") +
+                                std::string(rank == 1   ? "L"
+                                            : rank == 2 ? "H, W"
+                                                        : "D, H, W") +
                                 ", " + std::to_string(channels) + ") but got " +
                                 to_string(x.shape()) + ".");
   }
@@ -83,8 +85,8 @@ ConvNd::ConvNd(int rank, const char* who, int in_channels, int out_channels,
       dilation(dilation_.expand(rank, who, "dilation")),
       groups(groups),
       who_(who) {
-  weight = init_weight(who, in_channels, out_channels, kernel.expand(rank, who, "kernel_size"),
-                       groups);
+  weight =
+      init_weight(who, in_channels, out_channels, kernel.expand(rank, who, "kernel_size"), groups);
   register_parameter("weight", weight);
   if (use_bias) bias = zeros({out_channels});
   register_parameter("bias", bias);
@@ -125,8 +127,8 @@ ConvTransposeNd::ConvTransposeNd(int rank, const char* who, int in_channels, int
       output_padding(output_padding_.expand(rank, who, "output_padding")),
       groups(groups),
       who_(who) {
-  weight = init_weight(who, in_channels, out_channels, kernel.expand(rank, who, "kernel_size"),
-                       groups);
+  weight =
+      init_weight(who, in_channels, out_channels, kernel.expand(rank, who, "kernel_size"), groups);
   register_parameter("weight", weight);
   if (use_bias) bias = zeros({out_channels});
   register_parameter("bias", bias);

@@ -27,12 +27,12 @@ class PoolNd : public Module {
   const char* who_;
 };
 
-#define LMX_POOL_LAYER(NAME, KIND, RANK)                                                   \
-  struct NAME : PoolNd {                                                                   \
-    explicit NAME(const IntOrTuple& kernel_size,                                           \
-                  const std::optional<IntOrTuple>& stride = std::nullopt,                  \
-                  const IntOrTuple& padding = 0)                                           \
-        : PoolNd(Kind::KIND, RANK, #NAME, kernel_size, stride, padding) {}                 \
+#define LMX_POOL_LAYER(NAME, KIND, RANK)                                   \
+  struct NAME : PoolNd {                                                   \
+    explicit NAME(const IntOrTuple& kernel_size,                           \
+                  const std::optional<IntOrTuple>& stride = std::nullopt,  \
+                  const IntOrTuple& padding = 0)                           \
+        : PoolNd(Kind::KIND, RANK, #NAME, kernel_size, stride, padding) {} \
   };
 LMX_POOL_LAYER(MaxPool1d, Max, 1)
 LMX_POOL_LAYER(MaxPool2d, Max, 2)

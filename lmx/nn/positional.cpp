@@ -4,8 +4,8 @@
 #include <stdexcept>
 
 #include "lmx/core/fast.h"
-#include "lmx/core/utils.h"
 #include "lmx/core/ops.h"
+#include "lmx/core/utils.h"
 #include "lmx/nn/layers.h"
 
 namespace lmx::nn {
@@ -24,15 +24,18 @@ std::string RoPE::extra_repr() const {
   return std::to_string(dims) + ", traditional=" + py_repr(traditional);
 }
 
-SinusoidalPositionalEncoding::SinusoidalPositionalEncoding(int dims, float min_freq,
-                                                           float max_freq,
+SinusoidalPositionalEncoding::SinusoidalPositionalEncoding(int dims, float min_freq, float max_freq,
                                                            std::optional<float> scale_,
                                                            bool cos_first, bool full_turns)
-    : dims(dims), scale(scale_.value_or(std::sqrt(2.0f / dims))), cos_first(cos_first),
+    : dims(dims),
+      scale(scale_.value_or(std::sqrt(2.0f / dims))),
+      cos_first(cos_first),
       sigmas(0.0f) {
   if (dims < 4 || dims % 2 != 0) {
-    throw std::invalid_argument("[SinusoidalPositionalEncoding] dims must be even and at least 4 "
-                                "but got " + std::to_string(dims) + ".");
+    throw std::invalid_argument(
+        "[SinusoidalPositionalEncoding] dims must be even and at least 4 "
+        "but got " +
+        std::to_string(dims) + ".");
   }
   int half = dims / 2;
   auto one_zero = subtract(array(1.0f), divide(arange(0, half), array(float(half - 1))));

@@ -55,8 +55,13 @@ Module& QuantizedLinear::unfreeze(bool recurse, const std::optional<std::vector<
 }
 
 QuantizedEmbedding::QuantizedEmbedding(int num_embeddings, int dims, int group_size, int bits)
-    : num_embeddings(num_embeddings), dims(dims), group_size(group_size), bits(bits),
-      weight(0.0f), scales(0.0f), biases(0.0f) {
+    : num_embeddings(num_embeddings),
+      dims(dims),
+      group_size(group_size),
+      bits(bits),
+      weight(0.0f),
+      scales(0.0f),
+      biases(0.0f) {
   Embedding base(num_embeddings, dims);
   auto q = lmx::quantize(base.weight, group_size, bits);
   weight = q[0];

@@ -87,8 +87,7 @@ struct Transformer : Module {
                        float dropout = 0.0f, Activation activation = nullptr,
                        bool norm_first = true);
   array operator()(const array& src, const array& tgt, const std::optional<array>& src_mask,
-                   const std::optional<array>& tgt_mask,
-                   const std::optional<array>& memory_mask);
+                   const std::optional<array>& tgt_mask, const std::optional<array>& memory_mask);
   using Module::operator();
   TransformerEncoder encoder;
   TransformerDecoder decoder;

@@ -99,8 +99,10 @@ Upsample::Upsample(std::vector<float> scale_factor, std::string mode, bool align
 array Upsample::operator()(array x) {
   int spatial = x.ndim() - 2;
   if (spatial < 1) {
-    throw std::invalid_argument("[Upsample] Expected an input (N, spatial..., C) with at least 3 "
-                                "dimensions but got " + to_string(x.shape()) + ".");
+    throw std::invalid_argument(
+        "[Upsample] Expected an input (N, spatial..., C) with at least 3 "
+        "dimensions but got " +
+        to_string(x.shape()) + ".");
   }
   if (scale_factor.size() != 1 && int(scale_factor.size()) != spatial) {
     throw std::invalid_argument("[Upsample] Got " + std::to_string(scale_factor.size()) +

@@ -38,8 +38,8 @@ TEST(Conv, MatchesTorchReference) {
 // out[n, o, c_out] = sum_k,c in_virtual[n, o*stride + k*kdil - lo, c] * w[c_out, k', c]
 // over the dilated, padded input, with k' = k or the flipped tap.
 std::vector<double> direct_conv1d(const std::vector<double>& x, int n, int len, int cin,
-                                  const std::vector<double>& w, int cout, int k, int stride,
-                                  int lo, int hi, int kdil, int idil, bool flip, int& out_len) {
+                                  const std::vector<double>& w, int cout, int k, int stride, int lo,
+                                  int hi, int kdil, int idil, bool flip, int& out_len) {
   int dilated = (len - 1) * idil + 1;
   out_len = (dilated + lo + hi - (k - 1) * kdil - 1) / stride + 1;
   std::vector<double> y(size_t(n) * out_len * cout, 0.0);
@@ -66,8 +66,8 @@ TEST(Conv, GeneralInputDilationAsymmetricPaddingFlip) {
   for (bool flip : {false, true}) {
     auto out = conv_general(x, w, {2}, {2}, {1}, {2}, {3}, 1, flip);
     int out_len = 0;
-    auto ref = direct_conv1d(to_vector<double>(x), 2, 6, 3, to_vector<double>(w), 4, 3, 2, 2, 1,
-                             2, 3, flip, out_len);
+    auto ref = direct_conv1d(to_vector<double>(x), 2, 6, 3, to_vector<double>(w), 4, 3, 2, 2, 1, 2,
+                             3, flip, out_len);
     ASSERT_EQ(out.shape(), (Shape{2, out_len, 4}));
     EXPECT_TRUE(all_close(out, array(ref.begin(), {2, out_len, 4}, float64), 1e-10, 1e-10));
   }
@@ -95,29 +95,38 @@ TEST(Conv, GroupsMatchSeparateConvolutions) {
 TEST(Conv, GradientsConv1dGeneral) {
   auto x = random::normal({2, 5, 2}, float64);
   auto w = random::normal({3, 3, 2}, float64);
-  check_grad([](const std::vector<array>& v) {
-    return conv_general(v[0], v[1], {2}, {1}, {2}, {2}, {2}, 1, true);
-  }, {x, w});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return conv_general(v[0], v[1], {2}, {1}, {2}, {2}, {2}, 1, true);
+      },
+      {x, w});
 }
 
 TEST(Conv, GradientsConv2dStridedGrouped) {
   auto x = random::normal({2, 5, 4, 4}, float64);
   auto w = random::normal({4, 3, 2, 2}, float64);
-  check_grad([](const std::vector<array>& v) {
-    return conv2d(v[0], v[1], {2, 1}, {1, 0}, {1, 2}, 2);
-  }, {x, w});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return conv2d(v[0], v[1], {2, 1}, {1, 0}, {1, 2}, 2);
+      },
+      {x, w});
 }
 
 TEST(Conv, GradientsConv3dAndTransposed) {
   auto x = random::normal({1, 3, 3, 3, 2}, float64);
   auto w = random::normal({2, 2, 2, 2, 2}, float64);
-  check_grad([](const std::vector<array>& v) { return conv3d(v[0], v[1], {2, 1, 1}, {1, 0, 1}); },
-             {x, w});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return conv3d(v[0], v[1], {2, 1, 1}, {1, 0, 1});
+      },
+      {x, w});
   auto x2 = random::normal({1, 3, 3, 2}, float64);
   auto w2 = random::normal({3, 3, 3, 2}, float64);
-  check_grad([](const std::vector<array>& v) {
-    return conv_transpose2d(v[0], v[1], {2, 2}, {1, 1}, {1, 1}, {1, 0});
-  }, {x2, w2});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return conv_transpose2d(v[0], v[1], {2, 2}, {1, 1}, {1, 1}, {1, 0});
+      },
+      {x2, w2});
 }
 
 TEST(Conv, SlidingWindowsPadValueAndGradient) {
@@ -125,18 +134,19 @@ TEST(Conv, SlidingWindowsPadValueAndGradient) {
   auto g = make_window_geometry("test", {6}, {3}, {2}, {1}, {1}, {1}, {1});
   auto win = sliding_windows(x, g, -100.0);
   ASSERT_EQ(win.shape(), (Shape{1, 3, 3, 1}));
-  EXPECT_EQ(to_vector<double>(win),
-            (std::vector<double>{-100, 0, 1, 1, 2, 3, 3, 4, 5}));
+  EXPECT_EQ(to_vector<double>(win), (std::vector<double>{-100, 0, 1, 1, 2, 3, 3, 4, 5}));
   check_grad([&](const std::vector<array>& v) { return sliding_windows(v[0], g, 7.0); },
              {random::normal({2, 6, 2}, float64)});
 }
 
 TEST(Conv, Errors) {
   auto x = zeros({1, 4, 4, 3});
-  EXPECT_THROW_MSG(conv2d(x, zeros({2, 3, 3, 2})), std::invalid_argument, "[conv] Expected 2 input channels");
+  EXPECT_THROW_MSG(conv2d(x, zeros({2, 3, 3, 2})), std::invalid_argument,
+                   "[conv] Expected 2 input channels");
   EXPECT_THROW_MSG(conv2d(x, zeros({2, 3, 3, 1}), {1, 1}, {0, 0}, {1, 1}, 2), std::invalid_argument,
                    "[conv] The input channels must be divisible by the number of groups");
-  EXPECT_THROW_MSG(conv2d(zeros({1, 4, 4, 4}), zeros({3, 3, 3, 2}), {1, 1}, {0, 0}, {1, 1}, 2), std::invalid_argument,
+  EXPECT_THROW_MSG(conv2d(zeros({1, 4, 4, 4}), zeros({3, 3, 3, 2}), {1, 1}, {0, 0}, {1, 1}, 2),
+                   std::invalid_argument,
                    "[conv] The output channels must be divisible by the number of groups");
   EXPECT_THROW_MSG(conv2d(x, zeros({2, 5, 5, 3})), std::invalid_argument,
                    "[conv] The kernel (spatial size (5,5), dilation (1,1)) is larger than the "
@@ -147,7 +157,8 @@ TEST(Conv, Errors) {
                    "[conv] Convolution needs floating point inputs");
   EXPECT_THROW_MSG(conv1d(zeros({1, 4, 3}), zeros({2, 3, 3}), 0), std::invalid_argument,
                    "[conv] Strides and dilations must be positive");
-  EXPECT_THROW_MSG(conv_transpose1d(zeros({1, 4, 3}), zeros({2, 3, 3}), 2, 0, 1, 2), std::invalid_argument,
+  EXPECT_THROW_MSG(conv_transpose1d(zeros({1, 4, 3}), zeros({2, 3, 3}), 2, 0, 1, 2),
+                   std::invalid_argument,
                    "[conv_transpose1d] output_padding must be smaller than the stride");
 }
 

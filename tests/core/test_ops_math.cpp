@@ -180,8 +180,8 @@ TEST(OpsMath, FloatSoftmaxAndLogsumexpAccuracy) {
   auto ref = astype(softmax(astype(x, float64), -1), float32);
   // x - max is rounded to float first, so relative error grows with |x - max| (~1e-5 at 100).
   EXPECT_TRUE(all_close(softmax(x, -1), ref, 1e-5, 1e-30));
-  EXPECT_TRUE(all_close(logsumexp(x, -1), astype(logsumexp(astype(x, float64), -1), float32),
-                        1e-6, 1e-6));
+  EXPECT_TRUE(
+      all_close(logsumexp(x, -1), astype(logsumexp(astype(x, float64), -1), float32), 1e-6, 1e-6));
   float inf = std::numeric_limits<float>::infinity();
   auto edges = array({-inf, 0.0f, -100.0f, 80.0f, -inf, -inf}, {2, 3});
   auto p = to_vector<float>(softmax(edges, -1));

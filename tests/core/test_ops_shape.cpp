@@ -149,8 +149,11 @@ TEST(OpsShape, RepeatAndTile) {
   EXPECT_EQ(tile(array({1, 2}, {2}, int32), {2, 2}).shape(), (Shape{2, 4}));
   check_grad([](const std::vector<array>& v) { return repeat(v[0], 3, 0); },
              {random::normal({2, 2}, float64)});
-  check_grad([](const std::vector<array>& v) { return tile(v[0], {2, 1, 2}); },
-             {random::normal({2, 3}, float64)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return tile(v[0], {2, 1, 2});
+      },
+      {random::normal({2, 3}, float64)});
   EXPECT_THROW_MSG(repeat(a, -1, 0), std::invalid_argument,
                    "[repeat] Number of repeats cannot be negative but got -1.");
   EXPECT_THROW_MSG(tile(a, {-1}), std::invalid_argument, "[tile] Repetitions cannot be negative");

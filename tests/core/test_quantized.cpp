@@ -123,10 +123,11 @@ TEST(Quantize, Gradients) {
   // dequantize is linear in its scales and biases.
   check_grad([&](const std::vector<array>& in) { return dequantize(q[0], in[0], in[1], 32, 4); },
              {astype(q[1], float64), astype(q[2], float64)}, 1e-4, 1e-3);
-  EXPECT_THROW_MSG(
-      grad([&](const array& s) { return sum(quantized_matmul(x, q[0], s, q[2], true, 32, 4)); })(
-          q[1]),
-      std::invalid_argument, "[quantized_matmul] Gradients are only available with respect to x");
+  EXPECT_THROW_MSG(grad([&](const array& s) {
+                     return sum(quantized_matmul(x, q[0], s, q[2], true, 32, 4));
+                   })(q[1]),
+                   std::invalid_argument,
+                   "[quantized_matmul] Gradients are only available with respect to x");
 }
 
 TEST(Quantize, Errors) {

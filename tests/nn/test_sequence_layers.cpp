@@ -52,8 +52,8 @@ TEST(Fast, ScaledDotProductAttention) {
   EXPECT_TRUE(all_close(fast::scaled_dot_product_attention(q, k, v, scale, "", boolean),
                         naive_attention(q, k, v, scale, boolean), 1e-5, 1e-5));
   // Causal: query i sees keys j <= i + (S - L).
-  auto causal = greater_equal(add(reshape(arange(0, 5), {5, 1}), array(2)),
-                              reshape(arange(0, 7), {1, 7}));
+  auto causal =
+      greater_equal(add(reshape(arange(0, 5), {5, 1}), array(2)), reshape(arange(0, 7), {1, 7}));
   EXPECT_TRUE(all_close(fast::scaled_dot_product_attention(q, k, v, scale, "causal"),
                         naive_attention(q, k, v, scale, causal), 1e-5, 1e-5));
   // Grouped-query attention: 4 query heads share 2 key/value heads.
@@ -61,10 +61,12 @@ TEST(Fast, ScaledDotProductAttention) {
   auto rep = [](const array& x) { return repeat(x, 2, 1); };
   EXPECT_TRUE(all_close(fast::scaled_dot_product_attention(q, k2, v2, scale),
                         naive_attention(q, rep(k2), rep(v2), scale, std::nullopt), 1e-5, 1e-5));
-  check_grad([&](const std::vector<array>& x) {
-    return fast::scaled_dot_product_attention(x[0], x[1], x[2], 0.5f, "causal");
-  }, {random::normal({1, 2, 3, 4}, float64), random::normal({1, 2, 3, 4}, float64),
-      random::normal({1, 2, 3, 4}, float64)});
+  check_grad(
+      [&](const std::vector<array>& x) {
+        return fast::scaled_dot_product_attention(x[0], x[1], x[2], 0.5f, "causal");
+      },
+      {random::normal({1, 2, 3, 4}, float64), random::normal({1, 2, 3, 4}, float64),
+       random::normal({1, 2, 3, 4}, float64)});
   EXPECT_THROW_MSG(fast::scaled_dot_product_attention(q, random::normal({2, 3, 7, 8}),
                                                       random::normal({2, 3, 7, 6}), 1.0f),
                    std::invalid_argument,
@@ -89,8 +91,7 @@ TEST(Fast, NormsMatchFormulasAndDifferentiate) {
   EXPECT_TRUE(all_close(fast::rms_norm(x, w, 1e-5f), rms, 1e-9, 1e-9));
   check_grad([](const std::vector<array>& v) { return fast::layer_norm(v[0], v[1], v[2], 1e-5f); },
              {x, w, b});
-  check_grad([](const std::vector<array>& v) { return fast::rms_norm(v[0], v[1], 1e-5f); },
-             {x, w});
+  check_grad([](const std::vector<array>& v) { return fast::rms_norm(v[0], v[1], 1e-5f); }, {x, w});
   // Half precision inputs are normalised in float32 and keep their dtype.
   auto h = astype(random::normal({2, 64}), float16);
   EXPECT_EQ(fast::rms_norm(h, std::nullopt, 1e-5f).dtype(), float16);
@@ -148,9 +149,9 @@ TEST(Positional, SinusoidalAndAlibi) {
   // Frequencies run from max_freq (1) down to min_freq (1e-4) geometrically.
   auto v = to_vector<float>(y);
   float scale = std::sqrt(2.0f / 8);
-  EXPECT_NEAR(v[8 + 0], scale * std::sin(1.0f), 1e-6);           // position 1, freq 1
-  EXPECT_NEAR(v[8 + 3], scale * std::sin(1e-4f), 1e-6);          // position 1, freq 1e-4
-  EXPECT_NEAR(v[8 + 4], scale * std::cos(1.0f), 1e-6);           // cosines follow
+  EXPECT_NEAR(v[8 + 0], scale * std::sin(1.0f), 1e-6);   // position 1, freq 1
+  EXPECT_NEAR(v[8 + 3], scale * std::sin(1e-4f), 1e-6);  // position 1, freq 1e-4
+  EXPECT_NEAR(v[8 + 4], scale * std::cos(1.0f), 1e-6);   // cosines follow
   EXPECT_NEAR(v[16 + 1], scale * std::sin(2.0f * std::pow(1e-4f, 1.0f / 3)), 1e-6);
   EXPECT_TRUE(tree_flatten(pe.parameters()).empty());
   auto slopes = to_vector<float>(nn::ALiBi::create_alibi_slope(4));
@@ -170,12 +171,13 @@ TEST(Attention, MultiHeadAttentionMatchesTorch) {
   mha.load_weights(ref.weights("mha"));
   auto y = mha(ref.at("mha_in.q"), ref.at("mha_in.kv"), ref.at("mha_in.kv"), ref.at("mha_in.mask"));
   EXPECT_TRUE(all_close(y, ref.at("mha_out.y"), 1e-4, 1e-5));
-  EXPECT_EQ(repr(mha), "MultiHeadAttention(\n"
-                       "  (query_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
-                       "  (key_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
-                       "  (value_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
-                       "  (out_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
-                       ")");
+  EXPECT_EQ(repr(mha),
+            "MultiHeadAttention(\n"
+            "  (query_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
+            "  (key_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
+            "  (value_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
+            "  (out_proj): Linear(input_dims=16, output_dims=16, bias=False)\n"
+            ")");
   auto m = to_vector<float>(nn::MultiHeadAttention::create_additive_causal_mask(3));
   EXPECT_EQ(m[0], 0.0f);
   EXPECT_EQ(m[1], std::numeric_limits<float>::lowest());
@@ -191,8 +193,9 @@ TEST(Attention, TransformerLayersMatchTorch) {
     std::string tag = "enc" + std::to_string(norm_first);
     nn::TransformerEncoderLayer layer(16, 4, 32, 0.0f, nullptr, norm_first);
     layer.load_weights(ref.weights(tag));
-    EXPECT_TRUE(all_close(layer(ref.at(tag + "_in.x"), std::nullopt), ref.at(tag + "_out.y"),
-                          1e-4, 1e-4)) << tag;
+    EXPECT_TRUE(
+        all_close(layer(ref.at(tag + "_in.x"), std::nullopt), ref.at(tag + "_out.y"), 1e-4, 1e-4))
+        << tag;
     tag = "dec" + std::to_string(norm_first);
     nn::TransformerDecoderLayer dec(16, 4, 32, 0.0f, nullptr, norm_first);
     dec.load_weights(ref.weights(tag));
@@ -211,8 +214,9 @@ TEST(Attention, TransformerLayersMatchTorch) {
   auto y = t(src, tgt, std::nullopt, nn::MultiHeadAttention::create_additive_causal_mask(3),
              std::nullopt);
   EXPECT_EQ(y.shape(), (Shape{2, 3, 16}));
-  EXPECT_TRUE(all_close(y, t(src, tgt, std::nullopt,
-                             nn::MultiHeadAttention::create_additive_causal_mask(3), std::nullopt)));
+  EXPECT_TRUE(
+      all_close(y, t(src, tgt, std::nullopt, nn::MultiHeadAttention::create_additive_causal_mask(3),
+                     std::nullopt)));
   auto names = tree_flatten(t.parameters());
   EXPECT_EQ(names[0].first, "encoder.layers.0.attention.query_proj.weight");
   EXPECT_EQ(names.back().first, "decoder.ln.bias");
@@ -238,10 +242,12 @@ TEST(Recurrent, MatchTorch) {
   EXPECT_EQ(repr(gru), "GRU(input_dims=5, hidden_size=6, bias=True)");
   nn::LSTM small(2, 3);
   small.set_dtype(float64);
-  check_grad([&](const std::vector<array>& v) {
-    small.Wh = v[1];
-    return small(v[0]).first;
-  }, {random::normal({1, 3, 2}, float64), random::normal({12, 3}, float64)});
+  check_grad(
+      [&](const std::vector<array>& v) {
+        small.Wh = v[1];
+        return small(v[0]).first;
+      },
+      {random::normal({1, 3, 2}, float64), random::normal({12, 3}, float64)});
   EXPECT_THROW_MSG(rnn(zeros({2, 3, 4})), std::invalid_argument,
                    "[RNN] Expected input (N, L, 5) or (L, 5) but got (2,3,4).");
 }
@@ -252,8 +258,9 @@ TEST(QuantizedLayers, LinearEmbeddingAndQuantize) {
   auto ql = nn::QuantizedLinear::from_linear(linear, 32, 8);
   auto x = random::normal({4, 64});
   EXPECT_TRUE(all_close(ql(x), linear(x), 2e-2, 2e-2));
-  EXPECT_EQ(repr(ql), "QuantizedLinear(input_dims=64, output_dims=32, bias=True, group_size=32, "
-                      "bits=8)");
+  EXPECT_EQ(repr(ql),
+            "QuantizedLinear(input_dims=64, output_dims=32, bias=True, group_size=32, "
+            "bits=8)");
   EXPECT_TRUE(tree_flatten(ql.trainable_parameters()).empty());
   ql.unfreeze();
   EXPECT_TRUE(tree_flatten(ql.trainable_parameters()).empty());
@@ -275,9 +282,8 @@ TEST(QuantizedLayers, LinearEmbeddingAndQuantize) {
   // nn::quantize swaps the layers of a Sequential; predicates choose which.
   nn::Sequential model(nn::Linear(64, 64), nn::ReLU(), nn::Linear(64, 10));
   auto before = model(x);
-  nn::quantize(model, 64, 8, [](const std::string& path, nn::Module&) {
-    return path != "layers.2";
-  });
+  nn::quantize(model, 64, 8,
+               [](const std::string& path, nn::Module&) { return path != "layers.2"; });
   EXPECT_EQ(model.layers[0]->name(), "QuantizedLinear");
   EXPECT_EQ(model.layers[2]->name(), "Linear");
   EXPECT_TRUE(all_close(model(x), before, 5e-2, 5e-2));

@@ -26,8 +26,9 @@ TEST(ConvLayers, ShapesPrintingAndWeightNames) {
   EXPECT_EQ(y.shape(), (Shape{2, 5, 4, 8}));
   nn::Conv1d c1(4, 6, 3, 1, 0, 1, 2, false);
   EXPECT_EQ(c1.weight.shape(), (Shape{6, 3, 2}));
-  EXPECT_EQ(repr(c1), "Conv1d(4, 6, kernel_size=3, stride=1, padding=0, dilation=1, "
-                           "groups=2, bias=False)");
+  EXPECT_EQ(repr(c1),
+            "Conv1d(4, 6, kernel_size=3, stride=1, padding=0, dilation=1, "
+            "groups=2, bias=False)");
   auto keys = tree_flatten(conv.parameters());
   ASSERT_EQ(keys.size(), 2u);
   EXPECT_EQ(keys[0].first, "weight");
@@ -37,9 +38,10 @@ TEST(ConvLayers, ShapesPrintingAndWeightNames) {
   nn::ConvTranspose2d t2(4, 2, 3, 2, 1, 1, 1);
   EXPECT_EQ(t2.weight.shape(), (Shape{2, 3, 3, 4}));
   EXPECT_EQ(t2(zeros({1, 4, 4, 4})).shape(), (Shape{1, 8, 8, 2}));
-  EXPECT_EQ(repr(t2), "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2), "
-                           "padding=(1, 1), dilation=(1, 1), output_padding=(1, 1), groups=1, "
-                           "bias=True)");
+  EXPECT_EQ(repr(t2),
+            "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2), "
+            "padding=(1, 1), dilation=(1, 1), output_padding=(1, 1), groups=1, "
+            "bias=True)");
   nn::ConvTranspose1d t1(3, 5, 4, 2);
   EXPECT_EQ(t1(zeros({2, 6, 3})).shape(), (Shape{2, 14, 5}));
   nn::ConvTranspose3d t3(2, 3, 2, 2);
@@ -80,12 +82,15 @@ TEST(Pooling, MatchesTorchReference) {
     int nd = p[0], k = p[2], st = p[3], pd = p[4];
     bool is_max = p[1];
     std::unique_ptr<nn::Module> pool;
-    if (nd == 1) pool = is_max ? std::unique_ptr<nn::Module>(new nn::MaxPool1d(k, st, pd))
-                               : std::unique_ptr<nn::Module>(new nn::AvgPool1d(k, st, pd));
-    if (nd == 2) pool = is_max ? std::unique_ptr<nn::Module>(new nn::MaxPool2d(k, st, pd))
-                               : std::unique_ptr<nn::Module>(new nn::AvgPool2d(k, st, pd));
-    if (nd == 3) pool = is_max ? std::unique_ptr<nn::Module>(new nn::MaxPool3d(k, st, pd))
-                               : std::unique_ptr<nn::Module>(new nn::AvgPool3d(k, st, pd));
+    if (nd == 1)
+      pool = is_max ? std::unique_ptr<nn::Module>(new nn::MaxPool1d(k, st, pd))
+                    : std::unique_ptr<nn::Module>(new nn::AvgPool1d(k, st, pd));
+    if (nd == 2)
+      pool = is_max ? std::unique_ptr<nn::Module>(new nn::MaxPool2d(k, st, pd))
+                    : std::unique_ptr<nn::Module>(new nn::AvgPool2d(k, st, pd));
+    if (nd == 3)
+      pool = is_max ? std::unique_ptr<nn::Module>(new nn::MaxPool3d(k, st, pd))
+                    : std::unique_ptr<nn::Module>(new nn::AvgPool3d(k, st, pd));
     EXPECT_TRUE(all_close((*pool)(refs.at(key + ".x")), refs.at(key + ".y"), 1e-5, 1e-6)) << key;
     ++checked;
   }

@@ -76,7 +76,8 @@ void for_each_tap(const Tables& t, int64_t p0, int64_t p1, F&& body) {
 template <typename T>
 T pad_as(double v) {
   if constexpr (std::is_integral_v<T>) {
-    double lo = double(std::numeric_limits<T>::lowest()), hi = double(std::numeric_limits<T>::max());
+    double lo = double(std::numeric_limits<T>::lowest()),
+           hi = double(std::numeric_limits<T>::max());
     return static_cast<T>(std::clamp(v, lo, hi));
   } else {
     return static_cast<T>(v);
@@ -99,7 +100,8 @@ void Unfold::eval_cpu(const std::vector<array>& inputs, array& out) {
     const T* src = in.data<T>();
     T* dst = out.data<T>();
     T pad = pad_as<T>(pad_value_);
-    int64_t grain = std::max<int64_t>(1, cpu::kParallelGrain / std::max<int64_t>(taps * channels, 1));
+    int64_t grain =
+        std::max<int64_t>(1, cpu::kParallelGrain / std::max<int64_t>(taps * channels, 1));
     cpu::parallel_for(batch * positions, grain, [&](int64_t b, int64_t e) {
       while (b < e) {
         int64_t n = b / positions, p0 = b % positions;

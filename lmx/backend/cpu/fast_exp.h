@@ -3,9 +3,9 @@
 // (Cephes' coefficients, about 1 ulp), and 2^n built in the exponent bits.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
-#include <bit>
 
 namespace lmx::cpu {
 

@@ -92,25 +92,25 @@ void qmv_transposed(const float* x, int64_t m, int64_t k, const uint32_t* w, int
       xsum[r * groups + g] = acc;
     }
   }
-  cpu::parallel_for(n, std::max<int64_t>(1, 16384 / std::max<int64_t>(k, 1)),
-                    [&](int64_t c0, int64_t c1) {
-    std::vector<float> codes(k);
-    for (int64_t c = c0; c < c1; ++c) {
-      unpack_codes(w + c * words, bits, 0, k, codes.data());
-      const S* sc = scales + c * groups;
-      const S* bi = biases + c * groups;
-      for (int64_t r = 0; r < m; ++r) {
-        const float* xr = x + r * k;
-        float total = 0;
-        for (int64_t g = 0; g < groups; ++g) {
-          const float* q = codes.data() + g * group_size;
-          const float* xg = xr + g * group_size;
-          total += float(sc[g]) * dot8(xg, q, group_size) + float(bi[g]) * xsum[r * groups + g];
+  cpu::parallel_for(
+      n, std::max<int64_t>(1, 16384 / std::max<int64_t>(k, 1)), [&](int64_t c0, int64_t c1) {
+        std::vector<float> codes(k);
+        for (int64_t c = c0; c < c1; ++c) {
+          unpack_codes(w + c * words, bits, 0, k, codes.data());
+          const S* sc = scales + c * groups;
+          const S* bi = biases + c * groups;
+          for (int64_t r = 0; r < m; ++r) {
+            const float* xr = x + r * k;
+            float total = 0;
+            for (int64_t g = 0; g < groups; ++g) {
+              const float* q = codes.data() + g * group_size;
+              const float* xg = xr + g * group_size;
+              total += float(sc[g]) * dot8(xg, q, group_size) + float(bi[g]) * xsum[r * groups + g];
+            }
+            y[r * n + c] = total;
+          }
         }
-        y[r * n + c] = total;
-      }
-    }
-  });
+      });
 }
 
 int64_t rows_of(const array& a) {
@@ -131,47 +131,47 @@ void AffineQuantize::eval_cpu(const std::vector<array>& inputs, std::vector<arra
     uint32_t* packed = outputs[0].data<uint32_t>();
     T* scales = outputs[1].data<T>();
     T* biases = outputs[2].data<T>();
-    cpu::parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)),
-                      [&](int64_t r0, int64_t r1) {
-      std::vector<uint32_t> codes(cols);
-      for (int64_t r = r0; r < r1; ++r) {
-        const T* x = src + r * cols;
-        for (int64_t g = 0; g < groups; ++g) {
-          const T* xg = x + g * group_size_;
-          float lo = float(xg[0]), hi = float(xg[0]);
-          for (int j = 1; j < group_size_; ++j) {
-            lo = std::min(lo, float(xg[j]));
-            hi = std::max(hi, float(xg[j]));
+    cpu::parallel_for(
+        rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
+          std::vector<uint32_t> codes(cols);
+          for (int64_t r = r0; r < r1; ++r) {
+            const T* x = src + r * cols;
+            for (int64_t g = 0; g < groups; ++g) {
+              const T* xg = x + g * group_size_;
+              float lo = float(xg[0]), hi = float(xg[0]);
+              for (int j = 1; j < group_size_; ++j) {
+                lo = std::min(lo, float(xg[j]));
+                hi = std::max(hi, float(xg[j]));
+              }
+              // MLX's rule: the endpoint of larger magnitude is represented
+              // exactly (it is q = 0 or q = n_bins), so zero-centred groups keep
+              // their extremes.
+              bool min_is_edge = std::abs(lo) > std::abs(hi);
+              float scale = std::max((hi - lo) / n_bins, 1e-7f);
+              if (!min_is_edge) scale = -scale;
+              float edge = min_is_edge ? lo : hi;
+              float q0 = std::nearbyint(edge / scale);
+              float bias = 0.0f;
+              if (q0 != 0.0f) {
+                scale = edge / q0;
+                bias = edge;
+              }
+              scales[r * groups + g] = static_cast<T>(scale);
+              biases[r * groups + g] = static_cast<T>(bias);
+              for (int j = 0; j < group_size_; ++j) {
+                float q = std::nearbyint((float(xg[j]) - bias) / scale);
+                codes[g * group_size_ + j] = static_cast<uint32_t>(std::clamp(q, 0.0f, n_bins));
+              }
+            }
+            uint32_t* out = packed + r * words;
+            std::fill(out, out + words, 0u);
+            for (int64_t j = 0; j < cols; ++j) {
+              int64_t bit = j * bits_;
+              out[bit / 32] |= codes[j] << (bit % 32);
+              if (bit % 32 + bits_ > 32) out[bit / 32 + 1] |= codes[j] >> (32 - bit % 32);
+            }
           }
-          // MLX's rule: the endpoint of larger magnitude is represented
-          // exactly (it is q = 0 or q = n_bins), so zero-centred groups keep
-          // their extremes.
-          bool min_is_edge = std::abs(lo) > std::abs(hi);
-          float scale = std::max((hi - lo) / n_bins, 1e-7f);
-          if (!min_is_edge) scale = -scale;
-          float edge = min_is_edge ? lo : hi;
-          float q0 = std::nearbyint(edge / scale);
-          float bias = 0.0f;
-          if (q0 != 0.0f) {
-            scale = edge / q0;
-            bias = edge;
-          }
-          scales[r * groups + g] = static_cast<T>(scale);
-          biases[r * groups + g] = static_cast<T>(bias);
-          for (int j = 0; j < group_size_; ++j) {
-            float q = std::nearbyint((float(xg[j]) - bias) / scale);
-            codes[g * group_size_ + j] = static_cast<uint32_t>(std::clamp(q, 0.0f, n_bins));
-          }
-        }
-        uint32_t* out = packed + r * words;
-        std::fill(out, out + words, 0u);
-        for (int64_t j = 0; j < cols; ++j) {
-          int64_t bit = j * bits_;
-          out[bit / 32] |= codes[j] << (bit % 32);
-          if (bit % 32 + bits_ > 32) out[bit / 32 + 1] |= codes[j] >> (32 - bit % 32);
-        }
-      }
-    });
+        });
   });
 }
 
@@ -184,16 +184,16 @@ void AffineDequantize::eval_cpu(const std::vector<array>& inputs, array& out) {
   int64_t groups = cols / group_size_;
   dispatch_float_types(out.dtype(), "[dequantize]", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)),
-                      [&](int64_t r0, int64_t r1) {
-      std::vector<float> buf(cols);
-      for (int64_t r = r0; r < r1; ++r) {
-        dequantize_span(w.data<uint32_t>() + r * words, scales.data<T>() + r * groups,
-                        biases.data<T>() + r * groups, bits_, group_size_, 0, cols, buf.data());
-        T* o = out.data<T>() + r * cols;
-        for (int64_t j = 0; j < cols; ++j) o[j] = static_cast<T>(buf[j]);
-      }
-    });
+    cpu::parallel_for(
+        rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
+          std::vector<float> buf(cols);
+          for (int64_t r = r0; r < r1; ++r) {
+            dequantize_span(w.data<uint32_t>() + r * words, scales.data<T>() + r * groups,
+                            biases.data<T>() + r * groups, bits_, group_size_, 0, cols, buf.data());
+            T* o = out.data<T>() + r * cols;
+            for (int64_t j = 0; j < cols; ++j) o[j] = static_cast<T>(buf[j]);
+          }
+        });
   });
 }
 
