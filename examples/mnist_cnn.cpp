@@ -14,7 +14,7 @@ namespace optim = lmx::optim;
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a LeNet-style CNN on MNIST with lmx"};
-  int batch_size = 128, num_epochs = 4;
+  int batch_size = 128, num_epochs = 5;
   float learning_rate = 1e-3f;
   std::string data_dir, dataset = "mnist", save_path;
   uint64_t seed = 0;

@@ -95,6 +95,10 @@ ConvNd::ConvNd(int rank, const char* who, int in_channels, int out_channels,
 array ConvNd::operator()(array x) {
   int rank = weight.ndim() - 2;
   check_input(who_, x, rank, weight.shape(-1) * groups);
+  // Validated here too so a kernel larger than the padded input names the layer.
+  make_window_geometry(who_, Shape(x.shape().begin() + 1, x.shape().end() - 1),
+                       Shape(weight.shape().begin() + 1, weight.shape().end() - 1), stride, padding,
+                       padding, dilation, {});
   array y = conv_general(x, weight, stride, padding, dilation, std::vector<int>(rank, 1), groups);
   return bias ? add(y, *bias) : y;
 }

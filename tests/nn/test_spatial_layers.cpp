@@ -69,7 +69,7 @@ TEST(ConvLayers, Errors) {
   EXPECT_THROW_MSG(conv(zeros({1, 5, 5, 4})), std::invalid_argument,
                    "[Conv2d] Expected input of shape (N, H, W, 3) but got (1,5,5,4).");
   EXPECT_THROW_MSG(conv(zeros({1, 2, 2, 3})), std::invalid_argument,
-                   "[conv] The kernel (spatial size (3,3), dilation (1,1)) is larger than the "
+                   "[Conv2d] The kernel (spatial size (3,3), dilation (1,1)) is larger than the "
                    "padded input (spatial size (2,2)");
 }
 
