@@ -167,3 +167,36 @@ TEST(Flatten, FlattenAndUnflatten) {
 
 }  // namespace
 }  // namespace lmx::test
+
+namespace lmx::test {
+namespace {
+
+// A small CNN step compiled (traced, deduplicated, fused) gives the same loss
+// and gradients as the uncompiled one; float16 convolutions track float32.
+TEST(ConvLayers, CompiledAndHalfPrecision) {
+  random::seed(12);
+  auto x = random::normal({4, 8, 8, 2});
+  auto w1 = multiply(random::normal({3, 3, 3, 2}), array(0.3f));
+  auto w2 = multiply(random::normal({5, 12}), array(0.3f));
+  auto step = [](const std::vector<array>& in) {
+    auto f = [&](const std::vector<array>& p) {
+      auto h = nn::relu(conv2d(in[0], p[0], {1, 1}, {1, 1}));
+      h = reshape(nn::MaxPool2d(3, 3)(h), {4, 12});  // (4, 2, 2, 3) flattened
+      return mean(square(matmul(h, transpose(p[1]))));
+    };
+    auto [loss, grads] = value_and_grad(f, std::vector<int>{0, 1})({in[1], in[2]});
+    return std::vector<array>{loss, grads[0], grads[1]};
+  };
+  auto plain = step({x, w1, w2});
+  auto compiled = compile(step)({x, w1, w2});
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_TRUE(all_close(compiled[i], plain[i], 1e-5, 1e-6)) << i;
+  }
+  auto y32 = conv2d(x, w1, {1, 1}, {1, 1});
+  auto y16 = conv2d(astype(x, float16), astype(w1, float16), {1, 1}, {1, 1});
+  EXPECT_EQ(y16.dtype(), float16);
+  EXPECT_TRUE(all_close(astype(y16, float32), y32, 1e-2, 1e-2));
+}
+
+}  // namespace
+}  // namespace lmx::test
