@@ -103,9 +103,11 @@ array ConvNd::operator()(array x) {
   return bias ? add(y, *bias) : y;
 }
 
+// As MLX prints it: the first number is the weight's last axis (input
+// channels per group).
 std::string ConvNd::extra_repr() const {
   std::vector<int> kernel(weight.shape().begin() + 1, weight.shape().end() - 1);
-  return std::to_string(weight.shape(-1) * groups) + ", " + std::to_string(weight.shape(0)) +
+  return std::to_string(weight.shape(-1)) + ", " + std::to_string(weight.shape(0)) +
          ", kernel_size=" + sizes_repr(kernel) + ", stride=" + sizes_repr(stride) +
          ", padding=" + sizes_repr(padding) + ", dilation=" + sizes_repr(dilation) +
          ", groups=" + std::to_string(groups) + ", bias=" + py_repr(bias.has_value());
@@ -158,7 +160,7 @@ array ConvTransposeNd::operator()(array x) {
 
 std::string ConvTransposeNd::extra_repr() const {
   std::vector<int> kernel(weight.shape().begin() + 1, weight.shape().end() - 1);
-  return std::to_string(weight.shape(-1) * groups) + ", " + std::to_string(weight.shape(0)) +
+  return std::to_string(weight.shape(-1)) + ", " + std::to_string(weight.shape(0)) +
          ", kernel_size=" + sizes_repr(kernel) + ", stride=" + sizes_repr(stride) +
          ", padding=" + sizes_repr(padding) + ", dilation=" + sizes_repr(dilation) +
          ", output_padding=" + sizes_repr(output_padding) + ", groups=" + std::to_string(groups) +

@@ -217,6 +217,13 @@ TEST(Attention, TransformerLayersMatchTorch) {
   EXPECT_TRUE(
       all_close(y, t(src, tgt, std::nullopt, nn::MultiHeadAttention::create_additive_causal_mask(3),
                      std::nullopt)));
+  // Dropout acts in training mode only.
+  nn::TransformerEncoderLayer noisy(16, 4, 32, 0.5f);
+  auto xs = random::normal({2, 5, 16});
+  noisy.eval();
+  EXPECT_TRUE(all_close(noisy(xs), noisy(xs)));
+  noisy.train();
+  EXPECT_FALSE(all_close(noisy(xs), noisy(xs)));
   auto names = tree_flatten(t.parameters());
   EXPECT_EQ(names[0].first, "encoder.layers.0.attention.query_proj.weight");
   EXPECT_EQ(names.back().first, "decoder.ln.bias");

@@ -27,7 +27,7 @@ TEST(ConvLayers, ShapesPrintingAndWeightNames) {
   nn::Conv1d c1(4, 6, 3, 1, 0, 1, 2, false);
   EXPECT_EQ(c1.weight.shape(), (Shape{6, 3, 2}));
   EXPECT_EQ(repr(c1),
-            "Conv1d(4, 6, kernel_size=3, stride=1, padding=0, dilation=1, "
+            "Conv1d(2, 6, kernel_size=3, stride=1, padding=0, dilation=1, "
             "groups=2, bias=False)");
   auto keys = tree_flatten(conv.parameters());
   ASSERT_EQ(keys.size(), 2u);
