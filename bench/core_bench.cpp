@@ -12,7 +12,7 @@
 #include <lmx/lmx.h>
 
 #ifdef LMX_WITH_TORCH
-#include <torch/torch.h>
+#include "torch_threads.h"
 #endif
 
 namespace mx = lmx;
@@ -92,14 +92,6 @@ void lmx_sum_16m(benchmark::State& state) {
 }
 
 #ifdef LMX_WITH_TORCH
-void torch_setup() {
-  static bool done = false;
-  if (!done) {
-    torch::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
-    done = true;
-  }
-}
-
 void torch_chain(benchmark::State& state, bool grad) {
   torch_setup();
   auto x = torch::ones({}, torch::requires_grad(grad));

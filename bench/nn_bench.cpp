@@ -13,7 +13,7 @@
 #include <lmx/lmx.h>
 
 #ifdef LMX_WITH_TORCH
-#include <torch/torch.h>
+#include "torch_threads.h"
 #endif
 
 namespace mx = lmx;
@@ -77,14 +77,6 @@ void lmx_qmm_4bit(benchmark::State& state) {
 }
 
 #ifdef LMX_WITH_TORCH
-void torch_setup() {
-  static bool done = false;
-  if (!done) {
-    torch::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
-    done = true;
-  }
-}
-
 void torch_conv2d(benchmark::State& state) {
   torch_setup();
   auto c = kConv[state.range(0)];

@@ -5,14 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
+
+#include "example_data.h"
 
 namespace mx = lmx;
 namespace nn = lmx::nn;
 namespace optim = lmx::optim;
 
-int main(int argc, char** argv) {
+int train(int argc, char** argv) {
   CLI::App app{"Train a LeNet-style CNN on MNIST with lmx"};
   int batch_size = 128, num_epochs = 5;
   float learning_rate = 1e-3f;
@@ -29,14 +30,8 @@ int main(int argc, char** argv) {
   app.add_option("--save", save_path, "Write the trained weights (.safetensors or .npz)");
   CLI11_PARSE(app, argc, argv);
 
-  if (data_dir.empty()) {
-    for (auto candidate : {"../shared/data/" + dataset, "../../shared/data/" + dataset}) {
-      if (std::filesystem::exists(candidate)) data_dir = candidate;
-    }
-  }
   mx::random::seed(seed);
-  auto spec = dataset == "fashion_mnist" ? mx::io::fashion_mnist_spec() : mx::io::mnist_spec();
-  auto data = mx::io::load_dataset(spec, data_dir.empty() ? std::nullopt : std::optional(data_dir));
+  auto data = load_example_dataset(dataset, data_dir);
   // Images arrive flattened; the convolutions want (N, H, W, C).
   auto train_images = mx::reshape(data.train_images, {-1, 28, 28, 1});
   auto test_images = mx::reshape(data.test_images, {-1, 28, 28, 1});
@@ -83,4 +78,8 @@ int main(int argc, char** argv) {
   }
   if (!save_path.empty()) model.save_weights(save_path);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return run_example([&] { return train(argc, argv); });
 }

@@ -5,7 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
+
+#include "example_data.h"
 
 namespace mx = lmx;
 namespace nn = lmx::nn;
@@ -26,7 +27,7 @@ struct MLP : nn::Module {
   }
 };
 
-int main(int argc, char** argv) {
+int train(int argc, char** argv) {
   CLI::App app{"Train the seeds' MLP on MNIST with lmx"};
   int num_layers = 2, hidden_dim = 32, batch_size = 256, num_epochs = 10;
   float learning_rate = 1e-1f;
@@ -57,14 +58,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({0, 2, 3, 4, 5, 6, 8}));
   CLI11_PARSE(app, argc, argv);
 
-  if (data_dir.empty()) {
-    for (auto candidate : {"../shared/data/" + dataset, "../../shared/data/" + dataset}) {
-      if (std::filesystem::exists(candidate)) data_dir = candidate;
-    }
-  }
   mx::random::seed(seed);
-  auto spec = dataset == "fashion_mnist" ? mx::io::fashion_mnist_spec() : mx::io::mnist_spec();
-  auto data = mx::io::load_dataset(spec, data_dir.empty() ? std::nullopt : std::optional(data_dir));
+  auto data = load_example_dataset(dataset, data_dir);
   auto& train_images = data.train_images;
   auto& train_labels = data.train_labels;
   auto& test_images = data.test_images;
@@ -194,4 +189,8 @@ int main(int argc, char** argv) {
                 quantized.c_str(), quantize_bits, group_size, before, after, after - before);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return run_example([&] { return train(argc, argv); });
 }

@@ -7,10 +7,24 @@
 #include <lmx/lmx.h>
 #include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lmx::test {
+
+// What printing a module writes (as Python's repr of an MLX module).
+inline std::string repr(const nn::Module& m) {
+  std::ostringstream os;
+  os << m;
+  return os.str();
+}
+
+// Reference outputs written by tests/reference/make_torch_refs.py.
+inline std::unordered_map<std::string, array> load_reference(const std::string& name) {
+  return load_npz(std::string(LMX_SOURCE_DIR) + "/tests/reference/" + name);
+}
 
 template <typename T>
 std::vector<T> to_vector(array a) {

@@ -60,6 +60,13 @@ array conv3d(const array& input, const array& weight,
              const std::tuple<int, int, int>& dilation = {1, 1, 1}, int groups = 1,
              StreamOrDevice s = {});
 
+// The transposed convolution of any rank (1-3), the values given per spatial
+// axis; conv_transpose1d/2d/3d call it.
+array conv_transpose_general(const array& input, const array& weight, std::vector<int> stride,
+                             std::vector<int> padding, std::vector<int> dilation,
+                             std::vector<int> output_padding, int groups = 1,
+                             StreamOrDevice s = {});
+
 array conv_transpose1d(const array& input, const array& weight, int stride = 1, int padding = 0,
                        int dilation = 1, int output_padding = 0, int groups = 1,
                        StreamOrDevice s = {});

@@ -201,11 +201,16 @@ namespace {
 
 // A transposed convolution is the convolution whose input is dilated by the
 // stride, padded so every output position sees the full flipped kernel.
-array conv_transpose_general(const char* who, const array& in, const array& wt,
-                             std::vector<int> stride, std::vector<int> padding,
-                             std::vector<int> dilation, std::vector<int> output_padding, int groups,
-                             StreamOrDevice s) {
+array conv_transpose_impl(const char* who, const array& in, const array& wt,
+                          std::vector<int> stride, std::vector<int> padding,
+                          std::vector<int> dilation, std::vector<int> output_padding, int groups,
+                          StreamOrDevice s) {
   size_t nd = stride.size();
+  if (padding.size() != nd || dilation.size() != nd || output_padding.size() != nd) {
+    fail(who, "stride, padding, dilation and output_padding need one value per spatial axis ",
+         "but have ", nd, ", ", padding.size(), ", ", dilation.size(), " and ",
+         output_padding.size(), ".");
+  }
   if (in.ndim() != static_cast<int>(nd) + 2) {
     fail(who, "Expected an input with ", nd + 2, " dimensions (N, ..., C_in) but got shape ",
          in.shape(), ".");
@@ -228,18 +233,26 @@ array conv_transpose_general(const char* who, const array& in, const array& wt,
 
 }  // namespace
 
+array conv_transpose_general(const array& input, const array& weight, std::vector<int> stride,
+                             std::vector<int> padding, std::vector<int> dilation,
+                             std::vector<int> output_padding, int groups, StreamOrDevice s) {
+  return conv_transpose_impl("conv_transpose_general", input, weight, std::move(stride),
+                             std::move(padding), std::move(dilation), std::move(output_padding),
+                             groups, s);
+}
+
 array conv_transpose1d(const array& input, const array& weight, int stride, int padding,
                        int dilation, int output_padding, int groups, StreamOrDevice s) {
-  return conv_transpose_general("conv_transpose1d", input, weight, {stride}, {padding}, {dilation},
-                                {output_padding}, groups, s);
+  return conv_transpose_impl("conv_transpose1d", input, weight, {stride}, {padding}, {dilation},
+                             {output_padding}, groups, s);
 }
 
 array conv_transpose2d(const array& input, const array& weight, const std::pair<int, int>& stride,
                        const std::pair<int, int>& padding, const std::pair<int, int>& dilation,
                        const std::pair<int, int>& output_padding, int groups, StreamOrDevice s) {
-  return conv_transpose_general("conv_transpose2d", input, weight, {stride.first, stride.second},
-                                {padding.first, padding.second}, {dilation.first, dilation.second},
-                                {output_padding.first, output_padding.second}, groups, s);
+  return conv_transpose_impl("conv_transpose2d", input, weight, {stride.first, stride.second},
+                             {padding.first, padding.second}, {dilation.first, dilation.second},
+                             {output_padding.first, output_padding.second}, groups, s);
 }
 
 array conv_transpose3d(const array& input, const array& weight,
@@ -251,8 +264,8 @@ array conv_transpose3d(const array& input, const array& weight,
   auto v = [](const std::tuple<int, int, int>& t) {
     return std::vector<int>{std::get<0>(t), std::get<1>(t), std::get<2>(t)};
   };
-  return conv_transpose_general("conv_transpose3d", input, weight, v(stride), v(padding),
-                                v(dilation), v(output_padding), groups, s);
+  return conv_transpose_impl("conv_transpose3d", input, weight, v(stride), v(padding), v(dilation),
+                             v(output_padding), groups, s);
 }
 
 // ---- Unfold / Fold: linear maps, each the other's adjoint ----

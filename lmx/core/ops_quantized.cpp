@@ -43,6 +43,10 @@ int check_packed(const char* who, const array& w, const array& scales, const arr
     fail(who, "scales and biases must be floating point but got ", scales.dtype(), " and ",
          biases.dtype(), ".");
   }
+  if (int64_t(w.shape(-1)) * 32 % (int64_t(p.bits) * p.group_size) != 0) {
+    fail(who, "The quantized matrix with shape ", w.shape(), " does not hold whole groups of ",
+         p.group_size, " ", p.bits, "-bit values in its last axis.");
+  }
   int unpacked = static_cast<int>(int64_t(w.shape(-1)) * 32 / p.bits);
   Shape expect = w.shape();
   expect.back() = unpacked / p.group_size;

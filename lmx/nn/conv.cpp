@@ -105,12 +105,15 @@ array ConvNd::operator()(array x) {
 
 // As MLX prints it: the first number is the weight's last axis (input
 // channels per group).
-std::string ConvNd::extra_repr() const {
+std::string ConvNd::describe(const std::string& extra) const {
   std::vector<int> kernel(weight.shape().begin() + 1, weight.shape().end() - 1);
   return std::to_string(weight.shape(-1)) + ", " + std::to_string(weight.shape(0)) +
          ", kernel_size=" + sizes_repr(kernel) + ", stride=" + sizes_repr(stride) +
-         ", padding=" + sizes_repr(padding) + ", dilation=" + sizes_repr(dilation) +
+         ", padding=" + sizes_repr(padding) + ", dilation=" + sizes_repr(dilation) + extra +
          ", groups=" + std::to_string(groups) + ", bias=" + py_repr(bias.has_value());
+}
+std::string ConvNd::extra_repr() const {
+  return describe("");
 }
 
 Conv1d::Conv1d(int in, int out, int k, int stride, int padding, int dilation, int groups, bool b)
@@ -123,48 +126,21 @@ Conv3d::Conv3d(int in, int out, const IntOrTuple& k, const IntOrTuple& stride,
     : ConvNd(3, "Conv3d", in, out, k, stride, padding, dilation, groups, b) {}
 
 ConvTransposeNd::ConvTransposeNd(int rank, const char* who, int in_channels, int out_channels,
-                                 const IntOrTuple& kernel, const IntOrTuple& stride_,
-                                 const IntOrTuple& padding_, const IntOrTuple& dilation_,
+                                 const IntOrTuple& kernel, const IntOrTuple& stride,
+                                 const IntOrTuple& padding, const IntOrTuple& dilation,
                                  const IntOrTuple& output_padding_, int groups, bool use_bias)
-    : weight(0.0f),
-      stride(stride_.expand(rank, who, "stride")),
-      padding(padding_.expand(rank, who, "padding")),
-      dilation(dilation_.expand(rank, who, "dilation")),
-      output_padding(output_padding_.expand(rank, who, "output_padding")),
-      groups(groups),
-      who_(who) {
-  weight =
-      init_weight(who, in_channels, out_channels, kernel.expand(rank, who, "kernel_size"), groups);
-  register_parameter("weight", weight);
-  if (use_bias) bias = zeros({out_channels});
-  register_parameter("bias", bias);
-}
+    : ConvNd(rank, who, in_channels, out_channels, kernel, stride, padding, dilation, groups,
+             use_bias),
+      output_padding(output_padding_.expand(rank, who, "output_padding")) {}
 
 array ConvTransposeNd::operator()(array x) {
-  int rank = weight.ndim() - 2;
-  check_input(who_, x, rank, weight.shape(-1) * groups);
-  array y = array(0.0f);
-  auto p2 = [](const std::vector<int>& v) { return std::pair<int, int>{v[0], v[1]}; };
-  auto p3 = [](const std::vector<int>& v) { return std::tuple<int, int, int>{v[0], v[1], v[2]}; };
-  if (rank == 1) {
-    y = conv_transpose1d(x, weight, stride[0], padding[0], dilation[0], output_padding[0], groups);
-  } else if (rank == 2) {
-    y = conv_transpose2d(x, weight, p2(stride), p2(padding), p2(dilation), p2(output_padding),
-                         groups);
-  } else {
-    y = conv_transpose3d(x, weight, p3(stride), p3(padding), p3(dilation), p3(output_padding),
-                         groups);
-  }
+  check_input(who_, x, weight.ndim() - 2, weight.shape(-1) * groups);
+  array y = conv_transpose_general(x, weight, stride, padding, dilation, output_padding, groups);
   return bias ? add(y, *bias) : y;
 }
 
 std::string ConvTransposeNd::extra_repr() const {
-  std::vector<int> kernel(weight.shape().begin() + 1, weight.shape().end() - 1);
-  return std::to_string(weight.shape(-1)) + ", " + std::to_string(weight.shape(0)) +
-         ", kernel_size=" + sizes_repr(kernel) + ", stride=" + sizes_repr(stride) +
-         ", padding=" + sizes_repr(padding) + ", dilation=" + sizes_repr(dilation) +
-         ", output_padding=" + sizes_repr(output_padding) + ", groups=" + std::to_string(groups) +
-         ", bias=" + py_repr(bias.has_value());
+  return describe(", output_padding=" + sizes_repr(output_padding));
 }
 
 ConvTranspose1d::ConvTranspose1d(int in, int out, int k, int stride, int padding, int dilation,

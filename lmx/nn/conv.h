@@ -40,8 +40,8 @@ class ConvNd : public Module {
   ConvNd(int rank, const char* who, int in_channels, int out_channels, const IntOrTuple& kernel,
          const IntOrTuple& stride, const IntOrTuple& padding, const IntOrTuple& dilation,
          int groups, bool bias);
-
- private:
+  // The printed arguments, with `extra` (", name=value") before groups.
+  std::string describe(const std::string& extra) const;
   const char* who_;
 };
 
@@ -60,23 +60,19 @@ struct Conv3d : ConvNd {
          const IntOrTuple& dilation = 1, int groups = 1, bool bias = true);
 };
 
-class ConvTransposeNd : public Module {
+// The same parameters (weight (C_out, kernel..., C_in / groups), bias), used
+// by the transposed convolution.
+class ConvTransposeNd : public ConvNd {
  public:
   array operator()(array x) override;
   std::string extra_repr() const override;
-  array weight;
-  std::optional<array> bias;
-  std::vector<int> stride, padding, dilation, output_padding;
-  int groups;
+  std::vector<int> output_padding;
 
  protected:
   ConvTransposeNd(int rank, const char* who, int in_channels, int out_channels,
                   const IntOrTuple& kernel, const IntOrTuple& stride, const IntOrTuple& padding,
                   const IntOrTuple& dilation, const IntOrTuple& output_padding, int groups,
                   bool bias);
-
- private:
-  const char* who_;
 };
 
 struct ConvTranspose1d : ConvTransposeNd {

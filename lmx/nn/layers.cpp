@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "lmx/core/fast.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/random.h"
 #include "lmx/core/utils.h"
@@ -221,10 +222,7 @@ LayerNorm::LayerNorm(int dims, float eps, bool affine, bool use_bias) : dims(dim
 }
 array LayerNorm::operator()(array x) {
   check_features(x, dims, "LayerNorm");
-  auto y = normalize(x, {-1}, eps);
-  if (weight) y = multiply(y, *weight);
-  if (bias) y = add(y, *bias);
-  return y;
+  return fast::layer_norm(x, weight, bias, eps);
 }
 std::string LayerNorm::extra_repr() const {
   return std::to_string(dims) + ", eps=" + py_repr(eps) + ", affine=" + py_repr(weight.has_value());
@@ -235,9 +233,7 @@ RMSNorm::RMSNorm(int dims, float eps) : weight(ones({dims})), eps(eps) {
 }
 array RMSNorm::operator()(array x) {
   check_features(x, weight.shape(0), "RMSNorm");
-  auto ms = mean(square(astype(x, is_inexact(x.dtype()) ? x.dtype() : float32)), -1, true);
-  auto y = multiply(x, astype(rsqrt(add(ms, array(eps, ms.dtype()))), x.dtype()));
-  return multiply(weight, y);
+  return fast::rms_norm(x, weight, eps);
 }
 std::string RMSNorm::extra_repr() const {
   return std::to_string(weight.shape(0)) + ", eps=" + py_repr(eps);

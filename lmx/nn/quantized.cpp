@@ -8,15 +8,18 @@
 
 namespace lmx::nn {
 
-QuantizedLinear::QuantizedLinear(int input_dims, int output_dims, bool use_bias, int group_size,
-                                 int bits)
-    : group_size(group_size), bits(bits), weight(0.0f), scales(0.0f), biases(0.0f) {
-  Linear base(input_dims, output_dims, use_bias);
-  auto q = lmx::quantize(base.weight, group_size, bits);
+QuantizedLinear::QuantizedLinear(const array& float_weight, const std::optional<array>& float_bias,
+                                 int group_size, int bits)
+    : group_size(group_size),
+      bits(bits),
+      weight(0.0f),
+      scales(0.0f),
+      biases(0.0f),
+      bias(float_bias) {
+  auto q = lmx::quantize(float_weight, group_size, bits);
   weight = q[0];
   scales = q[1];
   biases = q[2];
-  if (use_bias) bias = zeros({output_dims});
   register_parameter("weight", weight);
   register_parameter("scales", scales);
   register_parameter("biases", biases);
@@ -24,15 +27,15 @@ QuantizedLinear::QuantizedLinear(int input_dims, int output_dims, bool use_bias,
   freeze();
 }
 
+// Initialised like Linear (weights U(-1/sqrt(in), 1/sqrt(in))), bias zero as MLX.
+QuantizedLinear::QuantizedLinear(int input_dims, int output_dims, bool use_bias, int group_size,
+                                 int bits)
+    : QuantizedLinear(Linear(input_dims, output_dims, false).weight,
+                      use_bias ? std::optional<array>(zeros({output_dims})) : std::nullopt,
+                      group_size, bits) {}
+
 QuantizedLinear QuantizedLinear::from_linear(const Linear& linear, int group_size, int bits) {
-  QuantizedLinear ql(linear.weight.shape(1), linear.weight.shape(0), linear.bias.has_value(),
-                     group_size, bits);
-  auto q = lmx::quantize(linear.weight, group_size, bits);
-  ql.weight = q[0];
-  ql.scales = q[1];
-  ql.biases = q[2];
-  if (linear.bias) ql.bias = *linear.bias;
-  return ql;
+  return QuantizedLinear(linear.weight, linear.bias, group_size, bits);
 }
 
 array QuantizedLinear::operator()(array x) {
@@ -54,16 +57,15 @@ Module& QuantizedLinear::unfreeze(bool recurse, const std::optional<std::vector<
   return *this;
 }
 
-QuantizedEmbedding::QuantizedEmbedding(int num_embeddings, int dims, int group_size, int bits)
-    : num_embeddings(num_embeddings),
-      dims(dims),
+QuantizedEmbedding::QuantizedEmbedding(const array& table, int group_size, int bits)
+    : num_embeddings(table.ndim() == 2 ? table.shape(0) : 0),
+      dims(table.ndim() == 2 ? table.shape(1) : 0),
       group_size(group_size),
       bits(bits),
       weight(0.0f),
       scales(0.0f),
       biases(0.0f) {
-  Embedding base(num_embeddings, dims);
-  auto q = lmx::quantize(base.weight, group_size, bits);
+  auto q = lmx::quantize(table, group_size, bits);
   weight = q[0];
   scales = q[1];
   biases = q[2];
@@ -73,14 +75,12 @@ QuantizedEmbedding::QuantizedEmbedding(int num_embeddings, int dims, int group_s
   freeze();
 }
 
+QuantizedEmbedding::QuantizedEmbedding(int num_embeddings, int dims, int group_size, int bits)
+    : QuantizedEmbedding(Embedding(num_embeddings, dims).weight, group_size, bits) {}
+
 QuantizedEmbedding QuantizedEmbedding::from_embedding(const Embedding& e, int group_size,
                                                       int bits) {
-  QuantizedEmbedding qe(e.weight.shape(0), e.weight.shape(1), group_size, bits);
-  auto q = lmx::quantize(e.weight, group_size, bits);
-  qe.weight = q[0];
-  qe.scales = q[1];
-  qe.biases = q[2];
-  return qe;
+  return QuantizedEmbedding(e.weight, group_size, bits);
 }
 
 array QuantizedEmbedding::operator()(array x) {

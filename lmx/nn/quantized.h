@@ -13,6 +13,9 @@ namespace lmx::nn {
 struct QuantizedLinear : Module {
   QuantizedLinear(int input_dims, int output_dims, bool bias = true, int group_size = 64,
                   int bits = 4);
+  // Quantizes the given float weight (output_dims, input_dims) and bias.
+  QuantizedLinear(const array& weight, const std::optional<array>& bias, int group_size = 64,
+                  int bits = 4);
   static QuantizedLinear from_linear(const Linear& linear, int group_size = 64, int bits = 4);
   array operator()(array x) override;
   std::string extra_repr() const override;
@@ -27,6 +30,8 @@ struct QuantizedLinear : Module {
 
 struct QuantizedEmbedding : Module {
   QuantizedEmbedding(int num_embeddings, int dims, int group_size = 64, int bits = 4);
+  // Quantizes the given float table (num_embeddings, dims).
+  QuantizedEmbedding(const array& table, int group_size = 64, int bits = 4);
   static QuantizedEmbedding from_embedding(const Embedding& embedding, int group_size = 64,
                                            int bits = 4);
   array operator()(array x) override;

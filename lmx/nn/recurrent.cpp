@@ -38,12 +38,10 @@ array step(const array& x, int t) {
   return take(x, t, x.ndim() - 2);
 }
 
-// x[..., begin:end]
-array features(const array& x, int begin, int end) {
-  Shape b(x.ndim(), 0), e = x.shape();
-  b.back() = begin;
-  e.back() = end;
-  return slice(x, b, e);
+// Splits the last axis at `at`: x[..., :at], x[..., at:].
+std::pair<array, array> split_features(const array& x, int at) {
+  auto parts = split(x, Shape{at}, -1);
+  return {parts[0], parts[1]};
 }
 
 }  // namespace
@@ -100,7 +98,7 @@ array GRU::operator()(const array& x_in, const std::optional<array>& hidden_in) 
   check_input("GRU", x_in, Wx.shape(1));
   int H = hidden_size;
   auto x = b ? addmm(*b, x_in, transpose(Wx)) : matmul(x_in, transpose(Wx));
-  auto x_rz = features(x, 0, 2 * H), x_n = features(x, 2 * H, 3 * H);
+  auto [x_rz, x_n] = split_features(x, 2 * H);
   bool has_hidden = hidden_in.has_value();
   array hidden = has_hidden ? *hidden_in : array(0.0f);
   std::vector<array> all;
@@ -111,14 +109,15 @@ array GRU::operator()(const array& x_in, const std::optional<array>& hidden_in) 
     std::optional<array> h_n;
     if (has_hidden) {
       auto h_proj = matmul(hidden, transpose(Wh));
-      rz = add(rz, features(h_proj, 0, 2 * H));
-      h_n = features(h_proj, 2 * H, 3 * H);
+      auto [h_rz, h_proj_n] = split_features(h_proj, 2 * H);
+      rz = add(rz, h_rz);
+      h_n = h_proj_n;
       if (bhn) h_n = add(*h_n, *bhn);
     } else if (bhn) {
       h_n = *bhn;
     }
     rz = lmx::sigmoid(rz);
-    auto r = features(rz, 0, H), z = features(rz, H, 2 * H);
+    auto [r, z] = split_features(rz, H);
     if (h_n) n = add(n, multiply(r, *h_n));
     n = lmx::tanh(n);
     auto keep = subtract(array(1.0f), z);
@@ -148,7 +147,6 @@ LSTM::LSTM(int input_size, int hidden_size_, bool use_bias)
 std::pair<array, array> LSTM::operator()(const array& x_in, const std::optional<array>& hidden_in,
                                          const std::optional<array>& cell_in) {
   check_input("LSTM", x_in, Wx.shape(1));
-  int H = hidden_size;
   auto x = bias ? addmm(*bias, x_in, transpose(Wx)) : matmul(x_in, transpose(Wx));
   bool has_hidden = hidden_in.has_value(), has_cell = cell_in.has_value();
   array hidden = has_hidden ? *hidden_in : array(0.0f);
@@ -157,10 +155,11 @@ std::pair<array, array> LSTM::operator()(const array& x_in, const std::optional<
   for (int t = 0; t < x.shape(-2); ++t) {
     auto ifgo = step(x, t);
     if (has_hidden) ifgo = addmm(ifgo, hidden, transpose(Wh));
-    auto i = lmx::sigmoid(features(ifgo, 0, H));
-    auto f = lmx::sigmoid(features(ifgo, H, 2 * H));
-    auto g = lmx::tanh(features(ifgo, 2 * H, 3 * H));
-    auto o = lmx::sigmoid(features(ifgo, 3 * H, 4 * H));
+    auto gates = split(ifgo, 4, -1);
+    auto i = lmx::sigmoid(gates[0]);
+    auto f = lmx::sigmoid(gates[1]);
+    auto g = lmx::tanh(gates[2]);
+    auto o = lmx::sigmoid(gates[3]);
     cell = has_cell ? add(multiply(f, cell), multiply(i, g)) : multiply(i, g);
     hidden = multiply(o, lmx::tanh(cell));
     has_hidden = has_cell = true;

@@ -5,12 +5,8 @@
 namespace lmx::test {
 namespace {
 
-std::string reference(const std::string& name) {
-  return std::string(LMX_SOURCE_DIR) + "/tests/reference/" + name;
-}
-
 TEST(Conv, MatchesTorchReference) {
-  auto refs = load_npz(reference("conv.npz"));
+  auto refs = load_reference("conv.npz");
   int checked = 0;
   for (int i = 0; refs.count("case" + std::to_string(i) + ".x"); ++i) {
     std::string key = "case" + std::to_string(i);
@@ -140,6 +136,19 @@ TEST(Conv, SlidingWindowsPadValueAndGradient) {
 }
 
 TEST(Conv, Errors) {
+  auto g = make_window_geometry("test", {6}, {3}, {1}, {0}, {0}, {1}, {1});
+  EXPECT_THROW_MSG(sliding_windows(zeros({1, 5, 2}), g), std::invalid_argument,
+                   "[sliding_windows] Input with shape (1,5,2) does not match the window geometry "
+                   "for spatial size (6).");
+  EXPECT_THROW_MSG(make_window_geometry("pool", {6, 6}, {3, 3}, {1, 2, 3}, {}, {}, {}, {}),
+                   std::invalid_argument, "[pool] Expected 2 values for stride but got 3.");
+  EXPECT_THROW_MSG(make_window_geometry("pool", {6}, {0}, {}, {}, {}, {}, {}),
+                   std::invalid_argument, "[pool] Kernel sizes must be positive but got (0).");
+  EXPECT_THROW_MSG(
+      conv_transpose_general(zeros({1, 4, 3}), zeros({2, 3, 3}), {1}, {0, 0}, {1}, {0}),
+      std::invalid_argument,
+      "[conv_transpose_general] stride, padding, dilation and output_padding need "
+      "one value per spatial axis but have 1, 2, 1 and 1.");
   auto x = zeros({1, 4, 4, 3});
   EXPECT_THROW_MSG(conv2d(x, zeros({2, 3, 3, 2})), std::invalid_argument,
                    "[conv] Expected 2 input channels");

@@ -149,6 +149,9 @@ TEST(Quantize, Errors) {
                    "[dequantize] Biases must be provided");
   EXPECT_THROW_MSG(dequantize(q[0], q[1], q[2], 32), std::invalid_argument,
                    "[dequantize] scales with shape (4,1) and biases with shape (4,1) do not match");
+  EXPECT_THROW_MSG(dequantize(zeros({4, 3}, uint32), q[1], q[2], 64, 3), std::invalid_argument,
+                   "[dequantize] The quantized matrix with shape (4,3) does not hold whole groups "
+                   "of 64 3-bit values");
   EXPECT_THROW_MSG(dequantize(astype(q[0], int32), q[1], q[2]), std::invalid_argument,
                    "[dequantize] The quantized matrix must be uint32");
   EXPECT_THROW_MSG(quantized_matmul(zeros({2, 32}), q[0], q[1], q[2]), std::invalid_argument,

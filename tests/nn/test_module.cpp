@@ -33,12 +33,6 @@ struct WithDropout : nn::Module {
   array operator()(array x) override { return drop(fc(x)); }
 };
 
-std::string str(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
-
 std::vector<std::string> keys_of(const Tree& t) {
   std::vector<std::string> out;
   for (auto& [k, v] : tree_flatten(t)) out.push_back(k);
@@ -58,20 +52,20 @@ TEST(Module, ParametersInRegistrationOrderWithDottedKeys) {
 
 TEST(Module, PrintsLikeMlx) {
   MLP model(1, 3, 2, 1);
-  EXPECT_EQ(str(model),
+  EXPECT_EQ(repr(model),
             "MLP(\n  (layers.0): Linear(input_dims=3, output_dims=2, bias=True)\n"
             "  (layers.1): Linear(input_dims=2, output_dims=1, bias=True)\n)");
-  EXPECT_EQ(str(nn::Linear(2, 3, false)), "Linear(input_dims=2, output_dims=3, bias=False)");
+  EXPECT_EQ(repr(nn::Linear(2, 3, false)), "Linear(input_dims=2, output_dims=3, bias=False)");
   nn::Sequential seq(nn::Linear(2, 3), nn::ReLU(), nn::Sequential(nn::Linear(3, 1)));
-  EXPECT_EQ(str(seq),
+  EXPECT_EQ(repr(seq),
             "Sequential(\n  (layers.0): Linear(input_dims=2, output_dims=3, bias=True)\n  "
             "(layers.1): ReLU()\n"
             "  (layers.2): Sequential(\n    (layers.0): Linear(input_dims=3, output_dims=1, "
             "bias=True)\n  )\n)");
-  EXPECT_EQ(str(nn::LayerNorm(4)), "LayerNorm(4, eps=1e-05, affine=True)");
-  EXPECT_EQ(str(nn::BatchNorm(3)),
+  EXPECT_EQ(repr(nn::LayerNorm(4)), "LayerNorm(4, eps=1e-05, affine=True)");
+  EXPECT_EQ(repr(nn::BatchNorm(3)),
             "BatchNorm(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
-  EXPECT_EQ(str(nn::Dropout(0.25f)), "Dropout(p=0.25)");
+  EXPECT_EQ(repr(nn::Dropout(0.25f)), "Dropout(p=0.25)");
 }
 
 TEST(Module, CopyAndVectorGrowthKeepRegistryValid) {

@@ -5,16 +5,6 @@
 namespace lmx::test {
 namespace {
 
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
-
-std::unordered_map<std::string, array> reference(const std::string& name) {
-  return load_npz(std::string(LMX_SOURCE_DIR) + "/tests/reference/" + name);
-}
-
 TEST(ConvLayers, ShapesPrintingAndWeightNames) {
   nn::Conv2d conv(3, 8, {3, 5}, 2, 1);
   EXPECT_EQ(conv.weight.shape(), (Shape{8, 3, 5, 3}));
@@ -74,7 +64,7 @@ TEST(ConvLayers, Errors) {
 }
 
 TEST(Pooling, MatchesTorchReference) {
-  auto refs = reference("pool.npz");
+  auto refs = load_reference("pool.npz");
   int checked = 0;
   for (int i = 0; refs.count("case" + std::to_string(i) + ".x"); ++i) {
     std::string key = "case" + std::to_string(i);
@@ -122,7 +112,7 @@ TEST(Pooling, DefaultsPrintingGradientsAndErrors) {
 }
 
 TEST(Upsample, MatchesTorchReference) {
-  auto refs = reference("upsample.npz");
+  auto refs = load_reference("upsample.npz");
   const char* modes[] = {"nearest", "linear", "cubic"};
   int checked = 0;
   for (int i = 0; refs.count("case" + std::to_string(i) + ".x"); ++i) {

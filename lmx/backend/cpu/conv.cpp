@@ -19,6 +19,9 @@ struct Tables {
   int taps[3] = {1, 1, 1};
   int in[3] = {1, 1, 1};
   std::vector<int> index[3];  // index[d][o * taps[d] + k]
+  int64_t positions() const { return int64_t(out[0]) * out[1] * out[2]; }
+  int64_t input_rows() const { return int64_t(in[0]) * in[1] * in[2]; }
+  int64_t window() const { return int64_t(taps[0]) * taps[1] * taps[2]; }
 };
 
 Tables make_tables(const WindowGeometry& g) {
@@ -51,7 +54,7 @@ Tables make_tables(const WindowGeometry& g) {
 // channel rows, for the output positions [p0, p1) of one batch element.
 template <typename F>
 void for_each_tap(const Tables& t, int64_t p0, int64_t p1, F&& body) {
-  int64_t taps = int64_t(t.taps[0]) * t.taps[1] * t.taps[2];
+  int64_t taps = t.window();
   for (int64_t p = p0; p < p1; ++p) {
     int o2 = static_cast<int>(p % t.out[2]);
     int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
@@ -92,9 +95,7 @@ void Unfold::eval_cpu(const std::vector<array>& inputs, array& out) {
   if (out.size() == 0) return;
   Tables t = make_tables(g_);
   int64_t batch = in.shape(0), channels = in.shape(-1);
-  int64_t positions = int64_t(t.out[0]) * t.out[1] * t.out[2];
-  int64_t in_rows = int64_t(t.in[0]) * t.in[1] * t.in[2];
-  int64_t taps = int64_t(t.taps[0]) * t.taps[1] * t.taps[2];
+  int64_t positions = t.positions(), in_rows = t.input_rows(), taps = t.window();
   dispatch_all_types(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* src = in.data<T>();
@@ -128,9 +129,7 @@ void Fold::eval_cpu(const std::vector<array>& inputs, array& out) {
   if (out.size() == 0) return;
   Tables t = make_tables(g_);
   int64_t batch = out.shape(0), channels = out.shape(-1);
-  int64_t positions = int64_t(t.out[0]) * t.out[1] * t.out[2];
-  int64_t in_rows = int64_t(t.in[0]) * t.in[1] * t.in[2];
-  int64_t taps = int64_t(t.taps[0]) * t.taps[1] * t.taps[2];
+  int64_t positions = t.positions(), in_rows = t.input_rows(), taps = t.window();
   dispatch_all_types(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* src = cols.data<T>();
