@@ -195,6 +195,40 @@ bool ScatterAxis::is_equivalent(const Primitive& o) const {
   return type_ == p.type_ && axis_ == p.axis_;
 }
 
+namespace {
+
+// True when x is computed as a swap of its last two axes (as W.T in x @ W.T).
+bool is_matrix_transpose(const array& x) {
+  if (!x.has_primitive() || x.ndim() < 2) return false;
+  auto* t = dynamic_cast<const Transpose*>(&x.primitive());
+  if (t == nullptr) return false;
+  int nd = static_cast<int>(x.ndim());
+  for (int i = 0; i < nd - 2; ++i) {
+    if (t->axes()[i] != i) return false;
+  }
+  return t->axes()[nd - 2] == nd - 1 && t->axes()[nd - 1] == nd - 2;
+}
+
+// Cotangents of a @ b. For an operand that is a transpose, the product is
+// computed transposed, (b g^T)^T or (g^T a)^T, so that after the transpose's
+// own vjp the gradient reaches the untransposed array row-major: the
+// optimizer's update on it is then a dense loop, not a strided one.
+array matmul_vjp_a(const array& a, const array& b, const array& g, StreamOrDevice s) {
+  if (is_matrix_transpose(a)) return swapaxes(matmul(b, swapaxes(g, -1, -2, s), s), -1, -2, s);
+  return matmul(g, swapaxes(b, -1, -2, s), s);
+}
+array matmul_vjp_b(const array& a, const array& b, const array& g, StreamOrDevice s) {
+  if (is_matrix_transpose(b)) return swapaxes(matmul(swapaxes(g, -1, -2, s), a, s), -1, -2, s);
+  return matmul(swapaxes(a, -1, -2, s), g, s);
+}
+
+// alpha * x, without a node when alpha is 1.
+array scaled(float alpha, const array& x, StreamOrDevice s) {
+  return alpha == 1.0f ? x : multiply(array(alpha, x.dtype()), x, s);
+}
+
+}  // namespace
+
 std::vector<array> Matmul::vjp(const std::vector<array>& primals,
                                const std::vector<array>& cotangents,
                                const std::vector<int>& argnums, const std::vector<array>&) {
@@ -202,8 +236,8 @@ std::vector<array> Matmul::vjp(const std::vector<array>& primals,
   const array& g = cotangents[0];
   std::vector<array> out;
   for (int arg : argnums) {
-    out.push_back(arg == 0 ? matmul(g, swapaxes(primals[1], -1, -2, s), s)
-                           : matmul(swapaxes(primals[0], -1, -2, s), g, s));
+    out.push_back(arg == 0 ? matmul_vjp_a(primals[0], primals[1], g, s)
+                           : matmul_vjp_b(primals[0], primals[1], g, s));
   }
   return out;
 }
@@ -225,15 +259,14 @@ std::vector<array> AddMM::vjp(const std::vector<array>& primals,
                               const std::vector<array>&) {
   auto s = stream();
   const array& g = cotangents[0];
-  Dtype t = g.dtype();
   std::vector<array> out;
   for (int arg : argnums) {
     if (arg == 0) {
-      out.push_back(multiply(array(alpha_, t), matmul(g, swapaxes(primals[1], -1, -2, s), s), s));
+      out.push_back(scaled(alpha_, matmul_vjp_a(primals[0], primals[1], g, s), s));
     } else if (arg == 1) {
-      out.push_back(multiply(array(alpha_, t), matmul(swapaxes(primals[0], -1, -2, s), g, s), s));
+      out.push_back(scaled(alpha_, matmul_vjp_b(primals[0], primals[1], g, s), s));
     } else {
-      out.push_back(multiply(array(beta_, t), g, s));
+      out.push_back(scaled(beta_, g, s));
     }
   }
   return out;

@@ -259,6 +259,7 @@ class Transpose : public UnaryPrimitive {
   Transpose(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
   LMX_PRIMITIVE_DECL(Transpose)
   bool is_equivalent(const Primitive& other) const override;
+  const std::vector<int>& axes() const { return axes_; }
 
  private:
   std::vector<int> axes_;

@@ -176,6 +176,29 @@ TEST(Grad, Matmul) {
              {input({2, 3}), input({3}, -1, 1, 1)});
 }
 
+// Operands that are transposes (x @ W.T, A.T @ B, batched) take the vjp path
+// that computes their gradient transposed; it must give the same values, and
+// the gradient that reaches W must be row-major.
+TEST(Grad, MatmulOfTransposedOperands) {
+  check_grad([](const std::vector<array>& v) { return matmul(v[0], transpose(v[1])); },
+             {input({2, 3}), input({4, 3}, -1, 1, 1)});
+  check_grad([](const std::vector<array>& v) { return matmul(transpose(v[0]), v[1]); },
+             {input({3, 2}), input({3, 4}, -1, 1, 1)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return matmul(swapaxes(v[0], -1, -2), swapaxes(v[1], -1, -2));
+      },
+      {input({2, 3, 2}), input({2, 4, 3}, -1, 1, 1)});
+  check_grad(
+      [](const std::vector<array>& v) { return addmm(v[2], v[0], transpose(v[1]), 2.0f, 0.5f); },
+      {input({2, 3}), input({4, 3}, -1, 1, 1), input({4}, -1, 1, 2)});
+  auto w = input({4, 3}, -1, 1, 1);
+  auto g = grad([](const array& w) { return sum(matmul(ones({2, 3}), transpose(w))); })(w);
+  eval(g);
+  EXPECT_TRUE(g.flags().row_contiguous);
+  EXPECT_TRUE(all_close(g, full({4, 3}, 2.0f)));
+}
+
 TEST(Grad, MlpCrossEntropyOverParameterVector) {
   auto x = input({5, 4});
   auto y = array({0, 2, 1, 1, 0});

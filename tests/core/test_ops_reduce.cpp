@@ -1,5 +1,7 @@
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <random>
 
 #include "../test_utils.h"
 
@@ -123,4 +125,46 @@ TEST(Sort, SortArgsortTopk) {
   EXPECT_EQ(to_vector<uint32_t>(argsort(array({1, 0, 1, 0}))), (std::vector<uint32_t>{1, 3, 0, 2}));
   EXPECT_THROW_MSG(topk(array({1, 2}), 3), std::invalid_argument, "[topk] Invalid k=3");
   EXPECT_THROW_MSG(sort(array(1), 0), std::invalid_argument, "[sort]");
+}
+
+// Long rows of 32-bit keys take the radix path: the same order as a stable
+// comparison sort, with NaNs last, -0.0 tied with 0.0, negative integers, and
+// along a strided axis.
+TEST(Sort, LongArgsortMatchesStableSort) {
+  auto stable_order = [](const std::vector<double>& v) {
+    std::vector<uint32_t> idx(v.size());
+    std::iota(idx.begin(), idx.end(), 0u);
+    std::stable_sort(idx.begin(), idx.end(), [&](uint32_t i, uint32_t j) {
+      if (std::isnan(v[i])) return false;
+      if (std::isnan(v[j])) return true;
+      return v[i] < v[j];
+    });
+    return idx;
+  };
+  std::mt19937 gen(5);
+  std::vector<float> f(1000);
+  std::vector<int32_t> i32(1000);
+  std::vector<uint8_t> u8(1000);
+  for (int k = 0; k < 1000; ++k) {
+    f[k] = static_cast<float>(static_cast<int>(gen() % 41) - 20) / 4.0f;
+    i32[k] = static_cast<int32_t>(gen() % 2001) - 1000 + (k % 7 == 0 ? -2000000000 : 0);
+    u8[k] = static_cast<uint8_t>(gen() % 256);
+  }
+  f[3] = std::nanf("");
+  f[500] = -std::nanf("");
+  f[10] = -0.0f;
+  f[11] = 0.0f;
+  f[12] = -0.0f;
+  f[20] = -std::numeric_limits<float>::infinity();
+  EXPECT_EQ(to_vector<uint32_t>(argsort(array(f.data(), {1000}, float32))),
+            stable_order(std::vector<double>(f.begin(), f.end())));
+  EXPECT_EQ(to_vector<uint32_t>(argsort(array(i32.data(), {1000}, int32))),
+            stable_order(std::vector<double>(i32.begin(), i32.end())));
+  EXPECT_EQ(to_vector<uint32_t>(argsort(array(u8.data(), {1000}, uint8))),
+            stable_order(std::vector<double>(u8.begin(), u8.end())));
+  // Along axis 0 of a (1000, 2) array: the rows are strided.
+  auto m = transpose(array(f.data(), {2, 500}, float32));
+  auto cols = to_vector<uint32_t>(argsort(m, 0));
+  auto first = stable_order(std::vector<double>(f.begin(), f.begin() + 500));
+  for (int k = 0; k < 500; ++k) EXPECT_EQ(cols[k * 2], first[k]) << k;
 }

@@ -1,11 +1,13 @@
-// Matrix products through OpenBLAS. Operands in row-major or transposed
-// layout go to sgemm/dgemm as they are; only other layouts are copied.
+// Matrix products: float32 on lmx's AVX-512 kernel where the CPU has it
+// (sgemm.h), otherwise and for float64 through OpenBLAS. Operands in row-major
+// or transposed layout are used as they are; only other layouts are copied.
 // float16/bfloat16 are widened to float32 for the product.
 #include <cblas.h>
 
 #include <optional>
 
 #include "lmx/backend/cpu/kernel_utils.h"
+#include "lmx/backend/cpu/sgemm.h"
 #include "lmx/core/primitives.h"
 
 namespace lmx {
@@ -36,6 +38,8 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
   auto trb = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, double>) {
     cblas_dgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if (cpu::use_fast_sgemm()) {
+    cpu::sgemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
     cblas_sgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
@@ -44,8 +48,16 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
 // Below this many multiply-adds a product stays on one thread.
 constexpr int64_t kParallelGemmWork = int64_t{1} << 21;
 
-// C (m x n) = alpha op(A) op(B) + beta C, with single-threaded BLAS calls on
-// blocks of rows (or of columns, when there are few rows) run across the pool.
+// Splits `size` into `parts` blocks, each a multiple of `tile` but the last.
+int64_t block_size(int64_t size, int parts, int64_t tile) {
+  int64_t block = (size + parts - 1) / parts;
+  return (block + tile - 1) / tile * tile;
+}
+
+// C (m x n) = alpha op(A) op(B) + beta C, with single-threaded calls on blocks
+// of rows (or of columns) run across the pool. Columns are split when there
+// are few rows, or when the AVX-512 kernel would copy a transposed B: then
+// each thread copies only its own columns.
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
@@ -53,9 +65,11 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   if (threads == 1 || m * n * k < kParallelGemmWork) {
     return gemm_serial<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
-  if (m >= n || m >= 64) {
+  bool fast = std::is_same_v<T, float> && cpu::use_fast_sgemm();
+  bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * cpu::kSgemmCols);
+  if (!split_columns) {
     // Rows of op(A): row i starts at a + i*lda, or at a + i when transposed.
-    int64_t block = (m + threads - 1) / threads;
+    int64_t block = block_size(m, threads, fast ? cpu::kSgemmRows : 1);
     cpu::parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         int64_t i0 = t * block, rows = std::min(m, i0 + block) - i0;
@@ -66,7 +80,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     });
   } else {
     // Columns of op(B): column j starts at b + j, or at b + j*ldb when transposed.
-    int64_t block = (n + threads - 1) / threads;
+    int64_t block = block_size(n, threads, fast ? cpu::kSgemmCols : 1);
     cpu::parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         int64_t j0 = t * block, cols = std::min(n, j0 + block) - j0;

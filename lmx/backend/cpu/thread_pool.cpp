@@ -53,7 +53,7 @@ class ThreadPool {
       std::lock_guard<std::mutex> lock(mutex_);
       task_ = &task;
       chunks_ = chunks;
-      remaining_ = chunks - 1;
+      remaining_.store(chunks - 1, std::memory_order_relaxed);
       error_ = nullptr;
       ++generation_;
       published_.store(generation_, std::memory_order_release);
@@ -65,25 +65,35 @@ class ThreadPool {
     } catch (...) {
       err = std::current_exception();
     }
+    // The other chunks are usually about to finish: spin before sleeping.
+    spin_while([&] { return remaining_.load(std::memory_order_acquire) != 0; });
     std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [this] { return remaining_ == 0; });
+    done_cv_.wait(lock, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
     task_ = nullptr;
     if (!err) err = error_;
     if (err) std::rethrow_exception(err);
   }
 
  private:
+  // Spins while `busy()` holds, for at most kSpin. A sleeping thread takes tens
+  // of microseconds to wake on a virtual machine, more than many whole
+  // parallel regions, and training loops run one region after another, so
+  // threads stay awake across the short serial stretches between them.
+  template <typename F>
+  static void spin_while(F busy) {
+    constexpr auto kSpin = std::chrono::milliseconds(2);
+    auto deadline = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0; busy(); ++i) {
+      __builtin_ia32_pause();
+      if (i % 64 == 63 && std::chrono::steady_clock::now() > deadline) return;
+    }
+  }
+
   void worker(int id) {
     uint64_t seen = 0;
     for (;;) {
       const std::function<void(int)>* task;
-      // Work often comes in bursts (one parallel op after another): spin
-      // briefly before sleeping, so the next region starts without a wake-up.
-      auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-      while (published_.load(std::memory_order_acquire) == seen &&
-             std::chrono::steady_clock::now() < spin_until) {
-        __builtin_ia32_pause();
-      }
+      spin_while([&] { return published_.load(std::memory_order_acquire) == seen; });
       {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -100,7 +110,7 @@ class ThreadPool {
       }
       std::lock_guard<std::mutex> lock(mutex_);
       if (err && !error_) error_ = err;
-      if (--remaining_ == 0) done_cv_.notify_all();
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_cv_.notify_all();
     }
   }
 
@@ -110,7 +120,7 @@ class ThreadPool {
   std::condition_variable cv_, done_cv_;
   const std::function<void(int)>* task_ = nullptr;
   int chunks_ = 0;
-  int remaining_ = 0;
+  std::atomic<int> remaining_{0};
   uint64_t generation_ = 0;
   std::atomic<uint64_t> published_{0};  // generation_, readable without the lock
   bool stop_ = false;

@@ -1,0 +1,111 @@
+// The AVX-512 float32 kernel behind matmul (lmx/backend/cpu/sgemm.h) against
+// a double-precision loop: every transpose combination, edge tiles in rows
+// and columns, k crossing the kernel's blocks, leading dimensions larger than
+// the matrix, alpha and beta (beta == 0 must not read C), and the threaded
+// split through matmul. Skipped on CPUs without AVX-512; matmul's own tests
+// cover whichever path the CPU takes.
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "../test_utils.h"
+#include "lmx/backend/cpu/sgemm.h"
+
+namespace lmx::test {
+namespace {
+
+struct Case {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha, beta;
+  int64_t pad;  // extra elements per row of A, B and C
+};
+
+std::vector<float> random_floats(size_t n, std::mt19937& gen) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(gen);
+  return v;
+}
+
+void check_case(const Case& t, std::mt19937& gen) {
+  int64_t a_rows = t.ta ? t.k : t.m, a_cols = t.ta ? t.m : t.k;
+  int64_t b_rows = t.tb ? t.n : t.k, b_cols = t.tb ? t.k : t.n;
+  int64_t lda = a_cols + t.pad, ldb = b_cols + t.pad, ldc = t.n + t.pad;
+  auto a = random_floats(a_rows * lda, gen);
+  auto b = random_floats(b_rows * ldb, gen);
+  auto c = random_floats(t.m * ldc, gen);
+  if (t.beta == 0.0f) std::fill(c.begin(), c.end(), std::numeric_limits<float>::quiet_NaN());
+  auto c0 = c;
+  cpu::sgemm_avx512(t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
+                    c.data(), ldc);
+  for (int64_t i = 0; i < t.m; ++i) {
+    for (int64_t j = 0; j < ldc; ++j) {
+      float got = c[i * ldc + j];
+      if (j >= t.n) {  // padding beyond the matrix is untouched
+        ASSERT_TRUE(std::isnan(c0[i * ldc + j]) ? std::isnan(got) : got == c0[i * ldc + j]);
+        continue;
+      }
+      double want = 0.0;
+      for (int64_t p = 0; p < t.k; ++p) {
+        double x = t.ta ? a[p * lda + i] : a[i * lda + p];
+        double y = t.tb ? b[j * ldb + p] : b[p * ldb + j];
+        want += x * y;
+      }
+      want *= t.alpha;
+      if (t.beta != 0.0f) want += double(t.beta) * c0[i * ldc + j];
+      ASSERT_NEAR(got, want, 1e-5 * (std::sqrt(double(t.k)) + 1.0) + 1e-5 * std::abs(want))
+          << "ta=" << t.ta << " tb=" << t.tb << " m=" << t.m << " n=" << t.n << " k=" << t.k
+          << " at (" << i << ", " << j << ")";
+    }
+  }
+}
+
+TEST(Sgemm, MatchesReferenceOverShapesTransposesAlphaBeta) {
+  if (!cpu::cpu_has_avx512()) GTEST_SKIP() << "CPU without AVX-512";
+  std::mt19937 gen(7);
+  std::vector<std::array<int64_t, 3>> shapes{
+      {1, 1, 1},   {14, 32, 8},   {15, 33, 17},   {13, 31, 300},  {28, 64, 256}, {29, 65, 257},
+      {3, 100, 5}, {100, 3, 600}, {256, 32, 784}, {32, 784, 256}, {450, 40, 20}, {5, 1100, 9}};
+  for (auto [m, n, k] : shapes) {
+    for (bool ta : {false, true}) {
+      for (bool tb : {false, true}) {
+        check_case({ta, tb, m, n, k, 1.0f, 0.0f, 0}, gen);
+        check_case({ta, tb, m, n, k, -0.5f, 2.0f, 3}, gen);
+      }
+    }
+  }
+}
+
+TEST(Sgemm, EmptyKAndZeroAlphaOnlyScaleC) {
+  if (!cpu::cpu_has_avx512()) GTEST_SKIP() << "CPU without AVX-512";
+  std::vector<float> c{1.0f, 2.0f, 3.0f, 4.0f};
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> a{nan, nan}, b{nan, nan};
+  cpu::sgemm_avx512(false, false, 2, 2, 0, 1.0f, a.data(), 1, b.data(), 2, 0.5f, c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
+  cpu::sgemm_avx512(false, false, 2, 2, 1, 0.0f, a.data(), 1, b.data(), 2, 2.0f, c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{1.0f, 2.0f, 3.0f, 4.0f}));
+  cpu::sgemm_avx512(false, false, 2, 2, 1, 0.0f, a.data(), 1, b.data(), 2, 0.0f, c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{0.0f, 0.0f, 0.0f, 0.0f}));
+}
+
+// matmul's threaded split (rows or columns, on tile boundaries) against the
+// same product in float64 through OpenBLAS.
+TEST(Sgemm, ThreadedMatmulMatchesFloat64) {
+  std::vector<std::array<int, 3>> shapes{
+      {256, 32, 784}, {32, 784, 256}, {256, 256, 784}, {300, 200, 100}, {20, 1000, 300}};
+  for (auto [m, n, k] : shapes) {
+    auto a = random::normal({m, k}, random::key(m));
+    auto b = random::normal({n, k}, random::key(n));
+    auto want = matmul(astype(a, float64), transpose(astype(b, float64)));
+    EXPECT_TRUE(all_close(matmul(a, transpose(b)), astype(want, float32), 1e-4, 1e-4));
+    auto bt = copy(transpose(b));
+    EXPECT_TRUE(all_close(matmul(a, bt), astype(want, float32), 1e-4, 1e-4));
+    auto at = copy(transpose(a));
+    EXPECT_TRUE(all_close(matmul(transpose(at), bt), astype(want, float32), 1e-4, 1e-4));
+  }
+}
+
+}  // namespace
+}  // namespace lmx::test
