@@ -171,6 +171,27 @@ TEST(Astype, Conversions) {
   EXPECT_EQ((c * c).item<complex64_t>(), complex64_t(-7, 24));
 }
 
+// Copies of views: rows broadcast down a matrix (a bias), a value broadcast
+// along rows, a small transpose, and a large strided view, with and without a
+// dtype change.
+TEST(Astype, ViewsCopyRowByRow) {
+  auto row = array({1.5f, -2.5f, 3.5f});
+  EXPECT_EQ(to_vector<int>(astype(broadcast_to(row, {2, 3}), int32)),
+            (std::vector<int>{1, -2, 3, 1, -2, 3}));
+  EXPECT_EQ(to_vector<float>(astype(broadcast_to(row, {2, 3}), float32)),
+            (std::vector<float>{1.5f, -2.5f, 3.5f, 1.5f, -2.5f, 3.5f}));
+  auto col = array({1.0f, 0.0f}, {2, 1});
+  EXPECT_EQ(to_vector<bool>(astype(broadcast_to(col, {2, 3}), bool_)),
+            (std::vector<bool>{true, true, true, false, false, false}));
+  auto m = arange(6.0f);
+  EXPECT_EQ(to_vector<int>(astype(transpose(reshape(m, {2, 3})), int32)),
+            (std::vector<int>{0, 3, 1, 4, 2, 5}));
+  auto big = reshape(arange(300 * 400), {300, 400});
+  auto t = astype(transpose(big), float32);
+  EXPECT_EQ(t.shape(), (Shape{400, 300}));
+  EXPECT_EQ(t.data<float>()[1 * 300 + 2], 2 * 400 + 1);
+}
+
 namespace lmx::test {
 namespace {
 // The float32 softmax/logsumexp kernels use a vectorised exp: compare with
