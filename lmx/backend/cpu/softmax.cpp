@@ -77,9 +77,13 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
       }
       A s = 0;
       if constexpr (std::is_same_v<T, float>) {
-        thread_local std::vector<float> scratch;
-        scratch.resize(n);
-        s = cpu::exp_shifted(xr, m, scratch.data(), n);
+        if (n <= 16) {  // short rows (class logits): no scratch buffer
+          for (int64_t i = 0; i < n; ++i) s += cpu::exp_approx(xr[i] - m);
+        } else {
+          thread_local std::vector<float> scratch;
+          scratch.resize(n);
+          s = cpu::exp_shifted(xr, m, scratch.data(), n);
+        }
       } else {
         for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<A>(xr[i]) - m);
       }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "lmx/backend/cpu/elementwise.h"
+#include "lmx/backend/cpu/fast_exp.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 
@@ -214,7 +215,11 @@ void unary_eval(UnaryOp op, const array& in, array& out) {
         float_map<T>(in, out, [](M x) { return M(1) / x; });
         break;
       case UnaryOp::Exp:
-        float_map<T>(in, out, [](M x) { return std::exp(x); });
+        if constexpr (std::is_same_v<M, float>) {
+          float_map<T>(in, out, [](M x) { return exp_approx(x); });  // vectorises
+        } else {
+          float_map<T>(in, out, [](M x) { return std::exp(x); });
+        }
         break;
       case UnaryOp::Expm1:
         if constexpr (cplx) {
