@@ -108,6 +108,20 @@ TEST(Scan, Cumulative) {
   EXPECT_THROW_MSG(cumsum(array(1), 0), std::invalid_argument, "[cumsum]");
 }
 
+// Full reductions of long runs split into interleaved stripes across threads:
+// every element counts once, including the short last stripe.
+TEST(Reduce, LongFullReductionsCoverEveryStripe) {
+  int n = 1000003;
+  EXPECT_EQ(sum(ones({n})).item<float>(), static_cast<float>(n));
+  auto x = arange(static_cast<float>(n));
+  EXPECT_EQ(max(x).item<float>(), static_cast<float>(n - 1));
+  auto planted = slice_update(zeros({n}), array({-5.0f}), {n - 1}, {n});
+  EXPECT_EQ(min(planted).item<float>(), -5.0f);
+  EXPECT_TRUE(any(planted).item<bool>());
+  EXPECT_FALSE(all(planted).item<bool>());
+  EXPECT_EQ(sum(astype(arange(n), int64)).item<int64_t>(), int64_t(n) * (n - 1) / 2);
+}
+
 TEST(Sort, SortArgsortTopk) {
   array a({3.0f, 1.0f, 2.0f, std::nanf(""), 0.0f});
   auto s = to_vector<float>(sort(a));
