@@ -80,34 +80,7 @@ void copy_to_contiguous(const array& in, array& out) {
         });
         return;
       }
-      Shape shape = in.shape();
-      std::vector<Strides> st{in.strides(), row_strides(shape)};
-      collapse_dims(shape, st);
-      int64_t ss = shape.empty() ? 0 : st[0].back();
-      // Rows that are contiguous (a broadcast over leading axes, as a bias
-      // filling a matrix) or broadcast along the row get loops without a
-      // stride, which the compiler vectorises.
-      auto copy_row = [&](const std::array<int64_t, 2>& off, int64_t n) {
-        const TIn* s = src + off[0];
-        TOut* d = dst + off[1];
-        if (ss == 1) {
-          if constexpr (std::is_same_v<TIn, TOut>) {
-            std::memcpy(d, s, n * sizeof(TIn));
-          } else {
-            for (int64_t i = 0; i < n; ++i) d[i] = scalar_cast<TOut>(s[i]);
-          }
-        } else if (ss == 0) {
-          std::fill(d, d + n, scalar_cast<TOut>(s[0]));
-        } else {
-          for (int64_t i = 0; i < n; ++i) d[i] = scalar_cast<TOut>(s[i * ss]);
-        }
-      };
-      // Small matrices (after collapsing) skip the general loop's set-up.
-      if (shape.size() == 2 && in.size() < static_cast<size_t>(kParallelGrain)) {
-        for (int64_t r = 0; r < shape[0]; ++r) copy_row({r * st[0][0], r * st[1][0]}, shape[1]);
-        return;
-      }
-      strided_loop<2>(shape, {&st[0], &st[1]}, copy_row);
+      copy_strided(src, in.strides(), dst, row_strides(in.shape()), in.shape());
     });
   });
 }

@@ -107,27 +107,37 @@ void strided_loop(const Shape& shape, const std::array<const Strides*, N>& strid
 }
 
 // dst[i] = convert(src[i]) over a strided view; dst is written row-major with
-// `dst_strides` (so it also writes into strided destinations).
+// `dst_strides` (so it also writes into strided destinations). Rows that are
+// contiguous, or one value broadcast along the row (a bias filling a matrix),
+// get loops without a stride, which the compiler vectorises; small matrices
+// skip the general loop's set-up.
 template <typename TIn, typename TOut>
 void copy_strided(const TIn* src, const Strides& src_strides, TOut* dst, const Strides& dst_strides,
                   Shape shape) {
   std::vector<Strides> st{src_strides, dst_strides};
   collapse_dims(shape, st);
-  strided_loop<2>(shape, {&st[0], &st[1]}, [&](const std::array<int64_t, 2>& off, int64_t n) {
+  int64_t ss = shape.empty() ? 0 : st[0].back();
+  int64_t ds = shape.empty() ? 0 : st[1].back();
+  auto copy_row = [&](const std::array<int64_t, 2>& off, int64_t n) {
     const TIn* s = src + off[0];
     TOut* d = dst + off[1];
-    int64_t ss = shape.empty() ? 0 : st[0].back();
-    int64_t ds = shape.empty() ? 0 : st[1].back();
     if (ss == 1 && ds == 1) {
       if constexpr (std::is_same_v<TIn, TOut>) {
         std::memcpy(d, s, n * sizeof(TIn));
       } else {
-        for (int64_t i = 0; i < n; ++i) d[i] = static_cast<TOut>(s[i]);
+        for (int64_t i = 0; i < n; ++i) d[i] = scalar_cast<TOut>(s[i]);
       }
+    } else if (ss == 0 && ds == 1) {
+      std::fill(d, d + n, scalar_cast<TOut>(s[0]));
     } else {
-      for (int64_t i = 0; i < n; ++i) d[i * ds] = static_cast<TOut>(s[i * ss]);
+      for (int64_t i = 0; i < n; ++i) d[i * ds] = scalar_cast<TOut>(s[i * ss]);
     }
-  });
+  };
+  if (shape.size() == 2 && shape[0] * shape[1] < kParallelGrain) {
+    for (int64_t r = 0; r < shape[0]; ++r) copy_row({r * st[0][0], r * st[1][0]}, shape[1]);
+    return;
+  }
+  strided_loop<2>(shape, {&st[0], &st[1]}, copy_row);
 }
 
 // Copies `in` (any layout) into `out`'s row-contiguous storage, converting the

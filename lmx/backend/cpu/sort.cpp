@@ -4,7 +4,6 @@
 // types and short rows by std::stable_sort.
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 
 #include "lmx/backend/cpu/kernel_utils.h"
