@@ -160,13 +160,20 @@ void array::eval() {
   if (!is_available()) lmx::eval({*this});
 }
 
+// Storage makes an array available, except for a node of an async_eval job:
+// it stays `scheduled` until its kernel has finished (run_node marks it), so
+// that another thread never reads a buffer that is still being written.
+void array::mark_filled() {
+  if (status() != Status::scheduled) set_status(Status::available);
+}
+
 void array::set_data(allocator::Buffer buffer, Deleter d) {
   desc_->data = std::make_shared<Data>(buffer, std::move(d));
   desc_->strides = row_major_strides(desc_->shape);
   desc_->data_size = desc_->size;
   desc_->offset = 0;
   desc_->flags = Flags{true, true, desc_->shape.size() <= 1 || desc_->size <= 1};
-  desc_->status = Status::available;
+  mark_filled();
 }
 
 void array::set_data(allocator::Buffer buffer, size_t data_size, Strides strides, Flags flags,
@@ -176,7 +183,7 @@ void array::set_data(allocator::Buffer buffer, size_t data_size, Strides strides
   desc_->data_size = data_size;
   desc_->offset = 0;
   desc_->flags = flags;
-  desc_->status = Status::available;
+  mark_filled();
 }
 
 void array::copy_shared_buffer(const array& other, const Strides& strides, Flags flags,
@@ -186,7 +193,7 @@ void array::copy_shared_buffer(const array& other, const Strides& strides, Flags
   desc_->flags = flags;
   desc_->data_size = data_size;
   desc_->offset = other.desc_->offset + offset_elems;
-  desc_->status = Status::available;
+  mark_filled();
 }
 
 void array::copy_shared_buffer(const array& other) {
@@ -199,7 +206,7 @@ void array::move_shared_buffer(array other) {
   desc_->flags = other.desc_->flags;
   desc_->data_size = other.desc_->data_size;
   desc_->offset = other.desc_->offset;
-  desc_->status = Status::available;
+  mark_filled();
 }
 
 array::ArrayIterator::ArrayIterator(const array& arr, int idx) : arr(arr), idx(idx) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -91,8 +92,9 @@ class array {
   const T* data() const;
 
   enum class Status { unscheduled, scheduled, available };
-  Status status() const { return desc_->status; }
-  bool is_available() const { return desc_->status == Status::available; }
+  // Atomic: an async_eval job marks its nodes available on another thread.
+  Status status() const { return desc_->status.load(std::memory_order_acquire); }
+  bool is_available() const { return status() == Status::available; }
 
   // Graph access (for transforms and backends).
   bool has_primitive() const { return desc_->primitive != nullptr; }
@@ -137,7 +139,7 @@ class array {
                           size_t offset_elems = 0);
   void copy_shared_buffer(const array& other);
   void move_shared_buffer(array other);
-  void set_status(Status s) { desc_->status = s; }
+  void set_status(Status s) { desc_->status.store(s, std::memory_order_release); }
 
   bool is_same(const array& other) const { return desc_ == other.desc_; }
 
@@ -196,7 +198,7 @@ class array {
     size_t offset = 0;  // in elements
     size_t data_size = 0;
     Flags flags{true, true, true};
-    Status status = Status::unscheduled;
+    std::atomic<Status> status{Status::unscheduled};
     bool is_tracer = false;
     uint64_t visit_mark = 0;  // used by graph walks instead of a hash set
 
@@ -207,6 +209,7 @@ class array {
   };
 
   explicit array(std::shared_ptr<ArrayDesc> desc) : desc_(std::move(desc)) {}
+  void mark_filled();
   void init_from_host(const void* src, Dtype src_dtype);
   template <typename It>
   void init(It begin);

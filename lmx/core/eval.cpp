@@ -1,10 +1,10 @@
-// Graph evaluation: synchronous on the calling thread, or queued on one
-// background thread for async_eval.
+// Graph evaluation: synchronous on the calling thread, or queued for the
+// background runner with async_eval.
+#include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
 
+#include "lmx/core/background.h"
 #include "lmx/core/graph.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/primitives.h"
@@ -13,8 +13,6 @@ namespace lmx {
 
 namespace {
 thread_local int tracing_depth_ = 0;
-// True on the async_eval worker, which must never wait on its own queue.
-thread_local bool on_async_worker = false;
 }  // namespace
 
 int tracing_depth() {
@@ -66,10 +64,17 @@ namespace {
 void run_node(array& node) {
   auto outputs = node.outputs();
   auto prim = node.primitive_ptr();
-  if (prim->device() == Device::cpu) {
-    prim->eval_cpu(node.inputs(), outputs);
-  } else {
-    prim->eval_gpu(node.inputs(), outputs);
+  try {
+    if (prim->device() == Device::cpu) {
+      prim->eval_cpu(node.inputs(), outputs);
+    } else {
+      prim->eval_gpu(node.inputs(), outputs);
+    }
+  } catch (...) {
+    // Allocating an output marks it available; a kernel that then fails must
+    // not leave it so, or the next eval would hand out its garbage.
+    for (auto& o : outputs) o.set_status(array::Status::unscheduled);
+    throw;
   }
   bool keep_graph = false;
   for (auto& o : outputs) {
@@ -81,12 +86,22 @@ void run_node(array& node) {
   }
 }
 
+bool is_done(const array& a) {
+  return a.status() != array::Status::unscheduled;
+}
+
+void run_in_order(std::vector<array>& order) {
+  for (auto& node : order) {
+    array n = std::move(node);  // drop the tape's reference as we go
+    if (n.status() == array::Status::unscheduled) run_node(n);
+  }
+}
+
 void eval_now(const std::vector<array>& outputs) {
-  auto is_done = [](const array& a) { return a.status() != array::Status::unscheduled; };
   // Fast path: a single node whose inputs are all evaluated.
   if (outputs.size() == 1 && !is_done(outputs[0])) {
     bool ready = true;
-    for (auto& in : outputs[0].inputs()) ready &= is_done(in);
+    for (auto& in : outputs[0].inputs()) ready &= in.is_available();
     if (ready) {
       array node = outputs[0];
       run_node(node);
@@ -94,78 +109,77 @@ void eval_now(const std::vector<array>& outputs) {
     }
   }
   auto order = topological_order(outputs, is_done);
-  for (auto& node : order) {
-    array n = std::move(node);  // drop the tape's reference as we go
-    if (n.status() == array::Status::unscheduled) run_node(n);
-  }
+  run_in_order(order);
 }
 
-// async_eval runs graphs on one worker thread. Any later eval waits until the
-// queue is empty, so the caller never observes a half-evaluated graph.
+BackgroundRunner background_runner = nullptr;  // constant-initialised
+
+// True while this thread runs an async_eval job: it must not wait for itself.
+thread_local bool in_async_job = false;
+
+// async_eval's bookkeeping. A job's nodes are put in order and marked
+// `scheduled` on the caller, so that any later eval stops at them rather than
+// evaluating them a second time, and waits for the queue only when its graph
+// reaches one. Graphs that touch no scheduled node evaluate at once, beside
+// the background job.
 class AsyncQueue {
  public:
-  void push(std::vector<array> outputs) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
-    queue_.push_back(std::move(outputs));
-    ++pending_;
-    cv_.notify_all();
+  void push(const std::vector<array>& outputs) {
+    auto order = topological_order(outputs, is_done);
+    if (order.empty()) return;
+    for (auto& node : order) {
+      for (auto& o : node.outputs()) o.set_status(array::Status::scheduled);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++pending_;
+      in_flight_.store(true, std::memory_order_release);
+    }
+    auto job = [this, order = std::move(order)]() mutable { run(order); };
+    if (background_runner) {
+      background_runner(std::move(job));
+    } else {
+      job();
+    }
   }
+  bool in_flight() const { return in_flight_.load(std::memory_order_acquire); }
   void wait() {
     std::unique_lock<std::mutex> lock(mutex_);
     done_cv_.wait(lock, [this] { return pending_ == 0; });
-    if (error_) {
-      auto e = error_;
-      error_ = nullptr;
-      std::rethrow_exception(e);
-    }
   }
-  bool idle() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return pending_ == 0 && !error_;
-  }
-  ~AsyncQueue() {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      stop_ = true;
-      cv_.notify_all();
-    }
-    if (worker_.joinable()) worker_.join();
-  }
+  ~AsyncQueue() { wait(); }
 
  private:
-  void run() {
-    on_async_worker = true;
-    for (;;) {
-      std::vector<array> job;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      std::exception_ptr err;
+  void run(std::vector<array>& order) {
+    in_async_job = true;
+    for (size_t i = 0; i < order.size(); ++i) {
+      array node = std::move(order[i]);
       try {
-        eval_now(job);
+        run_node(node);
       } catch (...) {
-        err = std::current_exception();
+        // The failed node and the ones after it go back to unscheduled: the
+        // eval that needs them computes them again and raises the error there.
+        unschedule(node);
+        for (size_t j = i + 1; j < order.size(); ++j) unschedule(order[j]);
+        break;
       }
-      job.clear();
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (err && !error_) error_ = err;
-      --pending_;
-      done_cv_.notify_all();
+    }
+    order.clear();
+    in_async_job = false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--pending_ == 0) in_flight_.store(false, std::memory_order_release);
+    done_cv_.notify_all();
+  }
+  static void unschedule(const array& node) {
+    for (auto& o : node.outputs()) {
+      if (o.status() == array::Status::scheduled) o.set_status(array::Status::unscheduled);
     }
   }
 
   std::mutex mutex_;
-  std::condition_variable cv_, done_cv_;
-  std::deque<std::vector<array>> queue_;
+  std::condition_variable done_cv_;
   int pending_ = 0;
-  bool stop_ = false;
-  std::exception_ptr error_;
-  std::thread worker_;
+  std::atomic<bool> in_flight_{false};
 };
 
 AsyncQueue& async_queue() {
@@ -173,21 +187,32 @@ AsyncQueue& async_queue() {
   return q;
 }
 
-std::atomic<int> async_in_flight{0};
-
 }  // namespace
 
+void set_background_runner(BackgroundRunner runner) {
+  background_runner = runner;
+}
+
 void eval(std::vector<array> outputs) {
-  if (!on_async_worker && async_in_flight.load(std::memory_order_acquire) > 0) {
+  if (in_async_job || !async_queue().in_flight()) return eval_now(outputs);
+  bool reaches_scheduled = false;
+  auto order = topological_order(outputs, [&](const array& a) {
+    auto s = a.status();
+    reaches_scheduled |= s == array::Status::scheduled;
+    return s != array::Status::unscheduled;
+  });
+  if (reaches_scheduled) {
+    // Order again after the wait: a failed job puts its nodes back to
+    // unscheduled, and they must run (and raise their error) here.
+    order.clear();
     async_queue().wait();
-    async_in_flight.store(0, std::memory_order_release);
+    return eval_now(outputs);
   }
-  eval_now(outputs);
+  run_in_order(order);
 }
 
 void async_eval(std::vector<array> outputs) {
-  async_in_flight.fetch_add(1, std::memory_order_acq_rel);
-  async_queue().push(std::move(outputs));
+  async_queue().push(outputs);
 }
 
 void Primitive::eval_gpu(const std::vector<array>&, std::vector<array>&) {

@@ -253,8 +253,12 @@ ImageDataset fashion_mnist(const std::optional<std::string>& dir, bool download)
   return load_dataset(fashion_mnist_spec(), dir, download);
 }
 
-BatchIterate::BatchIterate(int batch_size, array x, array y)
-    : batch_size_(batch_size), x_(std::move(x)), y_(std::move(y)), perm_(array(0)) {
+BatchIterate::BatchIterate(int batch_size, array x, array y, bool prefetch)
+    : batch_size_(batch_size),
+      x_(std::move(x)),
+      y_(std::move(y)),
+      perm_(array(0)),
+      prefetch_(prefetch) {
   if (batch_size <= 0) throw std::invalid_argument("[batch_iterate] Batch size must be positive.");
   if (x_.ndim() == 0 || y_.ndim() == 0 || x_.shape(0) != y_.shape(0)) {
     throw std::invalid_argument("[batch_iterate] X and y must have the same first dimension.");
@@ -263,10 +267,23 @@ BatchIterate::BatchIterate(int batch_size, array x, array y)
   perm_.eval();
 }
 
+std::pair<array, array> BatchIterate::batch(int start) const {
+  int n = x_.shape(0);
+  auto ids = slice(perm_, {start}, {std::min(start + batch_size_, n)});
+  return {take(x_, ids, 0), take(y_, ids, 0)};
+}
+
 std::pair<array, array> BatchIterate::Iterator::operator*() const {
-  int n = owner->x_.shape(0);
-  auto ids = slice(owner->perm_, {start}, {std::min(start + owner->batch_size_, n)});
-  return {take(owner->x_, ids, 0), take(owner->y_, ids, 0)};
+  auto current =
+      owner->next_ && owner->next_->first == start ? owner->next_->second : owner->batch(start);
+  owner->next_.reset();
+  int following = start + owner->batch_size_;
+  if (owner->prefetch_ && following < owner->x_.shape(0)) {
+    auto next = owner->batch(following);
+    async_eval({next.first, next.second});
+    owner->next_.emplace(following, std::move(next));
+  }
+  return current;
 }
 
 }  // namespace lmx::io

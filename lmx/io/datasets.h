@@ -59,9 +59,14 @@ std::string sha256_hex(const std::string& bytes);
 
 // Shuffled minibatches of (X, y) along the first axis, as the seeds'
 // batch_iterate: `for (auto [xb, yb] : batch_iterate(256, X, y))`.
+//
+// With `prefetch` (the default), handing out one batch starts gathering the
+// next with async_eval, so the gather (a random read of batch_size rows from
+// memory) runs on an otherwise idle worker while the caller trains on the
+// current batch. The batches are the same either way.
 class BatchIterate {
  public:
-  BatchIterate(int batch_size, array x, array y);
+  BatchIterate(int batch_size, array x, array y, bool prefetch = true);
   struct Iterator {
     const BatchIterate* owner;
     int start;
@@ -76,12 +81,18 @@ class BatchIterate {
   Iterator end() const { return {this, static_cast<int>(x_.shape(0))}; }
 
  private:
+  std::pair<array, array> batch(int start) const;
+
   int batch_size_;
   array x_, y_, perm_;
+  bool prefetch_;
+  // The batch being gathered in the background, and where it starts.
+  mutable std::optional<std::pair<int, std::pair<array, array>>> next_;
 };
 
-inline BatchIterate batch_iterate(int batch_size, const array& x, const array& y) {
-  return BatchIterate(batch_size, x, y);
+inline BatchIterate batch_iterate(int batch_size, const array& x, const array& y,
+                                  bool prefetch = true) {
+  return BatchIterate(batch_size, x, y, prefetch);
 }
 
 }  // namespace lmx::io

@@ -94,7 +94,9 @@ TEST(Sgemm, EmptyKAndZeroAlphaOnlyScaleC) {
 // same product in float64 through OpenBLAS.
 TEST(Sgemm, ThreadedMatmulMatchesFloat64) {
   std::vector<std::array<int, 3>> shapes{
-      {256, 32, 784}, {32, 784, 256}, {256, 256, 784}, {300, 200, 100}, {20, 1000, 300}};
+      {256, 32, 784},  {32, 784, 256}, {256, 256, 784}, {300, 200, 100},
+      {20, 1000, 300}, {300, 45, 301}};  // narrow B^T, transposed once up front, with ragged 8 x 8
+                                         // blocks
   for (auto [m, n, k] : shapes) {
     auto a = random::normal({m, k}, random::key(m));
     auto b = random::normal({n, k}, random::key(n));
@@ -108,6 +110,24 @@ TEST(Sgemm, ThreadedMatmulMatchesFloat64) {
     ASSERT_TRUE(bt.flags().row_contiguous && at.flags().row_contiguous);
     EXPECT_TRUE(all_close(matmul(a, bt), astype(want, float32), 1e-4, 1e-4));
     EXPECT_TRUE(all_close(matmul(transpose(at), bt), astype(want, float32), 1e-4, 1e-4));
+  }
+}
+
+TEST(Sgemm, TransposeFloatsCoversRaggedEdges) {
+  if (!cpu::cpu_has_avx512()) GTEST_SKIP() << "CPU without AVX-512";
+  std::mt19937 gen(5);
+  for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{
+           {1, 1}, {8, 8}, {7, 9}, {16, 3}, {3, 16}, {32, 784}, {45, 301}}) {
+    int64_t lds = cols + 3, ldd = rows + 5;
+    auto src = random_floats(static_cast<size_t>(rows * lds), gen);
+    std::vector<float> dst(static_cast<size_t>(cols * ldd), -7.0f);
+    cpu::transpose_floats(rows, cols, src.data(), lds, dst.data(), ldd);
+    for (int64_t j = 0; j < cols; ++j) {
+      for (int64_t i = 0; i < ldd; ++i) {
+        float want = i < rows ? src[i * lds + j] : -7.0f;  // padding untouched
+        ASSERT_EQ(dst[j * ldd + i], want) << rows << "x" << cols << " at " << j << "," << i;
+      }
+    }
   }
 }
 

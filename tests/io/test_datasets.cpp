@@ -139,3 +139,30 @@ TEST(Datasets, BatchIterateCoversEverySampleOnce) {
   EXPECT_EQ(seen, to_vector<int>(arange(10)));
   EXPECT_THROW_MSG(io::batch_iterate(0, x, y), std::invalid_argument, "[batch_iterate]");
 }
+
+TEST(Datasets, BatchIteratePrefetchGivesTheSameBatches) {
+  auto x = reshape(astype(arange(3000), float32), {1000, 3});
+  auto y = arange(1000);
+  auto collect = [&](bool prefetch) {
+    random::seed(7);
+    std::vector<std::vector<float>> xs;
+    std::vector<std::vector<int>> ys;
+    for (auto [xb, yb] : io::batch_iterate(64, x, y, prefetch)) {
+      xs.push_back(to_vector<float>(xb));
+      ys.push_back(to_vector<int>(yb));
+      // Each row of X still belongs to its label.
+      EXPECT_TRUE(array_equal(xb, take(x, yb, 0)).item<bool>());
+    }
+    return std::make_pair(xs, ys);
+  };
+  auto with = collect(true), without = collect(false);
+  EXPECT_EQ(with.first.size(), 16u);  // 15 full batches and one of 40
+  EXPECT_EQ(with.second.back().size(), 40u);
+  EXPECT_EQ(with, without);
+  // Leaving the loop early leaves the prefetched batch to finish on its own.
+  random::seed(7);
+  for (auto [xb, yb] : io::batch_iterate(64, x, y)) {
+    EXPECT_EQ(xb.shape(), (Shape{64, 3}));
+    break;
+  }
+}

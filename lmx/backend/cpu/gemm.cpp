@@ -4,7 +4,9 @@
 // float16/bfloat16 are widened to float32 for the product.
 #include <cblas.h>
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/backend/cpu/sgemm.h"
@@ -48,16 +50,25 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
 // Below this many multiply-adds a product stays on one thread.
 constexpr int64_t kParallelGemmWork = int64_t{1} << 21;
 
-// Splits `size` into `parts` blocks, each a multiple of `tile` but the last.
+// Blocks a parallel product is cut into: enough that a thread which arrives
+// late (a worker busy with a background job) still finds work, but no block
+// under ~1M multiply-adds.
+int gemm_parts(int64_t work, int threads) {
+  return static_cast<int>(std::clamp<int64_t>(work >> 18, threads, int64_t{8} * threads));
+}
+
+// Splits `size` into at most `parts` blocks, each a multiple of `tile` but the
+// last.
 int64_t block_size(int64_t size, int parts, int64_t tile) {
   int64_t block = (size + parts - 1) / parts;
   return (block + tile - 1) / tile * tile;
 }
 
 // C (m x n) = alpha op(A) op(B) + beta C, with single-threaded calls on blocks
-// of rows (or of columns) run across the pool. Columns are split when there
-// are few rows, or when the AVX-512 kernel would copy a transposed B: then
-// each thread copies only its own columns.
+// of rows (or of columns) claimed by the pool's threads. Columns are split when
+// there are few rows, or when the AVX-512 kernel would copy a transposed B:
+// then each block copies only its own columns. A narrow transposed B that goes
+// with a row split is transposed once, up front, rather than once per block.
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
@@ -65,29 +76,34 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   if (threads == 1 || m * n * k < kParallelGemmWork) {
     return gemm_serial<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
+  int parts = gemm_parts(m * n * k, threads);
   bool fast = std::is_same_v<T, float> && cpu::use_fast_sgemm();
   bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * cpu::kSgemmCols);
   if (!split_columns) {
-    // Rows of op(A): row i starts at a + i*lda, or at a + i when transposed.
-    int64_t block = block_size(m, threads, fast ? cpu::kSgemmRows : 1);
-    cpu::parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) {
-        int64_t i0 = t * block, rows = std::min(m, i0 + block) - i0;
-        if (rows <= 0) continue;
-        const T* ab = a + (ta ? i0 : i0 * lda);
-        gemm_serial<T>(ta, tb, rows, n, k, alpha, ab, lda, b, ldb, beta, c + i0 * ldc, ldc);
+    std::vector<float> b_rows;
+    if constexpr (std::is_same_v<T, float>) {
+      if (fast && tb) {
+        b_rows.resize(static_cast<size_t>(k * n));
+        cpu::transpose_floats(n, k, b, ldb, b_rows.data(), n);
+        b = b_rows.data();
+        ldb = n;
+        tb = false;
       }
+    }
+    // Rows of op(A): row i starts at a + i*lda, or at a + i when transposed.
+    int64_t block = block_size(m, parts, fast ? cpu::kSgemmRows : 1);
+    cpu::parallel_tasks((m + block - 1) / block, [&](int64_t t) {
+      int64_t i0 = t * block, rows = std::min(m, i0 + block) - i0;
+      const T* ab = a + (ta ? i0 : i0 * lda);
+      gemm_serial<T>(ta, tb, rows, n, k, alpha, ab, lda, b, ldb, beta, c + i0 * ldc, ldc);
     });
   } else {
     // Columns of op(B): column j starts at b + j, or at b + j*ldb when transposed.
-    int64_t block = block_size(n, threads, fast ? cpu::kSgemmCols : 1);
-    cpu::parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) {
-        int64_t j0 = t * block, cols = std::min(n, j0 + block) - j0;
-        if (cols <= 0) continue;
-        const T* bb = b + (tb ? j0 * ldb : j0);
-        gemm_serial<T>(ta, tb, m, cols, k, alpha, a, lda, bb, ldb, beta, c + j0, ldc);
-      }
+    int64_t block = block_size(n, parts, fast ? cpu::kSgemmCols : 1);
+    cpu::parallel_tasks((n + block - 1) / block, [&](int64_t t) {
+      int64_t j0 = t * block, cols = std::min(n, j0 + block) - j0;
+      const T* bb = b + (tb ? j0 * ldb : j0);
+      gemm_serial<T>(ta, tb, m, cols, k, alpha, a, lda, bb, ldb, beta, c + j0, ldc);
     });
   }
 }

@@ -31,4 +31,9 @@ void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
                   const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                   int64_t ldc);
 
+// dst (cols x rows, row stride ldd) = src^T, where src is rows x cols with row
+// stride lds. Blocks of 8 x 8 in AVX registers; requires cpu_has_avx512().
+void transpose_floats(int64_t rows, int64_t cols, const float* src, int64_t lds, float* dst,
+                      int64_t ldd);
+
 }  // namespace lmx::cpu

@@ -85,13 +85,8 @@ void pack_transposed_b(const float* b, int64_t ldb, int64_t p0, int64_t kc, int6
   for (int64_t q = 0; q < nc; q += kNR) {
     float* panel = out + (q / kNR) * kc * kNR;
     int64_t cols = std::min(kNR, nc - q);
-    for (int64_t j = 0; j < cols; ++j) {
-      const float* src = b + (j0 + q + j) * ldb + p0;
-      for (int64_t p = 0; p < kc; ++p) panel[p * kNR + j] = src[p];
-    }
-    for (int64_t j = cols; j < kNR; ++j) {
-      for (int64_t p = 0; p < kc; ++p) panel[p * kNR + j] = 0.0f;
-    }
+    transpose_floats(cols, kc, b + (j0 + q) * ldb + p0, ldb, panel, kNR);
+    for (int64_t p = 0; p < kc; ++p) std::fill(panel + p * kNR + cols, panel + (p + 1) * kNR, 0.0f);
   }
 }
 
@@ -125,6 +120,48 @@ bool use_fast_sgemm() {
     return cpu_has_avx512() && !(env && std::strcmp(env, "blas") == 0);
   }();
   return use;
+}
+
+namespace {
+
+// dst rows 0..7 = src columns 0..7 of an 8 x 8 block (unpack, shuffle, and
+// swap 128-bit halves).
+__attribute__((target("avx2"))) inline void transpose8x8(const float* src, int64_t lds, float* dst,
+                                                         int64_t ldd) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+
+}  // namespace
+
+void transpose_floats(int64_t rows, int64_t cols, const float* src, int64_t lds, float* dst,
+                      int64_t ldd) {
+  int64_t rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+  for (int64_t i = 0; i < rows8; i += 8) {
+    for (int64_t j = 0; j < cols8; j += 8)
+      transpose8x8(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+  }
+  // Ragged edges: the last rows % 8 rows, then the last cols % 8 columns.
+  for (int64_t i = rows8; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+  }
+  for (int64_t j = cols8; j < cols; ++j) {
+    for (int64_t i = 0; i < rows8; ++i) dst[j * ldd + i] = src[i * lds + j];
+  }
 }
 
 void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -12,11 +13,17 @@
 
 #include <sched.h>
 
+#include "lmx/core/background.h"
+
 extern "C" void openblas_set_num_threads(int num_threads);
 
 namespace lmx::cpu {
 
 namespace {
+
+// True while this thread runs a chunk of a region or a background job: any
+// parallel_for it calls then runs inline.
+thread_local bool in_parallel_region = false;
 
 int detect_threads() {
   if (const char* env = std::getenv("LMX_NUM_THREADS")) {
@@ -34,7 +41,7 @@ int detect_threads() {
 class ThreadPool {
  public:
   explicit ThreadPool(int n) : n_(n) {
-    for (int i = 1; i < n_; ++i) workers_.emplace_back([this, i] { worker(i); });
+    for (int i = 1; i < n_; ++i) workers_.emplace_back([this] { worker(); });
   }
   ~ThreadPool() {
     {
@@ -46,32 +53,37 @@ class ThreadPool {
   }
   int size() const { return n_; }
 
-  // Chunk 0 runs on the caller; chunks 1.. on workers.
+  // Runs task(0) .. task(chunks - 1); the caller and free workers claim chunks.
   void run(int chunks, const std::function<void(int)>& task) {
     std::unique_lock<std::mutex> run_lock(run_mutex_);  // one parallel region at a time
+    uint32_t gen;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       task_ = &task;
       chunks_ = chunks;
-      remaining_.store(chunks - 1, std::memory_order_relaxed);
+      remaining_.store(chunks, std::memory_order_relaxed);
       error_ = nullptr;
-      ++generation_;
+      gen = static_cast<uint32_t>(++generation_);
+      claim_.store(uint64_t{gen} << 32, std::memory_order_relaxed);
       published_.store(generation_, std::memory_order_release);
     }
     cv_.notify_all();
-    std::exception_ptr err;
-    try {
-      task(0);
-    } catch (...) {
-      err = std::current_exception();
-    }
-    // The other chunks are usually about to finish: spin before sleeping.
+    work_on(gen, task, chunks);
+    // Chunks a worker claimed are usually about to finish: spin before sleeping.
     spin_while([&] { return remaining_.load(std::memory_order_acquire) != 0; });
     std::unique_lock<std::mutex> lock(mutex_);
     done_cv_.wait(lock, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
     task_ = nullptr;
-    if (!err) err = error_;
-    if (err) std::rethrow_exception(err);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+  void run_in_background(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      background_.push_back(std::move(job));
+      queued_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
   }
 
  private:
@@ -89,28 +101,70 @@ class ThreadPool {
     }
   }
 
-  void worker(int id) {
+  // Claims and runs chunks of region `gen` until none are left. claim_ holds
+  // the region's generation beside the next chunk, so a thread that looked at
+  // an older region cannot claim (and run a dead task for) a newer one; and
+  // a successful claim keeps the region, and so `task`, alive until the chunk
+  // is counted off.
+  void work_on(uint32_t gen, const std::function<void(int)>& task, int chunks) {
+    for (;;) {
+      uint64_t v = claim_.load(std::memory_order_acquire);
+      do {
+        if ((v >> 32) != gen || static_cast<int>(v & 0xffffffffu) >= chunks) return;
+      } while (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel));
+      try {
+        task(static_cast<int>(v & 0xffffffffu));
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_cv_.notify_all();
+      }
+    }
+  }
+
+  void worker() {
     uint64_t seen = 0;
     for (;;) {
-      const std::function<void(int)>* task;
-      spin_while([&] { return published_.load(std::memory_order_acquire) == seen; });
+      spin_while([&] {
+        return published_.load(std::memory_order_acquire) == seen &&
+               queued_.load(std::memory_order_acquire) == 0;
+      });
+      const std::function<void(int)>* task = nullptr;
+      int chunks = 0;
+      std::function<void()> job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        cv_.wait(lock, [&] {
+          return stop_ || generation_ != seen || (!background_.empty() && !background_running_);
+        });
         if (stop_) return;
-        seen = generation_;
-        if (id >= chunks_) continue;
-        task = task_;
+        if (generation_ != seen) {
+          seen = generation_;
+          task = task_;  // null when that region has already finished
+          chunks = chunks_;
+        } else {
+          job = std::move(background_.front());
+          background_.pop_front();
+          queued_.fetch_sub(1, std::memory_order_release);
+          background_running_ = true;
+        }
       }
-      std::exception_ptr err;
-      try {
-        (*task)(id);
-      } catch (...) {
-        err = std::current_exception();
+      if (task) {
+        work_on(static_cast<uint32_t>(seen), *task, chunks);
+        continue;
       }
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (err && !error_) error_ = err;
-      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_cv_.notify_all();
+      if (!job) continue;
+      in_parallel_region = true;  // the job's own regions stay on this thread
+      job();
+      in_parallel_region = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        background_running_ = false;
+      }
+      cv_.notify_all();  // the next job may go to any worker
     }
   }
 
@@ -118,21 +172,25 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_, run_mutex_;
   std::condition_variable cv_, done_cv_;
+  // The current parallel region.
   const std::function<void(int)>* task_ = nullptr;
   int chunks_ = 0;
   std::atomic<int> remaining_{0};
   uint64_t generation_ = 0;
   std::atomic<uint64_t> published_{0};  // generation_, readable without the lock
-  bool stop_ = false;
+  std::atomic<uint64_t> claim_{0};      // (generation << 32) | next chunk
   std::exception_ptr error_;
+  // Background jobs, run one at a time.
+  std::deque<std::function<void()>> background_;
+  std::atomic<int> queued_{0};  // background_.size(), readable without the lock
+  bool background_running_ = false;
+  bool stop_ = false;
 };
 
 ThreadPool& pool() {
   static ThreadPool* p = new ThreadPool(detect_threads());  // never destroyed: used at exit
   return *p;
 }
-
-thread_local bool in_parallel_region = false;
 
 }  // namespace
 
@@ -157,6 +215,29 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     in_parallel_region = false;
   });
 }
+
+void parallel_tasks(int64_t n, const std::function<void(int64_t)>& f) {
+  if (n <= 0) return;
+  if (n == 1 || num_threads() == 1 || in_parallel_region) {
+    for (int64_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  pool().run(static_cast<int>(n), [&](int c) {
+    in_parallel_region = true;
+    f(c);
+    in_parallel_region = false;
+  });
+}
+
+void run_in_background(std::function<void()> job) {
+  if (num_threads() == 1) return job();
+  pool().run_in_background(std::move(job));
+}
+
+namespace {
+// async_eval's graphs run on the pool (see lmx/core/background.h).
+const bool background_runner_installed = (set_background_runner(&run_in_background), true);
+}  // namespace
 
 // OpenBLAS's own threads are not used: on small machines its thread wake-ups
 // make mid-sized products orders of magnitude slower (measured: 0.7 vs 100
