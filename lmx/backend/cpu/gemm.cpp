@@ -80,10 +80,12 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   bool fast = std::is_same_v<T, float> && cpu::use_fast_sgemm();
   bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * cpu::kSgemmCols);
   if (!split_columns) {
-    std::vector<float> b_rows;
+    // Scratch kept per thread: a fresh 100 KB malloc per product costs more
+    // than the transposition.
+    thread_local std::vector<float> b_rows;
     if constexpr (std::is_same_v<T, float>) {
       if (fast && tb) {
-        b_rows.resize(static_cast<size_t>(k * n));
+        if (b_rows.size() < static_cast<size_t>(k * n)) b_rows.resize(static_cast<size_t>(k * n));
         cpu::transpose_floats(n, k, b, ldb, b_rows.data(), n);
         b = b_rows.data();
         ldb = n;

@@ -21,9 +21,29 @@ namespace lmx::cpu {
 
 namespace {
 
-// True while this thread runs a chunk of a region or a background job: any
-// parallel_for it calls then runs inline.
+// True while this thread runs a chunk of a region: any parallel_for it calls
+// then runs inline.
 thread_local bool in_parallel_region = false;
+// True while this thread (a worker) runs a background job. The job's own
+// loops run on this thread, in pieces, and between pieces it joins whatever
+// region the caller has started, so that a long job (a minibatch gather)
+// never leaves the caller alone in a matrix product for its whole length.
+thread_local bool in_background_job = false;
+// The last region this thread joined from inside a background job.
+thread_local uint64_t joined_generation = 0;
+
+// Sets a flag for a scope, and clears it even when the scope throws (a chunk
+// that throws must not leave its thread believing it is still in a region).
+class RegionFlag {
+ public:
+  explicit RegionFlag(bool& flag) : flag_(flag) { flag_ = true; }
+  ~RegionFlag() { flag_ = false; }
+  RegionFlag(const RegionFlag&) = delete;
+  RegionFlag& operator=(const RegionFlag&) = delete;
+
+ private:
+  bool& flag_;
+};
 
 int detect_threads() {
   if (const char* env = std::getenv("LMX_NUM_THREADS")) {
@@ -84,6 +104,23 @@ class ThreadPool {
       queued_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
+  }
+
+  // From inside a background job: runs what is left of the caller's current
+  // region, if there is one this thread has not joined yet.
+  void join_current_region() {
+    uint64_t gen = published_.load(std::memory_order_acquire);
+    if (gen == joined_generation) return;
+    const std::function<void(int)>* task;
+    int chunks;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      gen = generation_;
+      task = task_;
+      chunks = chunks_;
+    }
+    joined_generation = gen;
+    if (task) work_on(static_cast<uint32_t>(gen), *task, chunks);
   }
 
  private:
@@ -157,9 +194,10 @@ class ThreadPool {
         continue;
       }
       if (!job) continue;
-      in_parallel_region = true;  // the job's own regions stay on this thread
-      job();
-      in_parallel_region = false;
+      {
+        RegionFlag flag(in_background_job);
+        job();
+      }
       {
         std::lock_guard<std::mutex> lock(mutex_);
         background_running_ = false;
@@ -203,29 +241,43 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   int threads = num_threads();
   int64_t chunks =
       std::min<int64_t>(threads, std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+  if (in_background_job && !in_parallel_region) {
+    // In about 8 pieces, joining the caller's region between them.
+    int64_t piece = std::max<int64_t>(std::max<int64_t>(grain, 1), (n + 7) / 8);
+    for (int64_t b = 0; b < n; b += piece) {
+      f(b, std::min(n, b + piece));
+      pool().join_current_region();
+    }
+    return;
+  }
   if (chunks <= 1 || in_parallel_region) {
     f(0, n);
     return;
   }
   int64_t step = (n + chunks - 1) / chunks;
   pool().run(static_cast<int>(chunks), [&](int c) {
-    in_parallel_region = true;
+    RegionFlag flag(in_parallel_region);
     int64_t b = c * step, e = std::min(n, b + step);
     if (b < e) f(b, e);
-    in_parallel_region = false;
   });
 }
 
 void parallel_tasks(int64_t n, const std::function<void(int64_t)>& f) {
   if (n <= 0) return;
+  if (in_background_job && !in_parallel_region) {
+    for (int64_t i = 0; i < n; ++i) {
+      f(i);
+      pool().join_current_region();
+    }
+    return;
+  }
   if (n == 1 || num_threads() == 1 || in_parallel_region) {
     for (int64_t i = 0; i < n; ++i) f(i);
     return;
   }
   pool().run(static_cast<int>(n), [&](int c) {
-    in_parallel_region = true;
+    RegionFlag flag(in_parallel_region);
     f(c);
-    in_parallel_region = false;
   });
 }
 

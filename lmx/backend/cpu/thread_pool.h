@@ -27,8 +27,9 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 void parallel_tasks(int64_t n, const std::function<void(int64_t)>& f);
 
 // Queues `job` to run on a pool worker between parallel regions. Jobs run one
-// at a time, in order; inside a job, parallel_for and parallel_tasks run on
-// that worker alone. Without workers (one thread), the job runs now, on the
+// at a time, in order. Inside a job, parallel_for and parallel_tasks run on
+// that worker in pieces, and between pieces it joins the region the caller
+// is in, if any. Without workers (one thread), the job runs now, on the
 // caller. The job must not throw.
 void run_in_background(std::function<void()> job);
 
