@@ -34,6 +34,7 @@ int train(int argc, char** argv) {
   std::string data_dir, dataset = "mnist", optimizer_name = "sgd", style = "object", save_path;
   uint64_t seed = 0;
   bool use_compile = true;  // as fast or faster on both configs; see bench/README.md
+  bool prefetch = true;     // gather the next minibatch while this one trains
   int quantize_bits = 0;
   app.add_option("--num-layers", num_layers, "Hidden layers")->capture_default_str();
   app.add_option("--hidden-dim", hidden_dim, "Units per hidden layer")->capture_default_str();
@@ -51,6 +52,9 @@ int train(int argc, char** argv) {
   app.add_option("--save", save_path, "Write the trained weights (.safetensors or .npz)");
   app.add_flag("--compile,!--no-compile", use_compile,
                "Compile the loss and gradient (object style)")
+      ->capture_default_str();
+  app.add_flag("--prefetch,!--no-prefetch", prefetch,
+               "Gather the next minibatch in the background (batch_iterate's default)")
       ->capture_default_str();
   app.add_option("--quantize", quantize_bits,
                  "After training, quantize the Linear layers to this many bits (2-8) with "
@@ -129,7 +133,7 @@ int train(int argc, char** argv) {
 
   for (int e = 0; e < num_epochs; ++e) {
     auto start = std::chrono::steady_clock::now();
-    for (auto [X, y] : mx::io::batch_iterate(batch_size, train_images, train_labels)) {
+    for (auto [X, y] : mx::io::batch_iterate(batch_size, train_images, train_labels, prefetch)) {
       if (style == "functional") {
         auto flat = mx::tree_flatten(params);
         std::vector<std::string> keys;
