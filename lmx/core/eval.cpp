@@ -98,8 +98,11 @@ void run_in_order(std::vector<array>& order) {
 }
 
 void eval_now(const std::vector<array>& outputs) {
+  // A kernel of an async job reads its own outputs (data<T>()) while they are
+  // still `scheduled`: nothing to do, and no graph walk for it.
+  if (outputs.size() == 1 && is_done(outputs[0])) return;
   // Fast path: a single node whose inputs are all evaluated.
-  if (outputs.size() == 1 && !is_done(outputs[0])) {
+  if (outputs.size() == 1) {
     bool ready = true;
     for (auto& in : outputs[0].inputs()) ready &= in.is_available();
     if (ready) {
@@ -159,7 +162,7 @@ class AsyncQueue {
       } catch (...) {
         // The failed node and the ones after it go back to unscheduled: the
         // eval that needs them computes them again and raises the error there.
-        unschedule(node);
+        // (run_node has already reset the failed node.)
         for (size_t j = i + 1; j < order.size(); ++j) unschedule(order[j]);
         break;
       }

@@ -51,8 +51,8 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
 constexpr int64_t kParallelGemmWork = int64_t{1} << 21;
 
 // Blocks a parallel product is cut into: enough that a thread which arrives
-// late (a worker busy with a background job) still finds work, but no block
-// under ~1M multiply-adds.
+// late (a worker busy with a background job) still finds work, but none under
+// ~256K multiply-adds, and at least one per thread.
 int gemm_parts(int64_t work, int threads) {
   return static_cast<int>(std::clamp<int64_t>(work >> 18, threads, int64_t{8} * threads));
 }
@@ -80,11 +80,11 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   bool fast = std::is_same_v<T, float> && cpu::use_fast_sgemm();
   bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * cpu::kSgemmCols);
   if (!split_columns) {
-    // Scratch kept per thread: a fresh 100 KB malloc per product costs more
-    // than the transposition.
-    thread_local std::vector<float> b_rows;
     if constexpr (std::is_same_v<T, float>) {
       if (fast && tb) {
+        // Scratch kept per thread: a fresh 100 KB malloc per product costs
+        // more than the transposition.
+        thread_local std::vector<float> b_rows;
         if (b_rows.size() < static_cast<size_t>(k * n)) b_rows.resize(static_cast<size_t>(k * n));
         cpu::transpose_floats(n, k, b, ldb, b_rows.data(), n);
         b = b_rows.data();

@@ -236,43 +236,31 @@ int num_threads() {
   return pool().size();
 }
 
+// parallel_for is parallel_tasks over contiguous ranges: as many as there
+// are threads, one when already inside a region (the caller's loop stays one
+// call), and about 8 inside a background job (see parallel_tasks).
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f) {
   if (n <= 0) return;
-  int threads = num_threads();
-  int64_t chunks =
-      std::min<int64_t>(threads, std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
-  if (in_background_job && !in_parallel_region) {
-    // In about 8 pieces, joining the caller's region between them.
-    int64_t piece = std::max<int64_t>(std::max<int64_t>(grain, 1), (n + 7) / 8);
-    for (int64_t b = 0; b < n; b += piece) {
-      f(b, std::min(n, b + piece));
-      pool().join_current_region();
-    }
-    return;
-  }
-  if (chunks <= 1 || in_parallel_region) {
-    f(0, n);
-    return;
-  }
-  int64_t step = (n + chunks - 1) / chunks;
-  pool().run(static_cast<int>(chunks), [&](int c) {
-    RegionFlag flag(in_parallel_region);
-    int64_t b = c * step, e = std::min(n, b + step);
-    if (b < e) f(b, e);
-  });
+  int64_t limit = in_parallel_region ? 1 : in_background_job ? 8 : num_threads();
+  int64_t parts = std::clamp<int64_t>(n / std::max<int64_t>(grain, 1), 1, limit);
+  if (parts == 1) return f(0, n);  // the common small-kernel case, without a wrapper
+  int64_t step = (n + parts - 1) / parts;
+  parallel_tasks((n + step - 1) / step,
+                 [&](int64_t c) { f(c * step, std::min(n, c * step + step)); });
 }
 
 void parallel_tasks(int64_t n, const std::function<void(int64_t)>& f) {
   if (n <= 0) return;
-  if (in_background_job && !in_parallel_region) {
+  if (in_parallel_region || n == 1 || num_threads() == 1) {
+    for (int64_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  if (in_background_job) {
+    // On this worker alone, joining the caller's region between tasks.
     for (int64_t i = 0; i < n; ++i) {
       f(i);
       pool().join_current_region();
     }
-    return;
-  }
-  if (n == 1 || num_threads() == 1 || in_parallel_region) {
-    for (int64_t i = 0; i < n; ++i) f(i);
     return;
   }
   pool().run(static_cast<int>(n), [&](int c) {
