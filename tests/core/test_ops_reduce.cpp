@@ -108,9 +108,9 @@ TEST(Scan, Cumulative) {
   EXPECT_THROW_MSG(cumsum(array(1), 0), std::invalid_argument, "[cumsum]");
 }
 
-// Full reductions of long runs split into interleaved stripes across threads:
-// every element counts once, including the short last stripe.
-TEST(Reduce, LongFullReductionsCoverEveryStripe) {
+// Full reductions of long runs split into pieces that threads claim: every
+// element counts once, including the short last piece.
+TEST(Reduce, LongFullReductionsCoverEveryPiece) {
   int n = 1000003;
   EXPECT_EQ(sum(ones({n})).item<float>(), static_cast<float>(n));
   auto x = arange(static_cast<float>(n));
@@ -120,6 +120,21 @@ TEST(Reduce, LongFullReductionsCoverEveryStripe) {
   EXPECT_TRUE(any(planted).item<bool>());
   EXPECT_FALSE(all(planted).item<bool>());
   EXPECT_EQ(sum(astype(arange(n), int64)).item<int64_t>(), int64_t(n) * (n - 1) / 2);
+  for (int len : {65535, 65536, 65537, 196607, 196673}) {
+    auto u = random::uniform({len}, random::key(len));
+    double ref = 0;
+    for (float v : to_vector<float>(u)) ref += v;
+    EXPECT_NEAR(sum(u).item<float>(), ref, ref * 1e-6) << len;
+  }
+}
+
+// Pieces are claimed in whatever order the threads come, but their results
+// are combined in a fixed order: the same sum comes out bit for bit.
+TEST(Reduce, FullSumDoesNotDependOnScheduling) {
+  auto u = random::normal({1000003}, float32, random::key(7));
+  u.eval();
+  float first = sum(u).item<float>();
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(sum(u).item<float>(), first) << i;
 }
 
 TEST(Sort, SortArgsortTopk) {

@@ -78,10 +78,7 @@ struct OrOp {
   static bool apply(bool a, bool b) { return a || b; }
 };
 
-// Folds n contiguous values with 8 independent accumulators, so the loop
-// vectorises, in blocks whose results are folded again, so a long float sum
-// loses little precision (cascade summation).
-// 64-byte GCC vector types.
+// 64-byte GCC vector types for the lane-wise float/double fold.
 template <typename A>
 struct Vec64;
 template <>
@@ -94,19 +91,48 @@ struct Vec64<double> {
 };
 
 template <typename T, typename A, typename Op>
-A fold_block(const T* x, int64_t n) {
-  if constexpr (Op::lanewise && std::is_same_v<T, A> && std::is_floating_point_v<A>) {
+constexpr bool kVectorFold = Op::lanewise&& std::is_same_v<T, A>&& std::is_floating_point_v<A>;
+
+// What a block folds into: a whole vector of lanes for the vector fold (its
+// lanes are combined once, at the end: combining them after every block cost
+// ~15% of a 64 MB sum), one value otherwise.
+template <typename A, bool vector>
+struct PartialOf {
+  using type = A;
+};
+template <typename A>
+struct PartialOf<A, true> {
+  using type = typename Vec64<A>::type;
+};
+template <typename T, typename A, typename Op>
+using Partial = typename PartialOf<A, kVectorFold<T, A, Op>>::type;
+
+template <typename T, typename A, typename Op>
+Partial<T, A, Op> partial_init() {
+  Partial<T, A, Op> p;
+  if constexpr (kVectorFold<T, A, Op>) {
+    for (int l = 0; l < int(64 / sizeof(A)); ++l) p[l] = Op::init();
+  } else {
+    p = Op::init();
+  }
+  return p;
+}
+
+// Folds n contiguous values with independent accumulators, so the loop
+// vectorises and the operations overlap.
+template <typename T, typename A, typename Op>
+Partial<T, A, Op> fold_block(const T* x, int64_t n) {
+  if constexpr (kVectorFold<T, A, Op>) {
     // Four 64-byte vectors of independent partial results.
-    using V = typename Vec64<A>::type;
+    using V = Partial<T, A, Op>;
     constexpr int W = 64 / sizeof(A);
     V acc[4];
-    for (auto& v : acc)
-      for (int l = 0; l < W; ++l) v[l] = Op::init();
+    for (auto& v : acc) v = partial_init<T, A, Op>();
     int64_t i = 0;
     for (; i + 4 * W <= n; i += 4 * W) {
-      // Long runs come from memory: ask for the lines 1 KiB ahead (measured:
-      // a 64 MB float sum on one core, 35 -> 43 GB/s).
-      const char* ahead = reinterpret_cast<const char*>(x + i) + 1024;
+      // Long runs come from memory: ask for the lines 2 KiB ahead (measured:
+      // a 64 MB float sum on one core, 35 -> 43 GB/s; two cores gain little).
+      const char* ahead = reinterpret_cast<const char*>(x + i) + 2048;
       for (int k = 0; k < 4; ++k) __builtin_prefetch(ahead + 64 * k);
       for (int k = 0; k < 4; ++k) {
         V v;
@@ -114,40 +140,44 @@ A fold_block(const T* x, int64_t n) {
         acc[k] = Op::apply(acc[k], v);
       }
     }
-    A r = Op::init();
-    for (; i < n; ++i) r = Op::apply(r, x[i]);
-    for (auto& v : acc)
-      for (int l = 0; l < W; ++l) r = Op::apply(r, v[l]);
-    return r;
+    for (; i < n; ++i) acc[0][0] = Op::apply(acc[0][0], x[i]);
+    return Op::apply(Op::apply(acc[0], acc[1]), Op::apply(acc[2], acc[3]));
+  } else {
+    constexpr int L = 8;
+    A acc[L];
+    for (int l = 0; l < L; ++l) acc[l] = Op::init();
+    int64_t i = 0;
+    for (; i + L <= n; i += L) {
+      for (int l = 0; l < L; ++l) acc[l] = Op::apply(acc[l], static_cast<A>(x[i + l]));
+    }
+    for (; i < n; ++i) acc[0] = Op::apply(acc[0], static_cast<A>(x[i]));
+    for (int l = 1; l < L; ++l) acc[0] = Op::apply(acc[0], acc[l]);
+    return acc[0];
   }
-  constexpr int L = 8;
-  A acc[L];
-  for (int l = 0; l < L; ++l) acc[l] = Op::init();
-  int64_t i = 0;
-  for (; i + L <= n; i += L) {
-    for (int l = 0; l < L; ++l) acc[l] = Op::apply(acc[l], static_cast<A>(x[i + l]));
-  }
-  for (; i < n; ++i) acc[0] = Op::apply(acc[0], static_cast<A>(x[i]));
-  A r = acc[0];
-  for (int l = 1; l < L; ++l) r = Op::apply(r, acc[l]);
-  return r;
 }
 
+// Folds blocks, and the blocks' results in groups, so a long float sum loses
+// little precision (cascade summation).
 template <typename T, typename A, typename Op>
 A fold_contiguous(const T* x, int64_t n) {
   constexpr int64_t kBlock = 2048;
-  if (n <= kBlock) return fold_block<T, A, Op>(x, n);
-  A r = Op::init();
-  A carry = Op::init();
+  auto r = partial_init<T, A, Op>(), carry = r;
   int64_t blocks = 0;
   for (int64_t i = 0; i < n; i += kBlock) {
     carry = Op::apply(carry, fold_block<T, A, Op>(x + i, std::min(kBlock, n - i)));
     if (++blocks % 64 == 0) {
       r = Op::apply(r, carry);
-      carry = Op::init();
+      carry = partial_init<T, A, Op>();
     }
   }
-  return Op::apply(r, carry);
+  r = Op::apply(r, carry);
+  if constexpr (kVectorFold<T, A, Op>) {
+    A s = r[0];
+    for (int l = 1; l < int(64 / sizeof(A)); ++l) s = Op::apply(s, r[l]);
+    return s;
+  } else {
+    return r;
+  }
 }
 
 template <typename T, typename A, typename Op>
@@ -203,25 +233,19 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
     bool rows_independent =
         nd == 2 || std::none_of(reduced.begin(), reduced.end() - 1, [](bool r) { return r; });
     if (nd == 1) {
-      // Full reduction: threads take interleaved stripes of the run (thread t
-      // folds stripes t, t + T, ...), so they stream from neighbouring memory
-      // (measured: 64 MB on 2 cores, 50 GB/s as two halves, 56 interleaved),
-      // and the partials are combined.
-      int threads = cpu::num_threads();
-      std::vector<Store<A>> partial(threads, Op::init());
-      constexpr int64_t kStripe = 16384;
-      int64_t stripes = (inner + kStripe - 1) / kStripe;
-      cpu::parallel_for(threads, inner >= cpu::kParallelGrain * 4 ? 1 : threads,
-                        [&](int64_t b, int64_t e) {
-                          for (int64_t t = b; t < e; ++t) {
-                            A r = Op::init();
-                            for (int64_t k = t; k < stripes; k += threads) {
-                              int64_t s = k * kStripe, n = std::min(inner - s, kStripe);
-                              r = Op::apply(r, fold_contiguous<T, A, Op>(x + s, n));
-                            }
-                            partial[t] = r;
-                          }
-                        });
+      // Full reduction: the run is cut into fixed pieces that threads claim as
+      // they come free, so a worker that starts late still takes its share
+      // (two fixed halves or stripes left the caller waiting for it: a 64 MB
+      // sum ran ~10% below two plain halves). Threads claim neighbouring
+      // pieces, so they stream from neighbouring memory. The pieces' results
+      // are combined in order: the sum does not depend on the thread count.
+      constexpr int64_t kPiece = cpu::kParallelGrain;
+      int64_t pieces = (inner + kPiece - 1) / kPiece;
+      std::vector<Store<A>> partial(pieces);
+      cpu::parallel_tasks(pieces, [&](int64_t k) {
+        int64_t s = k * kPiece;
+        partial[k] = fold_contiguous<T, A, Op>(x + s, std::min(kPiece, inner - s));
+      });
       A r = Op::init();
       for (auto p : partial) r = Op::apply(r, p);
       y[0] = static_cast<T>(r);
