@@ -90,8 +90,12 @@ struct Vec64<double> {
   typedef double type __attribute__((vector_size(64)));
 };
 
+// Lanes in one of those vectors.
+template <typename A>
+constexpr int kLanes = 64 / sizeof(A);
+
 template <typename T, typename A, typename Op>
-constexpr bool kVectorFold = Op::lanewise&& std::is_same_v<T, A>&& std::is_floating_point_v<A>;
+constexpr bool kVectorFold = (Op::lanewise && std::is_same_v<T, A> && std::is_floating_point_v<A>);
 
 // What a block folds into: a whole vector of lanes for the vector fold (its
 // lanes are combined once, at the end: combining them after every block cost
@@ -111,7 +115,7 @@ template <typename T, typename A, typename Op>
 Partial<T, A, Op> partial_init() {
   Partial<T, A, Op> p;
   if constexpr (kVectorFold<T, A, Op>) {
-    for (int l = 0; l < int(64 / sizeof(A)); ++l) p[l] = Op::init();
+    for (int l = 0; l < kLanes<A>; ++l) p[l] = Op::init();
   } else {
     p = Op::init();
   }
@@ -125,7 +129,7 @@ Partial<T, A, Op> fold_block(const T* x, int64_t n) {
   if constexpr (kVectorFold<T, A, Op>) {
     // Four 64-byte vectors of independent partial results.
     using V = Partial<T, A, Op>;
-    constexpr int W = 64 / sizeof(A);
+    constexpr int W = kLanes<A>;
     V acc[4];
     for (auto& v : acc) v = partial_init<T, A, Op>();
     int64_t i = 0;
@@ -173,7 +177,7 @@ A fold_contiguous(const T* x, int64_t n) {
   r = Op::apply(r, carry);
   if constexpr (kVectorFold<T, A, Op>) {
     A s = r[0];
-    for (int l = 1; l < int(64 / sizeof(A)); ++l) s = Op::apply(s, r[l]);
+    for (int l = 1; l < kLanes<A>; ++l) s = Op::apply(s, r[l]);
     return s;
   } else {
     return r;
@@ -235,10 +239,10 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
     if (nd == 1) {
       // Full reduction: the run is cut into fixed pieces that threads claim as
       // they come free, so a worker that starts late still takes its share
-      // (two fixed halves or stripes left the caller waiting for it: a 64 MB
-      // sum ran ~10% below two plain halves). Threads claim neighbouring
-      // pieces, so they stream from neighbouring memory. The pieces' results
-      // are combined in order: the sum does not depend on the thread count.
+      // (with a fixed share per thread the caller finished first and waited
+      // for it). Threads claim neighbouring pieces, so they stream from
+      // neighbouring memory. The pieces' results are combined in index order:
+      // the sum does not depend on scheduling or the thread count.
       constexpr int64_t kPiece = cpu::kParallelGrain;
       int64_t pieces = (inner + kPiece - 1) / kPiece;
       std::vector<Store<A>> partial(pieces);
