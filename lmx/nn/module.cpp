@@ -13,6 +13,39 @@ namespace {
 [[noreturn]] void module_error(const std::string& who, const std::string& what) {
   throw std::invalid_argument("[" + who + "] " + what);
 }
+
+using OwnedKind = OwnedValue::Kind;
+
+// Calls fn(path, module) for every module in an owned value, depth first.
+void owned_modules(const OwnedValue& v, const std::string& path,
+                   const std::function<void(const std::string&, Module*)>& fn) {
+  switch (v.kind()) {
+    case OwnedKind::Module:
+      fn(path, v.module());
+      break;
+    case OwnedKind::List:
+    case OwnedKind::Dict:
+      for (auto& [k, child] : v.items()) owned_modules(*child, path + "." + k, fn);
+      break;
+    default:
+      break;
+  }
+}
+
+// The owned value at a dotted path below `v` (path relative to v), or nullptr.
+std::shared_ptr<OwnedValue> find_owned(const std::shared_ptr<OwnedValue>& v,
+                                       const std::string& path) {
+  if (path.empty()) return v;
+  auto kind = v->kind();
+  if (kind != OwnedKind::List && kind != OwnedKind::Dict) return nullptr;
+  for (auto& [k, child] : v->items()) {
+    if (path == k) return child;
+    if (path.rfind(k + ".", 0) == 0) {
+      if (auto found = find_owned(child, path.substr(k.size() + 1))) return found;
+    }
+  }
+  return nullptr;
+}
 }  // namespace
 
 array Module::operator()(array) {
@@ -38,7 +71,47 @@ void Module::add_entry(const std::string& name, Kind kind, void* m, size_t (*cou
     if (e.name == name) module_error(this->name(), "'" + name + "' is already registered.");
   }
   auto offset = reinterpret_cast<char*>(m) - reinterpret_cast<char*>(this);
-  entries_.push_back(Entry{name, kind, offset, count, at, replace});
+  entries_.push_back(Entry{name, kind, offset, nullptr, count, at, replace});
+}
+
+void Module::set_owned(const std::string& name, std::shared_ptr<OwnedValue> value) {
+  if (!value) module_error(this->name(), "Cannot own an empty value '" + name + "'.");
+  for (auto& e : entries_) {
+    if (e.name != name) continue;
+    if (e.kind != Kind::Owned)
+      module_error(this->name(), "'" + name + "' is a registered member and cannot be replaced.");
+    e.value = std::move(value);
+    return;
+  }
+  entries_.push_back(Entry{name, Kind::Owned, 0, std::move(value)});
+}
+
+std::shared_ptr<OwnedValue> Module::owned(const std::string& name) const {
+  for (auto& e : entries_)
+    if (e.kind == Kind::Owned && e.name == name) return e.value;
+  return nullptr;
+}
+
+bool Module::remove_owned(const std::string& name) {
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [&](const Entry& e) { return e.kind == Kind::Owned && e.name == name; });
+  if (it == entries_.end()) return false;
+  entries_.erase(it);
+  no_grad_.erase(name);
+  return true;
+}
+
+std::vector<std::string> Module::owned_names() const {
+  std::vector<std::string> out;
+  for (auto& e : entries_)
+    if (e.kind == Kind::Owned) out.push_back(e.name);
+  return out;
+}
+
+bool Module::has_member(const std::string& name) const {
+  for (auto& e : entries_)
+    if (e.kind != Kind::Owned && e.name == name) return true;
+  return false;
 }
 
 void Module::register_parameter(const std::string& name, array& p) {
@@ -48,11 +121,47 @@ void Module::register_parameter(const std::string& name, std::optional<array>& p
   add_entry(name, Kind::OptionalParam, &p);
 }
 
+// Arrays directly in a frozen entry (not inside a module) are left out of
+// trainable walks; values that are neither arrays, modules nor containers
+// appear as empty dicts inside containers, as in MLX.
+Tree Module::collect_owned(const OwnedValue& v, bool skip_arrays, bool trainable_only) {
+  switch (v.kind()) {
+    case OwnedKind::Array:
+      return skip_arrays ? Tree() : Tree(v.get_array());
+    case OwnedKind::Module:
+      return v.module()->collect(trainable_only);
+    case OwnedKind::List: {
+      Tree list = Tree::list();
+      for (auto& [k, child] : v.items())
+        list.push_back(collect_owned(*child, skip_arrays, trainable_only));
+      return list;
+    }
+    case OwnedKind::Dict: {
+      Tree dict = Tree::dict();
+      for (auto& [k, child] : v.items()) {
+        Tree sub = collect_owned(*child, skip_arrays, trainable_only);
+        if (!sub.is_none()) dict.insert(k, std::move(sub));
+      }
+      return dict;
+    }
+    case OwnedKind::Other:
+      break;
+  }
+  return Tree::dict();
+}
+
 Tree Module::collect(bool trainable_only) const {
   Tree out = Tree::dict();
   for (auto& e : entries_) {
     void* m = member(e);
     switch (e.kind) {
+      case Kind::Owned: {
+        if (e.value->kind() == OwnedKind::Other) break;
+        bool frozen = trainable_only && no_grad_.count(e.name);
+        Tree sub = collect_owned(*e.value, frozen, trainable_only);
+        if (!sub.is_none()) out[e.name] = std::move(sub);
+        break;
+      }
       case Kind::Param:
         if (!trainable_only || !no_grad_.count(e.name)) out[e.name] = *static_cast<array*>(m);
         break;
@@ -109,6 +218,9 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
       dst = t->as_array();
     };
     switch (e.kind) {
+      case Kind::Owned:
+        update_owned(*e.value, *t, strict, join(e.name));
+        break;
       case Kind::Param:
         assign(*static_cast<array*>(m));
         break;
@@ -141,6 +253,53 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
   }
 }
 
+void Module::update_owned(OwnedValue& v, const Tree& t, bool strict, const std::string& path) {
+  switch (v.kind()) {
+    case OwnedKind::Array: {
+      if (!t.is_array()) module_error("update", "Expected an array for '" + path + "'.");
+      if (strict && v.get_array().shape() != t.as_array().shape()) {
+        module_error("update", "Expected shape " + to_string(v.get_array().shape()) + " for '" +
+                                   path + "' but received shape " +
+                                   to_string(t.as_array().shape()) + ".");
+      }
+      v.set_array(t.as_array());
+      break;
+    }
+    case OwnedKind::Module:
+      v.module()->update_impl(t, strict, path);
+      break;
+    case OwnedKind::List: {
+      if (t.is_none()) break;
+      if (!t.is_list()) module_error("update", "Expected a list for '" + path + "'.");
+      auto items = v.items();
+      auto& l = t.as_list();
+      if (strict && l.size() > items.size()) {
+        module_error("update", "Received " + std::to_string(l.size()) + " entries for '" + path +
+                                   "' which has " + std::to_string(items.size()) + ".");
+      }
+      for (size_t i = 0; i < std::min(items.size(), l.size()); ++i)
+        update_owned(*items[i].second, l[i], strict, path + "." + items[i].first);
+      break;
+    }
+    case OwnedKind::Dict: {
+      if (t.is_none()) break;
+      if (!t.is_dict()) module_error("update", "Expected a dict for '" + path + "'.");
+      auto items = v.items();
+      for (auto& [k, sub] : t.as_dict()) {
+        auto it = std::find_if(items.begin(), items.end(), [&](auto& p) { return p.first == k; });
+        if (it != items.end()) {
+          update_owned(*it->second, sub, strict, path + "." + k);
+        } else if (strict) {
+          module_error("update", "Module " + name() + " has no parameter '" + path + "." + k + "'.");
+        }
+      }
+      break;
+    }
+    case OwnedKind::Other:
+      break;
+  }
+}
+
 Module& Module::update(const Tree& params, bool strict) {
   update_impl(params, strict, "");
   return *this;
@@ -170,7 +329,9 @@ array Module::apply(const Tree& params, array x) {
 std::vector<std::pair<std::string, Module*>> Module::children() {
   std::vector<std::pair<std::string, Module*>> out;
   for (auto& e : entries_) {
-    if (e.kind == Kind::Modules) {
+    if (e.kind == Kind::Owned) {
+      owned_modules(*e.value, e.name, [&](const std::string& p, Module* m) { out.emplace_back(p, m); });
+    } else if (e.kind == Kind::Modules) {
       if (e.count(member(e))) out.emplace_back(e.name, e.at(member(e), 0));
     } else if (e.kind == Kind::ModuleList) {
       for (size_t i = 0; i < e.count(member(e)); ++i) {
@@ -214,6 +375,13 @@ Module& Module::apply_to_modules(const std::function<void(const std::string&, Mo
 // shared_ptr slot; false if there is no such slot.
 bool Module::replace_child(const std::string& path, const std::shared_ptr<Module>& m) {
   for (auto& e : entries_) {
+    if (e.kind == Kind::Owned && (path == e.name || path.rfind(e.name + ".", 0) == 0)) {
+      auto slot = find_owned(e.value, path == e.name ? "" : path.substr(e.name.size() + 1));
+      if (!slot || slot->kind() != OwnedKind::Module) continue;
+      if (!slot->set_module(m))
+        module_error("update_modules", "Module at '" + path + "' cannot be replaced.");
+      return true;
+    }
     if (!e.replace) continue;
     void* slot = member(e);
     if (e.kind == Kind::Modules && path == e.name) {
@@ -274,19 +442,49 @@ Module& Module::update_modules(
 }
 
 namespace {
-std::vector<std::string> local_param_names(const Module& m, const Tree& params) {
-  (void)m;
-  std::vector<std::string> out;
-  for (auto& [k, v] : params.as_dict())
-    if (v.is_array()) out.push_back(k);
-  return out;
+bool holds_array_directly(const OwnedValue& v) {
+  switch (v.kind()) {
+    case OwnedKind::Array:
+      return true;
+    case OwnedKind::List:
+    case OwnedKind::Dict:
+      for (auto& [k, child] : v.items())
+        if (holds_array_directly(*child)) return true;
+      return false;
+    default:
+      return false;
+  }
 }
 }  // namespace
+
+// The names freeze/unfreeze act on: entries holding arrays of this module's
+// own (not of a submodule).
+std::vector<std::string> Module::local_parameter_names() const {
+  std::vector<std::string> out;
+  for (auto& e : entries_) {
+    bool local = false;
+    switch (e.kind) {
+      case Kind::Param:
+        local = true;
+        break;
+      case Kind::OptionalParam:
+        local = static_cast<bool>(*static_cast<std::optional<array>*>(member(e)));
+        break;
+      case Kind::Owned:
+        local = holds_array_directly(*e.value);
+        break;
+      default:
+        break;
+    }
+    if (local) out.push_back(e.name);
+  }
+  return out;
+}
 
 Module& Module::freeze(bool recurse, const std::optional<std::vector<std::string>>& keys,
                        bool strict) {
   auto apply_one = [&](Module& m) {
-    auto names = local_param_names(m, m.parameters());
+    auto names = m.local_parameter_names();
     if (!keys) {
       m.no_grad_.insert(names.begin(), names.end());
       return;
@@ -314,7 +512,7 @@ Module& Module::unfreeze(bool recurse, const std::optional<std::vector<std::stri
       m.no_grad_.clear();
       return;
     }
-    auto names = local_param_names(m, m.parameters());
+    auto names = m.local_parameter_names();
     for (auto& k : *keys) {
       if (std::find(names.begin(), names.end(), k) != names.end()) {
         m.no_grad_.erase(k);

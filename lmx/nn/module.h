@@ -3,9 +3,11 @@
 // parameters(), freezing, train/eval, update, saving and printing — follows
 // from that one registry.
 //
-// The registry stores each member's offset from the module itself, so copying
-// or moving a module (for example inside a std::vector that grows) keeps it
-// valid without any re-registration.
+// The registry stores each C++ member's offset from the module itself, so
+// copying or moving a module (for example inside a std::vector that grows)
+// keeps it valid without any re-registration. Beside members it holds values
+// the module owns (OwnedValue): what a Python subclass assigns as attributes,
+// live containers included, so both front ends walk one registry.
 #pragma once
 
 #include <functional>
@@ -22,6 +24,28 @@
 #include "lmx/core/tree.h"
 
 namespace lmx::nn {
+
+class Module;
+
+// A value a module owns rather than a C++ member: an array, a module, or a
+// list or dict of them, nested. A front end implements it over its own
+// objects, so the value stays live: a list the user appends to after
+// registering it is seen by the next walk.
+class OwnedValue {
+ public:
+  enum class Kind { Array, Module, List, Dict, Other };
+  virtual ~OwnedValue() = default;
+  virtual Kind kind() const = 0;
+  // Kind::Array.
+  virtual array get_array() const = 0;
+  virtual void set_array(const array& a) = 0;
+  // Kind::Module.
+  virtual Module* module() const = 0;
+  // Replaces the module held here with `m`; false if this value cannot.
+  virtual bool set_module(const std::shared_ptr<Module>& m) = 0;
+  // Kind::List and Kind::Dict: the entries in order (lists keyed "0", "1"...).
+  virtual std::vector<std::pair<std::string, std::shared_ptr<OwnedValue>>> items() const = 0;
+};
 
 class Module {
  public:
@@ -107,12 +131,27 @@ class Module {
   // Parameters that never receive gradients (e.g. running statistics).
   void mark_frozen(const std::string& name) { no_grad_.insert(name); }
 
+ public:
+  // ---- Owned values (a front end's attributes) ----
+  // Registers `value` under `name`, replacing an owned value of that name.
+  // A name registered for a C++ member cannot be owned as well.
+  void set_owned(const std::string& name, std::shared_ptr<OwnedValue> value);
+  // The owned value registered under `name`, or nullptr.
+  std::shared_ptr<OwnedValue> owned(const std::string& name) const;
+  // Removes the owned value `name`; false if there was none.
+  bool remove_owned(const std::string& name);
+  // Names of the owned values, in registration order.
+  std::vector<std::string> owned_names() const;
+  // Whether `name` is a registered C++ member (parameter or submodule).
+  bool has_member(const std::string& name) const;
+
  private:
-  enum class Kind { Param, OptionalParam, Modules, ModuleList };
+  enum class Kind { Param, OptionalParam, Modules, ModuleList, Owned };
   struct Entry {
     std::string name;
     Kind kind;
-    std::ptrdiff_t offset;
+    std::ptrdiff_t offset = 0;
+    std::shared_ptr<OwnedValue> value;  // Kind::Owned only
     size_t (*count)(void*) = nullptr;
     Module* (*at)(void*, size_t) = nullptr;
     // Set only for shared_ptr slots: replaces the module at an index.
@@ -172,7 +211,10 @@ class Module {
     return const_cast<char*>(reinterpret_cast<const char*>(this)) + e.offset;
   }
   Tree collect(bool trainable_only) const;
+  std::vector<std::string> local_parameter_names() const;
+  static Tree collect_owned(const OwnedValue& v, bool skip_arrays, bool trainable_only);
   void update_impl(const Tree& params, bool strict, const std::string& path);
+  void update_owned(OwnedValue& v, const Tree& t, bool strict, const std::string& path);
 
   std::vector<Entry> entries_;
   std::set<std::string> no_grad_;

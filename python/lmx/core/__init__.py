@@ -1,0 +1,17 @@
+"""lmx.core: arrays, operations and transforms, as mlx.core."""
+
+import sys
+
+from lmx._core import *  # noqa: F401,F403  (arrays, dtypes, ops, eval, files)
+from lmx._core import fast, random  # noqa: F401
+from lmx.core._transforms import (  # noqa: F401
+    compile,
+    grad,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+
+# `import lmx.core.random` / `from lmx.core.fast import ...` as in MLX.
+sys.modules[__name__ + ".random"] = random
+sys.modules[__name__ + ".fast"] = fast

@@ -1,0 +1,244 @@
+"""MLX's pytree-aware transforms over the engine's flat ones.
+
+The engine differentiates and compiles functions of lists of arrays; here
+Python callables whose arguments and results are trees (lists, tuples, dicts)
+of arrays are flattened into such lists and rebuilt afterwards.
+"""
+
+import functools
+
+from lmx import _core
+
+_leaves = _core._tree_leaves
+_replace = _core._tree_replace
+
+
+def _grad_error(what):
+    return ValueError(f"[value_and_grad] {what}")
+
+
+def _check_output(out):
+    if isinstance(out, _core.array):
+        return
+    if isinstance(out, (tuple, list)) and out and isinstance(out[0], _core.array):
+        return
+    raise _grad_error(
+        "The return value of the function whose gradient we want to compute should be "
+        "either a scalar array or a tuple with the first value being a scalar array "
+        f"(Union[array, tuple[array, Any, ...]]); but {type(out).__name__} was returned."
+    )
+
+
+def value_and_grad(fun, argnums=None, argnames=[]):
+    """Returns a function computing fun's value and its gradient with respect
+    to the arguments in ``argnums`` (positions) and ``argnames`` (keywords)."""
+    if isinstance(argnames, str):
+        argnames = [argnames]
+    names = list(argnames)
+    if argnums is None:
+        argnums = [] if names else 0
+    single = isinstance(argnums, int)
+    nums = [argnums] if single else list(argnums)
+
+    def split(args, kwargs):
+        for i in nums:
+            if i >= len(args) or i < -len(args):
+                raise _grad_error(
+                    f"Can't compute the gradient of argument index {i} because the function "
+                    f"is called with only {len(args)} positional arguments."
+                )
+        for n in names:
+            if n not in kwargs:
+                raise _grad_error(
+                    f"Can't compute the gradient of keyword argument '{n}' because the "
+                    "function is called with the following keyword arguments "
+                    f"{list(kwargs)}."
+                )
+        return [args[i] for i in nums] + [kwargs[n] for n in names]
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        diff = split(args, kwargs)
+        per = [_leaves(d) for d in diff]
+        flat = [x for leaves in per for x in leaves]
+        traced_out = []
+
+        def rebuild(xs):
+            trees, pos = [], 0
+            for d, leaves in zip(diff, per):
+                trees.append(_replace(d, xs[pos : pos + len(leaves)]))
+                pos += len(leaves)
+            return trees
+
+        def inner(xs):
+            trees = rebuild(xs)
+            new_args, new_kwargs = list(args), dict(kwargs)
+            for k, i in enumerate(nums):
+                new_args[i] = trees[k]
+            for k, n in enumerate(names):
+                new_kwargs[n] = trees[len(nums) + k]
+            out = fun(*new_args, **new_kwargs)
+            _check_output(out)
+            traced_out.append(out)
+            return _leaves(out)
+
+        values, grads = _core._value_and_grad(inner, list(range(len(flat))))(flat)
+        value = _replace(traced_out[-1], values)
+        trees = rebuild(grads)
+        positional = trees[: len(nums)]
+        pos_grads = positional[0] if single else tuple(positional)
+        if names:
+            return value, (pos_grads, dict(zip(names, trees[len(nums) :])))
+        return value, pos_grads
+
+    return wrapped
+
+
+def grad(fun, argnums=None, argnames=[]):
+    """Returns a function computing the gradient of fun (see value_and_grad)."""
+    vg = value_and_grad(fun, argnums, argnames)
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    return wrapped
+
+
+def _as_list(out, who):
+    if isinstance(out, _core.array):
+        return [out]
+    if isinstance(out, (list, tuple)) and all(isinstance(o, _core.array) for o in out):
+        return list(out)
+    raise ValueError(f"[{who}] The function must return an array or a list of arrays.")
+
+
+def vjp(fun, primals, cotangents):
+    """(outputs, vector-Jacobian products) of fun at primals."""
+    outs, vjps = _core._vjp(lambda xs: _as_list(fun(*xs), "vjp"), list(primals), list(cotangents))
+    return outs, vjps
+
+
+def jvp(fun, primals, tangents):
+    """(outputs, Jacobian-vector products) of fun at primals."""
+    outs, jvps = _core._jvp(lambda xs: _as_list(fun(*xs), "jvp"), list(primals), list(tangents))
+    return outs, jvps
+
+
+# ---- compile ----
+
+
+def _structure(tree):
+    """A hashable description of a tree: containers and non-array leaves."""
+    if isinstance(tree, _core.array):
+        return "A"
+    if isinstance(tree, list):
+        return ("L",) + tuple(_structure(t) for t in tree)
+    if isinstance(tree, tuple):
+        return ("T",) + tuple(_structure(t) for t in tree)
+    if isinstance(tree, dict):
+        return ("D",) + tuple((k, _structure(v)) for k, v in tree.items())
+    try:
+        hash(tree)
+        return ("O", type(tree), tree)
+    except TypeError:
+        return ("I", id(tree))
+
+
+def _state_parts(tree, out):
+    """The live state objects of compile's inputs/outputs, in order: modules,
+    optimizers (anything with a ``state`` dict) and containers of arrays."""
+    from lmx.nn import Module
+
+    if isinstance(tree, Module):
+        out.append(("module", tree))
+    elif hasattr(tree, "_lmx_state_dict"):
+        out.append(("dict", tree._lmx_state_dict()))
+    elif isinstance(tree, (list, tuple)):
+        for t in tree:
+            _state_parts(t, out)
+    elif isinstance(tree, dict):
+        out.append(("dict", tree))
+    elif isinstance(tree, _core.array):
+        raise ValueError("[compile] State must be held in containers (a list or dict), not bare arrays.")
+    return out
+
+
+def _read_state(parts):
+    leaves = []
+    for kind, obj in parts:
+        leaves.extend(_leaves(obj.parameters() if kind == "module" else obj))
+    return leaves
+
+
+def _write_state(parts, leaves):
+    pos = 0
+    for kind, obj in parts:
+        current = obj.parameters() if kind == "module" else obj
+        n = len(_leaves(current))
+        new = _replace(current, leaves[pos : pos + n])
+        pos += n
+        if kind == "module":
+            obj.update(new, strict=False)
+        else:
+            obj.clear()
+            obj.update(new)
+
+
+class _Compiled:
+    def __init__(self, fun, inputs, outputs, shapeless):
+        self._fun = fun
+        self._inputs = inputs
+        self._outputs = outputs
+        self._shapeless = shapeless
+        self._cache = {}
+        functools.update_wrapper(self, fun)
+
+    def __call__(self, *args, **kwargs):
+        in_parts = _state_parts(self._inputs, []) if self._inputs is not None else []
+        out_parts = _state_parts(self._outputs, []) if self._outputs is not None else []
+        state_in = _read_state(in_parts)
+        arg_leaves = _leaves((args, kwargs))
+        key = (_structure((args, kwargs)), len(state_in))
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = self._make_entry(args, kwargs, len(arg_leaves))
+        results = entry["fn"](arg_leaves + state_in)
+        n_out = entry["n_out"]
+        if out_parts:
+            _write_state(out_parts, results[n_out:])
+        return _replace(entry["out"], results[:n_out])
+
+    def _make_entry(self, args, kwargs, n_args):
+        entry = {}
+        fun, inputs, outputs = self._fun, self._inputs, self._outputs
+
+        def traced(xs):
+            in_parts = _state_parts(inputs, []) if inputs is not None else []
+            out_parts = _state_parts(outputs, []) if outputs is not None else []
+            saved = _read_state(in_parts)
+            _write_state(in_parts, xs[n_args:])
+            try:
+                a, kw = _replace((args, kwargs), xs[:n_args])
+                out = fun(*a, **kw)
+                out_leaves = _leaves(out)
+                state_out = _read_state(out_parts)
+            finally:
+                # The traced arrays must not stay in the user's objects.
+                _write_state(in_parts, saved)
+            entry["out"] = out
+            entry["n_out"] = len(out_leaves)
+            return out_leaves + state_out
+
+        entry["fn"] = _core._compile(traced, self._shapeless)
+        return entry
+
+
+def compile(fun=None, inputs=None, outputs=None, shapeless=False):
+    """Traces ``fun`` once per input structure and shape and runs the fused
+    graph afterwards. ``inputs``/``outputs`` name state (modules, optimizer
+    states, dicts and lists of arrays) that the function reads or updates
+    without taking it as an argument."""
+    if fun is None:
+        return functools.partial(compile, inputs=inputs, outputs=outputs, shapeless=shapeless)
+    return _Compiled(fun, inputs, outputs, shapeless)

@@ -1,0 +1,24 @@
+// The extension module lmx._core: mx (lmx.core) at its top level, with
+// submodules for random, fast, nn and optimizers that lmx's Python packages
+// re-export.
+#include "python/src/python.h"
+
+NB_MODULE(_core, m) {
+  using namespace lmx::python;
+  m.doc() = "lmx: arrays, transforms, nn and optimizers on one C++ engine.";
+  init_dtype(m);
+  init_device(m);
+  auto cls = init_array(m);
+  init_indexing(cls);
+  init_ops(m, cls);
+  init_transforms(m);
+  init_random(m);
+  init_fast(m);
+  init_io(m);
+  auto nn = m.def_submodule("_nn", "lmx::nn");
+  init_nn(nn);
+  init_nn_layers(nn);
+  init_nn_functions(nn);
+  auto optim = m.def_submodule("_optim", "lmx::optim");
+  init_optim(optim);
+}

@@ -1,0 +1,82 @@
+// eval / async_eval over pytrees, and the flat forms of the function
+// transforms (lists of arrays in, lists out). lmx/core/transforms.py builds
+// MLX's pytree-aware grad, value_and_grad, vjp, jvp and compile on these.
+#include <nanobind/stl/function.h>
+
+#include "python/src/python.h"
+
+namespace lmx::python {
+
+namespace {
+using FlatFn = std::function<std::vector<array>(const std::vector<array>&)>;
+
+std::vector<array> leaves_of_args(nb::args args) {
+  std::vector<array> out;
+  for (nb::handle a : args) tree_leaves(a, out);
+  return out;
+}
+}  // namespace
+
+void init_transforms(nb::module_& m) {
+  m.def(
+      "eval",
+      [](nb::args args) {
+        auto arrays = leaves_of_args(args);
+        nb::gil_scoped_release release;
+        eval(std::move(arrays));
+      },
+      "Evaluates every array in the arguments (arrays or trees of them).");
+  m.def(
+      "async_eval",
+      [](nb::args args) {
+        auto arrays = leaves_of_args(args);
+        nb::gil_scoped_release release;
+        async_eval(std::move(arrays));
+      },
+      "Starts evaluating the arrays in the background.");
+
+  m.def(
+      "_value_and_grad",
+      [](FlatFn fn, std::vector<int> argnums) {
+        auto vg = value_and_grad(fn, argnums);
+        return [vg](const std::vector<array>& xs) { return vg(xs); };
+      },
+      nb::arg("fn"), nb::arg("argnums"));
+  m.def(
+      "_vjp",
+      [](FlatFn fn, const std::vector<array>& primals, const std::vector<array>& cotangents) {
+        return vjp(fn, primals, cotangents);
+      },
+      nb::arg("fn"), nb::arg("primals"), nb::arg("cotangents"));
+  m.def(
+      "_jvp",
+      [](FlatFn fn, const std::vector<array>& primals, const std::vector<array>& tangents) {
+        return jvp(fn, primals, tangents);
+      },
+      nb::arg("fn"), nb::arg("primals"), nb::arg("tangents"));
+  m.def(
+      "_compile",
+      [](FlatFn fn, bool shapeless) {
+        auto compiled = compile(std::move(fn), shapeless);
+        return [compiled](const std::vector<array>& xs) { return compiled(xs); };
+      },
+      nb::arg("fn"), nb::arg("shapeless") = false);
+  m.def(
+      "_tree_leaves", [](nb::handle tree) { return tree_leaves(tree); }, nb::arg("tree"),
+      "The array leaves of a tree of lists, tuples and dicts, in order.");
+  m.def(
+      "_tree_replace",
+      [](nb::handle tree, const std::vector<array>& leaves) {
+        size_t pos = 0;
+        nb::object out = tree_replace(tree, leaves, pos);
+        if (pos != leaves.size())
+          throw std::invalid_argument("[tree_replace] More leaves than the tree holds.");
+        return out;
+      },
+      nb::arg("tree"), nb::arg("leaves"),
+      "The tree with its array leaves replaced, in order, by `leaves`.");
+  m.def("disable_compile", &disable_compile);
+  m.def("enable_compile", &enable_compile);
+}
+
+}  // namespace lmx::python
