@@ -6,6 +6,9 @@
 NB_MODULE(_core, m) {
   using namespace lmx::python;
   m.doc() = "lmx: arrays, transforms, nn and optimizers on one C++ engine.";
+  // Arrays and modules alive in module globals at interpreter exit are not
+  // leaks worth reporting.
+  nb::set_leak_warnings(false);
   init_dtype(m);
   init_device(m);
   auto cls = init_array(m);

@@ -37,11 +37,10 @@ void init_transforms(nb::module_& m) {
 
   m.def(
       "_value_and_grad",
-      [](FlatFn fn, std::vector<int> argnums) {
-        auto vg = value_and_grad(fn, argnums);
-        return [vg](const std::vector<array>& xs) { return vg(xs); };
+      [](FlatFn fn, std::vector<int> argnums, const std::vector<array>& primals) {
+        return value_and_grad(fn, argnums)(primals);
       },
-      nb::arg("fn"), nb::arg("argnums"));
+      nb::arg("fn"), nb::arg("argnums"), nb::arg("primals"));
   m.def(
       "_vjp",
       [](FlatFn fn, const std::vector<array>& primals, const std::vector<array>& cotangents) {
@@ -58,7 +57,8 @@ void init_transforms(nb::module_& m) {
       "_compile",
       [](FlatFn fn, bool shapeless) {
         auto compiled = compile(std::move(fn), shapeless);
-        return [compiled](const std::vector<array>& xs) { return compiled(xs); };
+        return nb::cpp_function([compiled](const std::vector<array>& xs) { return compiled(xs); },
+                                nb::arg("inputs"));
       },
       nb::arg("fn"), nb::arg("shapeless") = false);
   m.def(

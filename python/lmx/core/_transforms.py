@@ -82,7 +82,7 @@ def value_and_grad(fun, argnums=None, argnames=[]):
             traced_out.append(out)
             return _leaves(out)
 
-        values, grads = _core._value_and_grad(inner, list(range(len(flat))))(flat)
+        values, grads = _core._value_and_grad(inner, list(range(len(flat))), flat)
         value = _replace(traced_out[-1], values)
         trees = rebuild(grads)
         positional = trees[: len(nums)]
@@ -185,6 +185,19 @@ def _write_state(parts, leaves):
             obj.update(new)
 
 
+def _snapshot(parts):
+    return [obj.parameters() if kind == "module" else dict(obj) for kind, obj in parts]
+
+
+def _restore(parts, snapshot):
+    for (kind, obj), saved in zip(parts, snapshot):
+        if kind == "module":
+            obj.update(saved, strict=False)
+        else:
+            obj.clear()
+            obj.update(saved)
+
+
 class _Compiled:
     def __init__(self, fun, inputs, outputs, shapeless):
         self._fun = fun
@@ -216,7 +229,7 @@ class _Compiled:
         def traced(xs):
             in_parts = _state_parts(inputs, []) if inputs is not None else []
             out_parts = _state_parts(outputs, []) if outputs is not None else []
-            saved = _read_state(in_parts)
+            saved = _snapshot(in_parts)
             _write_state(in_parts, xs[n_args:])
             try:
                 a, kw = _replace((args, kwargs), xs[:n_args])
@@ -225,7 +238,7 @@ class _Compiled:
                 state_out = _read_state(out_parts)
             finally:
                 # The traced arrays must not stay in the user's objects.
-                _write_state(in_parts, saved)
+                _restore(in_parts, saved)
             entry["out"] = out
             entry["n_out"] = len(out_leaves)
             return out_leaves + state_out
