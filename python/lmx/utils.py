@@ -12,9 +12,9 @@ def _as_tree(tree):
 
 def tree_map(fn, tree, *rest, is_leaf=None):
     """Applies fn to the leaves of tree (and the matching leaves of rest)."""
-    tree = _as_tree(tree)
     if is_leaf is not None and is_leaf(tree):
         return fn(tree, *rest)
+    tree = _as_tree(tree)
     if isinstance(tree, (list, tuple)):
         return type(tree)(
             tree_map(fn, child, *(r[i] for r in rest), is_leaf=is_leaf) for i, child in enumerate(tree)
@@ -26,9 +26,9 @@ def tree_map(fn, tree, *rest, is_leaf=None):
 
 def tree_map_with_path(fn, tree, *rest, is_leaf=None, path=None):
     """tree_map whose fn also receives the dotted path of each leaf."""
-    tree = _as_tree(tree)
     if is_leaf is not None and is_leaf(tree):
         return fn(path, tree, *rest)
+    tree = _as_tree(tree)
     if isinstance(tree, (list, tuple)):
         prefix = f"{path}." if path else ""
         return type(tree)(
@@ -46,10 +46,10 @@ def tree_map_with_path(fn, tree, *rest, is_leaf=None, path=None):
 
 def tree_flatten(tree, prefix="", is_leaf=None):
     """[(dotted path, leaf)] in order, e.g. [("layers.0.weight", w), ...]."""
-    tree = _as_tree(tree)
     flat_prefix = prefix[1:] if prefix.startswith(".") else prefix
     if is_leaf is not None and is_leaf(tree):
         return [(flat_prefix, tree)]
+    tree = _as_tree(tree)
     if isinstance(tree, (list, tuple)):
         out = []
         for i, t in enumerate(tree):
@@ -88,9 +88,9 @@ def tree_unflatten(tree):
 
 def tree_reduce(fn, tree, initializer=None, is_leaf=None):
     """Folds fn over the leaves of tree, left to right."""
-    tree = _as_tree(tree)
     if is_leaf is not None and is_leaf(tree):
         return tree if initializer is None else fn(initializer, tree)
+    tree = _as_tree(tree)
     acc = initializer
     if isinstance(tree, (list, tuple)):
         children = tree

@@ -222,8 +222,9 @@ nb::class_<array> init_array(nb::module_& m) {
           },
           nb::arg("dtype") = nb::none(), nb::arg("copy") = nb::none())
       .def("__dlpack__",
-           [](const array& a, nb::kwargs kwargs) {
-             return nb::cast(tensor_view<>(a)).attr("__dlpack__")(**kwargs);
+           [](const array& a, nb::kwargs) {
+             // Without a framework nanobind hands out a DLPack capsule.
+             return nb::cast(tensor_view<>(a));
            })
       .def("__dlpack_device__", [](const array&) { return nb::make_tuple(1, 0); })
       .def("__getstate__",

@@ -22,7 +22,7 @@ struct ParsedIndex {
 };
 
 bool is_integer_like(nb::handle h) {
-  return !PyBool_Check(h.ptr()) && (PyLong_Check(h.ptr()) || (!nb::isinstance<array>(h) &&
+  return !PyBool_Check(h.ptr()) && (PyLong_Check(h.ptr()) || (!nb::isinstance<array>(h) && !PySequence_Check(h.ptr()) &&
                                                               PyIndex_Check(h.ptr())));
 }
 
