@@ -94,6 +94,13 @@ void init_nn_layers(nb::module_& m) {
                }
              }
            });
+  layer<nn::Flatten>(m, "Flatten").def(nb::init<int, int>(), "start_axis"_a = 1, "end_axis"_a = -1);
+  layer<nn::Unflatten>(m, "Unflatten")
+      .def("__init__",
+           [](nn::Unflatten* self, int axis, const ShapeArg& shape) {
+             new (self) nn::Unflatten(axis, shape.shape);
+           },
+           "axis"_a, "shape"_a);
   layer<nn::Embedding>(m, "Embedding")
       .def(nb::init<int, int>(), "num_embeddings"_a, "dims"_a)
       .def("as_linear", &nn::Embedding::as_linear, "x"_a);
