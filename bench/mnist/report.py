@@ -23,13 +23,19 @@ for path in glob.glob(os.path.join(logs, "*.txt")):
 
 print(f"{'config':<7} {'impl':<9} {'median s/epoch':>14} {'spread (min-max)':>18} {'final acc':>10}")
 for config in ("seeds", "wide"):
-    for impl in ("lmx", "libtorch", "pytorch"):
+    for impl in ("lmx", "lmxpy", "libtorch", "pytorch"):
         e = rows.get((config, impl))
         if not e or not e["times"]:
             continue
         t = e["times"]
         print(f"{config:<7} {impl:<9} {statistics.median(t):>14.3f} {min(t):>8.3f}-{max(t):<9.3f} "
               f"{statistics.median(e['final']):>10.3f}")
-    l, b = rows.get((config, "lmx")), rows.get((config, "libtorch"))
-    if l and b and l["times"] and b["times"]:
-        print(f"{config:<7} lmx / libtorch = {statistics.median(l['times']) / statistics.median(b['times']):.2f}")
+    def ratio(a, b):
+        x, y = rows.get((config, a)), rows.get((config, b))
+        if x and y and x["times"] and y["times"]:
+            r = statistics.median(x["times"]) / statistics.median(y["times"])
+            print(f"{config:<7} {a} / {b} = {r:.2f}")
+
+    ratio("lmx", "libtorch")
+    ratio("lmxpy", "lmx")
+    ratio("lmxpy", "pytorch")

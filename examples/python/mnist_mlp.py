@@ -51,6 +51,8 @@ def main():
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--hidden-dim", type=int, default=32)
     p.add_argument("--num-layers", type=int, default=2)
+    p.add_argument("--optimizer", default=None, choices=["sgd", "adamw"],
+                   help="sgd (object style) or adamw (functional style) by default")
     p.add_argument("--lr", type=float, default=None, help="0.1 (SGD) or 3e-4 (AdamW) by default")
     p.add_argument("--no-compile", action="store_true", help="run the step uncompiled")
     p.add_argument("--seed", type=int, default=0)
@@ -64,8 +66,14 @@ def main():
     model = MLP(args.num_layers, train_images.shape[-1], args.hidden_dim, 10)
     mx.eval(model.parameters())
 
+    def make_optimizer(default):
+        name = args.optimizer or default
+        if name == "sgd":
+            return optim.SGD(learning_rate=args.lr or 1e-1)
+        return optim.AdamW(learning_rate=args.lr or 3e-4)
+
     if args.style == "object":
-        optimizer = optim.SGD(learning_rate=args.lr or 1e-1)
+        optimizer = make_optimizer("sgd")
         loss_and_grad_fn = nn.value_and_grad(model, loss_fn)
 
         def step(X, y):
@@ -89,7 +97,7 @@ def main():
         # The curated notes: parameters passed explicitly, AdamW, opt.update
         # returning the new parameters.
         params = model.parameters()
-        opt = optim.AdamW(args.lr or 3e-4)
+        opt = make_optimizer("adamw")
 
         def functional_loss(p, x, y):
             logits = model.apply(p, x)

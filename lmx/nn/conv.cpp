@@ -84,7 +84,8 @@ ConvNd::ConvNd(int rank, const char* who, int in_channels, int out_channels,
       padding(padding_.expand(rank, who, "padding")),
       dilation(dilation_.expand(rank, who, "dilation")),
       groups(groups),
-      who_(who) {
+      who_(who),
+      dilation_scalar_(dilation_.is_scalar) {
   weight =
       init_weight(who, in_channels, out_channels, kernel.expand(rank, who, "kernel_size"), groups);
   register_parameter("weight", weight);
@@ -104,16 +105,20 @@ array ConvNd::operator()(array x) {
 }
 
 // As MLX prints it: the first number is the weight's last axis (input
-// channels per group).
-std::string ConvNd::describe(const std::string& extra) const {
+// channels per group); dilation as it was given (MLX keeps an int an int);
+// groups only where MLX's layer has the argument (Conv1d, Conv2d) or when
+// it is not 1.
+std::string ConvNd::describe(const std::string& extra, bool mlx_has_groups) const {
   std::vector<int> kernel(weight.shape().begin() + 1, weight.shape().end() - 1);
+  std::string dil = dilation_scalar_ ? std::to_string(dilation[0]) : sizes_repr(dilation);
+  std::string grp = mlx_has_groups || groups != 1 ? ", groups=" + std::to_string(groups) : "";
   return std::to_string(weight.shape(-1)) + ", " + std::to_string(weight.shape(0)) +
          ", kernel_size=" + sizes_repr(kernel) + ", stride=" + sizes_repr(stride) +
-         ", padding=" + sizes_repr(padding) + ", dilation=" + sizes_repr(dilation) + extra +
-         ", groups=" + std::to_string(groups) + ", bias=" + py_repr(bias.has_value());
+         ", padding=" + sizes_repr(padding) + ", dilation=" + dil + extra + grp +
+         ", bias=" + py_repr(bias.has_value());
 }
 std::string ConvNd::extra_repr() const {
-  return describe("");
+  return describe("", weight.ndim() < 5);
 }
 
 Conv1d::Conv1d(int in, int out, int k, int stride, int padding, int dilation, int groups, bool b)
@@ -140,7 +145,7 @@ array ConvTransposeNd::operator()(array x) {
 }
 
 std::string ConvTransposeNd::extra_repr() const {
-  return describe(", output_padding=" + sizes_repr(output_padding));
+  return describe(", output_padding=" + sizes_repr(output_padding), false);
 }
 
 ConvTranspose1d::ConvTranspose1d(int in, int out, int k, int stride, int padding, int dilation,

@@ -41,8 +41,9 @@ class ConvNd : public Module {
          const IntOrTuple& stride, const IntOrTuple& padding, const IntOrTuple& dilation,
          int groups, bool bias);
   // The printed arguments, with `extra` (", name=value") before groups.
-  std::string describe(const std::string& extra) const;
+  std::string describe(const std::string& extra, bool mlx_has_groups) const;
   const char* who_;
+  bool dilation_scalar_;
 };
 
 struct Conv1d : ConvNd {

@@ -290,7 +290,8 @@ void Module::update_owned(OwnedValue& v, const Tree& t, bool strict, const std::
         if (it != items.end()) {
           update_owned(*it->second, sub, strict, path + "." + k);
         } else if (strict) {
-          module_error("update", "Module " + name() + " has no parameter '" + path + "." + k + "'.");
+          module_error("update",
+                       "Module " + name() + " has no parameter '" + path + "." + k + "'.");
         }
       }
       break;
@@ -330,7 +331,8 @@ std::vector<std::pair<std::string, Module*>> Module::children() {
   std::vector<std::pair<std::string, Module*>> out;
   for (auto& e : entries_) {
     if (e.kind == Kind::Owned) {
-      owned_modules(*e.value, e.name, [&](const std::string& p, Module* m) { out.emplace_back(p, m); });
+      owned_modules(*e.value, e.name,
+                    [&](const std::string& p, Module* m) { out.emplace_back(p, m); });
     } else if (e.kind == Kind::Modules) {
       if (e.count(member(e))) out.emplace_back(e.name, e.at(member(e), 0));
     } else if (e.kind == Kind::ModuleList) {

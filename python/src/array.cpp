@@ -44,11 +44,16 @@ nb::tuple shape_tuple(const array& a) {
 nb::dlpack::dtype dlpack_dtype(Dtype t) {
   using Code = nb::dlpack::dtype_code;
   Code code = Code::Float;
-  if (t == bool_) code = Code::Bool;
-  else if (is_signed_integer(t)) code = Code::Int;
-  else if (is_unsigned(t)) code = Code::UInt;
-  else if (t == bfloat16) code = Code::Bfloat;
-  else if (t == complex64) code = Code::Complex;
+  if (t == bool_)
+    code = Code::Bool;
+  else if (is_signed_integer(t))
+    code = Code::Int;
+  else if (is_unsigned(t))
+    code = Code::UInt;
+  else if (t == bfloat16)
+    code = Code::Bfloat;
+  else if (t == complex64)
+    code = Code::Complex;
   return nb::dlpack::dtype{static_cast<uint8_t>(code), static_cast<uint8_t>(size_of(t) * 8), 1};
 }
 
@@ -65,7 +70,7 @@ nb::ndarray<Framework...> tensor_view(array a) {
   nb::capsule owner(keep, [](void* p) noexcept { delete static_cast<array*>(p); });
   void* data = a.size() ? static_cast<void*>(keep->data<char>()) : nullptr;
   return nb::ndarray<Framework...>(data, a.ndim(), shape.data(), owner, strides.data(),
-                                dlpack_dtype(a.dtype()));
+                                   dlpack_dtype(a.dtype()));
 }
 
 // ---- Buffer protocol: memoryview(a) shares the array's memory ----
@@ -76,20 +81,34 @@ struct BufferInfo {
 
 const char* buffer_format(Dtype t) {
   switch (t) {
-    case Dtype::Val::bool_: return "?";
-    case Dtype::Val::uint8: return "B";
-    case Dtype::Val::uint16: return "H";
-    case Dtype::Val::uint32: return "I";
-    case Dtype::Val::uint64: return "Q";
-    case Dtype::Val::int8: return "b";
-    case Dtype::Val::int16: return "h";
-    case Dtype::Val::int32: return "i";
-    case Dtype::Val::int64: return "q";
-    case Dtype::Val::float16: return "e";
-    case Dtype::Val::float32: return "f";
-    case Dtype::Val::float64: return "d";
-    case Dtype::Val::complex64: return "Zf";
-    default: return nullptr;
+    case Dtype::Val::bool_:
+      return "?";
+    case Dtype::Val::uint8:
+      return "B";
+    case Dtype::Val::uint16:
+      return "H";
+    case Dtype::Val::uint32:
+      return "I";
+    case Dtype::Val::uint64:
+      return "Q";
+    case Dtype::Val::int8:
+      return "b";
+    case Dtype::Val::int16:
+      return "h";
+    case Dtype::Val::int32:
+      return "i";
+    case Dtype::Val::int64:
+      return "q";
+    case Dtype::Val::float16:
+      return "e";
+    case Dtype::Val::float32:
+      return "f";
+    case Dtype::Val::float64:
+      return "d";
+    case Dtype::Val::complex64:
+      return "Zf";
+    default:
+      return nullptr;
   }
 }
 
@@ -182,8 +201,7 @@ nb::class_<array> init_array(nb::module_& m) {
       .def("item", &to_scalar)
       .def("tolist", &to_list)
       .def(
-          "astype",
-          [](const array& a, Dtype t, StreamOrDevice s) { return astype(a, t, s); },
+          "astype", [](const array& a, Dtype t, StreamOrDevice s) { return astype(a, t, s); },
           nb::arg("dtype"), nb::arg("stream") = nb::none())
       .def("__repr__", &repr)
       .def("__str__", &repr)
@@ -210,7 +228,8 @@ nb::class_<array> init_array(nb::module_& m) {
            })
       .def("__hash__", [](const array& a) { return static_cast<Py_ssize_t>(a.id()); })
       .def("__copy__", [](const array& a) { return copy(a); })
-      .def("__deepcopy__", [](const array& a, nb::handle) { return copy(a); }, nb::arg("memo"))
+      .def(
+          "__deepcopy__", [](const array& a, nb::handle) { return copy(a); }, nb::arg("memo"))
       .def(
           "__array__",
           [](const array& a, nb::handle dtype, nb::handle copy) -> nb::object {
@@ -234,16 +253,16 @@ nb::class_<array> init_array(nb::module_& m) {
            })
       .def("__setstate__",
            [](array* self, nb::bytes state) {
-             new (self) array(io::npy_from_bytes(std::string(state.c_str(), state.size()),
-                                                 "pickled array"));
+             new (self) array(
+                 io::npy_from_bytes(std::string(state.c_str(), state.size()), "pickled array"));
            })
       // MLX: operators with NumPy arrays on either side come here first.
       .def_prop_ro_static("__array_priority__", [](nb::handle) { return 1000; });
 
-#define LMX_BINARY(NAME, FN)                                                              \
+#define LMX_BINARY(NAME, FN)                                                                  \
   cls.def("__" NAME "__", binary_op([](const array& a, const array& b) { return FN(a, b); })) \
-      .def("__r" NAME "__",                                                                 \
-           binary_op([](const array& a, const array& b) { return FN(a, b); }, true))        \
+      .def("__r" NAME "__",                                                                   \
+           binary_op([](const array& a, const array& b) { return FN(a, b); }, true))          \
       .def("__i" NAME "__", inplace_op([](const array& a, const array& b) { return FN(a, b); }));
   LMX_BINARY("add", add)
   LMX_BINARY("sub", subtract)
@@ -260,9 +279,9 @@ nb::class_<array> init_array(nb::module_& m) {
   LMX_BINARY("rshift", right_shift)
 #undef LMX_BINARY
   cls.def("__divmod__", binary_op([](const array& a, const array& b) {
-        auto r = divmod(a, b);
-        return nb::make_tuple(r[0], r[1]);
-      }));
+            auto r = divmod(a, b);
+            return nb::make_tuple(r[0], r[1]);
+          }));
 #define LMX_COMPARE(NAME, FN) \
   cls.def("__" NAME "__", binary_op([](const array& a, const array& b) { return FN(a, b); }));
   LMX_COMPARE("eq", equal)
@@ -275,9 +294,8 @@ nb::class_<array> init_array(nb::module_& m) {
   cls.def("__neg__", [](const array& a) { return negative(a); })
       .def("__pos__", [](const array& a) { return a; })
       .def("__abs__", [](const array& a) { return abs(a); })
-      .def("__invert__", [](const array& a) {
-        return a.dtype() == bool_ ? logical_not(a) : bitwise_invert(a);
-      });
+      .def("__invert__",
+           [](const array& a) { return a.dtype() == bool_ ? logical_not(a) : bitwise_invert(a); });
   return cls;
 }
 

@@ -13,8 +13,8 @@ void type_error(const std::string& who, const std::string& what) {
 }
 
 std::string python_type_name(nb::handle obj) {
-  return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())))
-                                   .attr("__name__"));
+  return nb::cast<std::string>(
+      nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"));
 }
 
 bool is_python_scalar(nb::handle obj) {
@@ -54,13 +54,26 @@ array scalar_to_array(nb::handle obj, std::optional<Dtype> dtype) {
       // MLX refuses a Python int that does not fit the requested integer type.
       bool fits = true;
       switch (t) {
-        case Dtype::Val::uint8: fits = v >= 0 && v <= UINT8_MAX; break;
-        case Dtype::Val::uint16: fits = v >= 0 && v <= UINT16_MAX; break;
-        case Dtype::Val::uint32: fits = v >= 0 && v <= UINT32_MAX; break;
-        case Dtype::Val::int8: fits = v >= INT8_MIN && v <= INT8_MAX; break;
-        case Dtype::Val::int16: fits = v >= INT16_MIN && v <= INT16_MAX; break;
-        case Dtype::Val::int32: fits = v >= INT32_MIN && v <= INT32_MAX; break;
-        default: break;
+        case Dtype::Val::uint8:
+          fits = v >= 0 && v <= UINT8_MAX;
+          break;
+        case Dtype::Val::uint16:
+          fits = v >= 0 && v <= UINT16_MAX;
+          break;
+        case Dtype::Val::uint32:
+          fits = v >= 0 && v <= UINT32_MAX;
+          break;
+        case Dtype::Val::int8:
+          fits = v >= INT8_MIN && v <= INT8_MAX;
+          break;
+        case Dtype::Val::int16:
+          fits = v >= INT16_MIN && v <= INT16_MAX;
+          break;
+        case Dtype::Val::int32:
+          fits = v >= INT32_MIN && v <= INT32_MAX;
+          break;
+        default:
+          break;
       }
       if (!fits) {
         throw std::invalid_argument("Converting " + std::to_string(v) + " to " +
@@ -90,8 +103,7 @@ void scan_list(nb::handle obj, size_t depth, ListScan& scan) {
     scan.shape.push_back(static_cast<ShapeElem>(nb::len(obj)));
   }
   if (sequence) {
-    if (depth >= scan.shape.size() ||
-        static_cast<size_t>(scan.shape[depth]) != nb::len(obj)) {
+    if (depth >= scan.shape.size() || static_cast<size_t>(scan.shape[depth]) != nb::len(obj)) {
       throw std::invalid_argument("Initialization encountered non-uniform length.");
     }
     for (nb::handle item : obj) scan_list(item, depth + 1, scan);
@@ -135,6 +147,10 @@ array list_to_array(nb::handle obj, std::optional<Dtype> dtype) {
     array out = stack(parts);
     return dtype ? astype(out, *dtype) : out;
   }
+  // An empty list holds no element to infer from: float32, as MLX.
+  size_t count = 1;
+  for (auto d : scan.shape) count *= static_cast<size_t>(d);
+  if (count == 0 && scan.kind == 0) scan.kind = 2;
   switch (scan.kind) {
     case 0: {
       std::vector<uint8_t> v;
@@ -171,25 +187,36 @@ std::optional<Dtype> dlpack_to_dtype(nb::dlpack::dtype t) {
       return bool_;
     case Code::Int:
       switch (t.bits) {
-        case 8: return int8;
-        case 16: return int16;
-        case 32: return int32;
-        case 64: return int64;
+        case 8:
+          return int8;
+        case 16:
+          return int16;
+        case 32:
+          return int32;
+        case 64:
+          return int64;
       }
       break;
     case Code::UInt:
       switch (t.bits) {
-        case 8: return uint8;
-        case 16: return uint16;
-        case 32: return uint32;
-        case 64: return uint64;
+        case 8:
+          return uint8;
+        case 16:
+          return uint16;
+        case 32:
+          return uint32;
+        case 64:
+          return uint64;
       }
       break;
     case Code::Float:
       switch (t.bits) {
-        case 16: return float16;
-        case 32: return float32;
-        case 64: return float64;
+        case 16:
+          return float16;
+        case 32:
+          return float32;
+        case 64:
+          return float64;
       }
       break;
     case Code::Bfloat:
@@ -300,7 +327,8 @@ nb::object scalar_object(const T& v) {
 
 nb::object to_scalar(array a) {
   if (a.size() != 1)
-    throw std::invalid_argument("[convert] Only length-1 arrays can be converted to Python scalars.");
+    throw std::invalid_argument(
+        "[convert] Only length-1 arrays can be converted to Python scalars.");
   {
     nb::gil_scoped_release release;
     a.eval();

@@ -74,14 +74,20 @@ void init_device(nb::module_& m) {
       nb::arg("stream") = nb::none());
 
   nb::class_<StreamContext>(m, "StreamContext")
-      .def("__init__", [](StreamContext* self,
-                          StreamOrDevice s) { new (self) StreamContext{s, {}, {}}; },
-           nb::arg("s"))
+      .def(
+          "__init__",
+          [](StreamContext* self, StreamOrDevice s) {
+            new (self) StreamContext{s, {}, {}};
+          },
+          nb::arg("s"))
       .def("__enter__", [](StreamContext& c) { c.enter(); })
       .def("__exit__", [](StreamContext& c, nb::args) { c.exit(); });
   m.def(
-      "stream", [](StreamOrDevice s) { return StreamContext{s, {}, {}}; }, nb::arg("s"),
-      "A context manager that sets the default device and stream for its block.");
+      "stream",
+      [](StreamOrDevice s) {
+        return StreamContext{s, {}, {}};
+      },
+      nb::arg("s"), "A context manager that sets the default device and stream for its block.");
 
   m.def("get_active_memory", &get_active_memory);
   m.def("get_peak_memory", &get_peak_memory);

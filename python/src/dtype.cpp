@@ -9,9 +9,9 @@ namespace lmx::python {
 namespace {
 const std::vector<std::pair<const char*, Dtype>>& all_dtypes() {
   static const std::vector<std::pair<const char*, Dtype>> dtypes = {
-      {"bool_", bool_},     {"uint8", uint8},     {"uint16", uint16},     {"uint32", uint32},
-      {"uint64", uint64},   {"int8", int8},       {"int16", int16},       {"int32", int32},
-      {"int64", int64},     {"float16", float16}, {"float32", float32},   {"float64", float64},
+      {"bool_", bool_},       {"uint8", uint8},        {"uint16", uint16},   {"uint32", uint32},
+      {"uint64", uint64},     {"int8", int8},          {"int16", int16},     {"int32", int32},
+      {"int64", int64},       {"float16", float16},    {"float32", float32}, {"float64", float64},
       {"bfloat16", bfloat16}, {"complex64", complex64}};
   return dtypes;
 }
@@ -70,10 +70,10 @@ std::string short_float(double v) {
 
 void init_dtype(nb::module_& m) {
   nb::class_<Dtype>(m, "Dtype", "An object that holds the type of the elements of an array.")
-      .def_prop_ro("size", [](const Dtype& t) { return static_cast<int>(t.size); },
-                   "Size of the type in bytes.")
-      .def("__repr__",
-           [](const Dtype& t) { return std::string("mlx.core.") + dtype_to_string(t); })
+      .def_prop_ro(
+          "size", [](const Dtype& t) { return static_cast<int>(t.size); },
+          "Size of the type in bytes.")
+      .def("__repr__", [](const Dtype& t) { return std::string("mlx.core.") + dtype_to_string(t); })
       .def("__eq__",
            [](const Dtype& a, nb::handle b) {
              return nb::isinstance<Dtype>(b) && a == nb::cast<Dtype>(b);
@@ -101,14 +101,11 @@ void init_dtype(nb::module_& m) {
       [](nb::handle a, nb::handle b) {
         auto is_dtype = [](nb::handle h) { return nb::isinstance<Dtype>(h); };
         if (is_dtype(a) && is_dtype(b)) return issubdtype(nb::cast<Dtype>(a), nb::cast<Dtype>(b));
-        if (is_dtype(a))
-          return issubdtype(nb::cast<Dtype>(a), nb::cast<Dtype::Category>(b));
-        if (is_dtype(b))
-          return issubdtype(nb::cast<Dtype::Category>(a), nb::cast<Dtype>(b));
+        if (is_dtype(a)) return issubdtype(nb::cast<Dtype>(a), nb::cast<Dtype::Category>(b));
+        if (is_dtype(b)) return issubdtype(nb::cast<Dtype::Category>(a), nb::cast<Dtype>(b));
         return issubdtype(nb::cast<Dtype::Category>(a), nb::cast<Dtype::Category>(b));
       },
-      nb::arg("arg1"), nb::arg("arg2"),
-      "Whether arg1 (a dtype or category) is a subtype of arg2.");
+      nb::arg("arg1"), nb::arg("arg2"), "Whether arg1 (a dtype or category) is a subtype of arg2.");
   m.def("promote_types", &promote_types, nb::arg("t1"), nb::arg("t2"));
 
   nb::class_<FInfo>(m, "finfo")

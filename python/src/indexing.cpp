@@ -11,9 +11,9 @@ namespace {
 struct IndexEntry {
   enum Kind { Int, Slice, NewAxis, Array } kind;
   explicit IndexEntry(Kind k) : kind(k) {}
-  int64_t value = 0;            // Int
+  int64_t value = 0;                  // Int
   int start = 0, stop = 0, step = 1;  // Slice, normalised for the axis
-  std::optional<array> indices;  // Array (and Int when advanced indexing)
+  std::optional<array> indices;       // Array (and Int when advanced indexing)
 };
 
 struct ParsedIndex {
@@ -22,8 +22,9 @@ struct ParsedIndex {
 };
 
 bool is_integer_like(nb::handle h) {
-  return !PyBool_Check(h.ptr()) && (PyLong_Check(h.ptr()) || (!nb::isinstance<array>(h) && !PySequence_Check(h.ptr()) &&
-                                                              PyIndex_Check(h.ptr())));
+  return !PyBool_Check(h.ptr()) &&
+         (PyLong_Check(h.ptr()) ||
+          (!nb::isinstance<array>(h) && !PySequence_Check(h.ptr()) && PyIndex_Check(h.ptr())));
 }
 
 ParsedIndex parse_index(const array& a, nb::handle idx, const char* who) {
@@ -91,18 +92,22 @@ ParsedIndex parse_index(const array& a, nb::handle idx, const char* who) {
       out.entries.push_back(e);
       axis++;
     } else {
+      if (!is_array_like(it)) {
+        throw std::invalid_argument("[" + std::string(who) + "] Cannot index an array with " +
+                                    python_type_name(it) + ".");
+      }
       array ind = to_array(it);
       if (ind.dtype() == bool_) {
-        throw nb::index_error(("[" + std::string(who) +
-                               "] Boolean masks are not supported as indices; use "
-                               "mx.where or integer indices.")
-                                  .c_str());
+        // ValueError, as MLX.
+        throw std::invalid_argument("[" + std::string(who) +
+                                    "] Boolean masks are not supported as indices; use "
+                                    "mx.where or integer indices.");
       }
       if (!is_integral(ind.dtype())) {
-        throw nb::index_error(("[" + std::string(who) +
-                               "] Indices must be integers, got an array of " +
-                               dtype_to_string(ind.dtype()) + ".")
-                                  .c_str());
+        // MLX raises ValueError for a float index.
+        throw std::invalid_argument("[" + std::string(who) +
+                                    "] Cannot index an array with an index of type " +
+                                    dtype_to_string(ind.dtype()) + "; indices must be integers.");
       }
       IndexEntry e{IndexEntry::Array};
       e.indices = ind;
@@ -154,9 +159,8 @@ Advanced advanced_indices(const ParsedIndex& p) {
     auto& e = p.entries[i];
     if (e.kind == IndexEntry::NewAxis) continue;
     if (e.kind == IndexEntry::Array || e.kind == IndexEntry::Int) {
-      adv.indices.push_back(e.kind == IndexEntry::Array
-                                ? *e.indices
-                                : array(static_cast<int32_t>(e.value), int32));
+      adv.indices.push_back(
+          e.kind == IndexEntry::Array ? *e.indices : array(static_cast<int32_t>(e.value), int32));
       adv.axes.push_back(axis);
       if (last >= 0 && static_cast<int>(i) != last + 1) adv.adjacent = false;
       last = static_cast<int>(i);
@@ -258,13 +262,26 @@ array apply_update(const array& a, nb::handle idx, nb::handle val_obj, UpdateOp 
     array current = slice(a, start, stop, step);
     array upd = reshape(val, current.shape());
     switch (op) {
-      case UpdateOp::Set: break;
-      case UpdateOp::Add: upd = add(current, upd); break;
-      case UpdateOp::Subtract: upd = subtract(current, upd); break;
-      case UpdateOp::Multiply: upd = multiply(current, upd); break;
-      case UpdateOp::Divide: upd = divide(current, upd); break;
-      case UpdateOp::Maximum: upd = maximum(current, upd); break;
-      case UpdateOp::Minimum: upd = minimum(current, upd); break;
+      case UpdateOp::Set:
+        break;
+      case UpdateOp::Add:
+        upd = add(current, upd);
+        break;
+      case UpdateOp::Subtract:
+        upd = subtract(current, upd);
+        break;
+      case UpdateOp::Multiply:
+        upd = multiply(current, upd);
+        break;
+      case UpdateOp::Divide:
+        upd = divide(current, upd);
+        break;
+      case UpdateOp::Maximum:
+        upd = maximum(current, upd);
+        break;
+      case UpdateOp::Minimum:
+        upd = minimum(current, upd);
+        break;
     }
     return slice_update(a, astype(upd, a.dtype()), start, stop, step);
   }
@@ -300,13 +317,20 @@ array apply_update(const array& a, nb::handle idx, nb::handle val_obj, UpdateOp 
   }
   val = reshape(val, upd_shape);
   switch (op) {
-    case UpdateOp::Set: return scatter(a, adv.indices, val, adv.axes);
-    case UpdateOp::Add: return scatter_add(a, adv.indices, val, adv.axes);
-    case UpdateOp::Subtract: return scatter_add(a, adv.indices, negative(val), adv.axes);
-    case UpdateOp::Multiply: return scatter_prod(a, adv.indices, val, adv.axes);
-    case UpdateOp::Divide: return scatter_prod(a, adv.indices, reciprocal(val), adv.axes);
-    case UpdateOp::Maximum: return scatter_max(a, adv.indices, val, adv.axes);
-    case UpdateOp::Minimum: return scatter_min(a, adv.indices, val, adv.axes);
+    case UpdateOp::Set:
+      return scatter(a, adv.indices, val, adv.axes);
+    case UpdateOp::Add:
+      return scatter_add(a, adv.indices, val, adv.axes);
+    case UpdateOp::Subtract:
+      return scatter_add(a, adv.indices, negative(val), adv.axes);
+    case UpdateOp::Multiply:
+      return scatter_prod(a, adv.indices, val, adv.axes);
+    case UpdateOp::Divide:
+      return scatter_prod(a, adv.indices, reciprocal(val), adv.axes);
+    case UpdateOp::Maximum:
+      return scatter_max(a, adv.indices, val, adv.axes);
+    case UpdateOp::Minimum:
+      return scatter_min(a, adv.indices, val, adv.axes);
   }
   return a;
 }
@@ -330,8 +354,9 @@ void init_indexing(nb::class_<array>& cls) {
             a = apply_update(a, idx, val, UpdateOp::Set, "setitem");
           },
           nb::arg("index"), nb::arg("value"))
-      .def_prop_ro("at", [](const array& a) { return ArrayAt{a}; },
-                   "Out-of-place updates: x.at[idx].add(y) and friends.");
+      .def_prop_ro(
+          "at", [](const array& a) { return ArrayAt{a}; },
+          "Out-of-place updates: x.at[idx].add(y) and friends.");
   nb::class_<ArrayAt>(cls, "ArrayAt").def("__getitem__", [](const ArrayAt& at, nb::handle idx) {
     return ArrayAtIndex{at.a, nb::borrow(idx)};
   });

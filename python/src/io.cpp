@@ -15,7 +15,8 @@ std::string path_of(nb::handle file) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 nb::dict ordered_dict(const std::vector<std::pair<std::string, array>>& items) {
@@ -27,7 +28,8 @@ nb::dict ordered_dict(const std::vector<std::pair<std::string, array>>& items) {
 // savez(file, *args, **kwargs): positional arrays are named arr_0, arr_1, ...
 std::vector<std::pair<std::string, array>> savez_items(nb::args args, nb::kwargs kwargs) {
   std::vector<std::pair<std::string, array>> items;
-  for (size_t i = 0; i < args.size(); ++i) items.emplace_back("arr_" + std::to_string(i), to_array(args[i]));
+  for (size_t i = 0; i < args.size(); ++i)
+    items.emplace_back("arr_" + std::to_string(i), to_array(args[i]));
   for (auto [k, v] : kwargs) items.emplace_back(nb::cast<std::string>(k), to_array(v));
   return items;
 }
@@ -79,8 +81,9 @@ void init_io(nb::module_& m) {
          std::optional<std::unordered_map<std::string, std::string>> metadata) {
         std::string path = path_of(file);
         if (!ends_with(path, ".safetensors")) path += ".safetensors";
-        io::save_safetensors_ordered(path, dict_items(arrays, "save_safetensors"),
-                                     metadata.value_or(std::unordered_map<std::string, std::string>{}));
+        io::save_safetensors_ordered(
+            path, dict_items(arrays, "save_safetensors"),
+            metadata.value_or(std::unordered_map<std::string, std::string>{}));
       },
       nb::arg("file"), nb::arg("arrays"), nb::arg("metadata") = nb::none());
   m.def(

@@ -100,8 +100,7 @@ bool is_registrable(nb::handle v) {
 // A data descriptor on the type (a bound property) takes assignments itself.
 bool has_data_descriptor(nb::handle self, const char* name) {
   nb::handle type(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr())));
-  PyObject* attr = _PyType_Lookup(reinterpret_cast<PyTypeObject*>(type.ptr()),
-                                  nb::str(name).ptr());
+  PyObject* attr = _PyType_Lookup(reinterpret_cast<PyTypeObject*>(type.ptr()), nb::str(name).ptr());
   return attr && Py_TYPE(attr)->tp_descr_set;
 }
 
@@ -157,10 +156,9 @@ nb::object module_getattr(nb::handle self, const std::string& name) {
     if (const Tree* t = params.find(name); t && t->is_array()) return nb::cast(t->as_array());
     if (params.find(name)) return from_tree(*params.find(name));
     if (name == "layers") return children;  // an empty module list
-    return nb::none();  // an optional parameter that is absent (bias=False)
+    return nb::none();                      // an optional parameter that is absent (bias=False)
   }
-  throw nb::attribute_error(
-      ("'" + m.name() + "' object has no attribute '" + name + "'").c_str());
+  throw nb::attribute_error(("'" + m.name() + "' object has no attribute '" + name + "'").c_str());
 }
 
 std::optional<std::vector<std::string>> keys_arg(nb::handle keys) {
@@ -210,16 +208,16 @@ void init_nn(nb::module_& m) {
           [](nb::handle self) {
             nb::list out;
             for (auto& [name, child] : nb::cast<nn::Module&>(self).children()) {
-              out.append(nb::make_tuple(
-                  name, nb::cast(child, nb::rv_policy::reference_internal, self)));
+              out.append(
+                  nb::make_tuple(name, nb::cast(child, nb::rv_policy::reference_internal, self)));
             }
             return out;
           },
           "Direct submodules as (dotted path, module) pairs.")
       .def(
           "_update_modules",
-          [](nb::handle self, const std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>>&
-                                  modules,
+          [](nb::handle self,
+             const std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>>& modules,
              bool strict) {
             nb::cast<nn::Module&>(self).update_modules(modules, strict);
             return nb::borrow(self);
@@ -254,8 +252,9 @@ void init_nn(nb::module_& m) {
              return nb::borrow(self);
            })
       .def_prop_ro("training", &nn::Module::training)
-      .def_prop_ro("state", [](nb::handle self) { return nb::borrow(self); },
-                   "The module itself: its arrays are the state compile tracks.")
+      .def_prop_ro(
+          "state", [](nb::handle self) { return nb::borrow(self); },
+          "The module itself: its arrays are the state compile tracks.")
       .def(
           "set_dtype",
           [](nb::handle self, Dtype dtype, std::optional<std::function<bool(Dtype)>> predicate) {
@@ -266,7 +265,8 @@ void init_nn(nb::module_& m) {
       .def(
           "save_weights",
           [](const nn::Module& mod, nb::handle file) {
-            mod.save_weights(nb::cast<std::string>(nb::module_::import_("os").attr("fspath")(file)));
+            mod.save_weights(
+                nb::cast<std::string>(nb::module_::import_("os").attr("fspath")(file)));
           },
           nb::arg("file"))
       .def(

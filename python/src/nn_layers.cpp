@@ -69,38 +69,40 @@ void init_nn_layers(nb::module_& m) {
   layer<nn::Bilinear>(m, "Bilinear")
       .def(nb::init<int, int, int, bool>(), "input1_dims"_a, "input2_dims"_a, "output_dims"_a,
            "bias"_a = true)
-      .def("__call__", [](nn::Bilinear& l, const array& x1, const array& x2) { return l(x1, x2); },
-           "x1"_a, "x2"_a);
+      .def(
+          "__call__", [](nn::Bilinear& l, const array& x1, const array& x2) { return l(x1, x2); },
+          "x1"_a, "x2"_a);
   layer<nn::Sequential>(m, "Sequential")
-      .def("__init__",
-           [](nn::Sequential* self, nb::args modules) {
-             new (self) nn::Sequential();
-             for (nb::handle h : modules) {
-               if (nb::isinstance<nn::Module>(h)) {
-                 self->layers.push_back(nb::cast<std::shared_ptr<nn::Module>>(h));
-               } else if (PyCallable_Check(h.ptr())) {
-                 // A plain function (nn.relu) becomes a layer that calls it.
-                 auto fn = activation_of(h);
-                 struct Lambda : nn::Module {
-                   nn::Activation fn;
-                   array operator()(array x) override { return fn(x); }
-                   std::string name() const override { return "Lambda"; }
-                 };
-                 auto l = std::make_shared<Lambda>();
-                 l->fn = fn;
-                 self->layers.push_back(l);
-               } else {
-                 type_error("Sequential", "Expected modules or callables, got " + python_type_name(h) + ".");
-               }
-             }
-           });
+      .def("__init__", [](nn::Sequential* self, nb::args modules) {
+        new (self) nn::Sequential();
+        for (nb::handle h : modules) {
+          if (nb::isinstance<nn::Module>(h)) {
+            self->layers.push_back(nb::cast<std::shared_ptr<nn::Module>>(h));
+          } else if (PyCallable_Check(h.ptr())) {
+            // A plain function (nn.relu) becomes a layer that calls it.
+            auto fn = activation_of(h);
+            struct Lambda : nn::Module {
+              nn::Activation fn;
+              array operator()(array x) override { return fn(x); }
+              std::string name() const override { return "Lambda"; }
+            };
+            auto l = std::make_shared<Lambda>();
+            l->fn = fn;
+            self->layers.push_back(l);
+          } else {
+            type_error("Sequential",
+                       "Expected modules or callables, got " + python_type_name(h) + ".");
+          }
+        }
+      });
   layer<nn::Flatten>(m, "Flatten").def(nb::init<int, int>(), "start_axis"_a = 1, "end_axis"_a = -1);
   layer<nn::Unflatten>(m, "Unflatten")
-      .def("__init__",
-           [](nn::Unflatten* self, int axis, const ShapeArg& shape) {
-             new (self) nn::Unflatten(axis, shape.shape);
-           },
-           "axis"_a, "shape"_a);
+      .def(
+          "__init__",
+          [](nn::Unflatten* self, int axis, const ShapeArg& shape) {
+            new (self) nn::Unflatten(axis, shape.shape);
+          },
+          "axis"_a, "shape"_a);
   layer<nn::Embedding>(m, "Embedding")
       .def(nb::init<int, int>(), "num_embeddings"_a, "dims"_a)
       .def("as_linear", &nn::Embedding::as_linear, "x"_a);
@@ -123,9 +125,9 @@ void init_nn_layers(nb::module_& m) {
   // ---- Convolutions and pooling ----
   nb::class_<nn::ConvNd, nn::Module>(m, "_ConvNd");
   nb::class_<nn::Conv1d, nn::ConvNd>(m, "Conv1d")
-      .def(nb::init<int, int, int, int, int, int, int, bool>(), "in_channels"_a,
-           "out_channels"_a, "kernel_size"_a, "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
-           "groups"_a = 1, "bias"_a = true);
+      .def(nb::init<int, int, int, int, int, int, int, bool>(), "in_channels"_a, "out_channels"_a,
+           "kernel_size"_a, "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1, "groups"_a = 1,
+           "bias"_a = true);
   nb::class_<nn::Conv2d, nn::ConvNd>(m, "Conv2d")
       .def(nb::init<int, int, const IntOrTuple&, const IntOrTuple&, const IntOrTuple&,
                     const IntOrTuple&, int, bool>(),
@@ -152,10 +154,10 @@ void init_nn_layers(nb::module_& m) {
            "in_channels"_a, "out_channels"_a, "kernel_size"_a, "stride"_a = 1, "padding"_a = 0,
            "dilation"_a = 1, "output_padding"_a = 0, "groups"_a = 1, "bias"_a = true);
   nb::class_<nn::PoolNd, nn::Module>(m, "_PoolNd");
-#define LMX_POOL(NAME)                                                                     \
-  nb::class_<nn::NAME, nn::PoolNd>(m, #NAME)                                               \
-      .def(nb::init<const IntOrTuple&, const std::optional<IntOrTuple>&, const IntOrTuple&>(), \
-           "kernel_size"_a, "stride"_a = nb::none(), "padding"_a = 0);
+#define LMX_POOL(NAME)                                                                    \
+  nb::class_<nn::NAME, nn::PoolNd>(m, #NAME).def(                                         \
+      nb::init<const IntOrTuple&, const std::optional<IntOrTuple>&, const IntOrTuple&>(), \
+      "kernel_size"_a, "stride"_a = nb::none(), "padding"_a = 0);
   LMX_POOL(MaxPool1d)
   LMX_POOL(MaxPool2d)
   LMX_POOL(MaxPool3d)
@@ -164,18 +166,19 @@ void init_nn_layers(nb::module_& m) {
   LMX_POOL(AvgPool3d)
 #undef LMX_POOL
   layer<nn::Upsample>(m, "Upsample")
-      .def("__init__",
-           [](nn::Upsample* self, nb::handle scale_factor, const std::string& mode,
-              bool align_corners) {
-             std::vector<float> factors;
-             if (PyFloat_Check(scale_factor.ptr()) || PyLong_Check(scale_factor.ptr())) {
-               factors.push_back(nb::cast<float>(scale_factor));
-             } else {
-               factors = nb::cast<std::vector<float>>(scale_factor);
-             }
-             new (self) nn::Upsample(factors, mode, align_corners);
-           },
-           "scale_factor"_a, "mode"_a = "nearest", "align_corners"_a = false);
+      .def(
+          "__init__",
+          [](nn::Upsample* self, nb::handle scale_factor, const std::string& mode,
+             bool align_corners) {
+            std::vector<float> factors;
+            if (PyFloat_Check(scale_factor.ptr()) || PyLong_Check(scale_factor.ptr())) {
+              factors.push_back(nb::cast<float>(scale_factor));
+            } else {
+              factors = nb::cast<std::vector<float>>(scale_factor);
+            }
+            new (self) nn::Upsample(factors, mode, align_corners);
+          },
+          "scale_factor"_a, "mode"_a = "nearest", "align_corners"_a = false);
 
   // ---- Activations as modules ----
 #define LMX_ACT(NAME) layer<nn::NAME>(m, #NAME).def(nb::init<>());
@@ -200,20 +203,21 @@ void init_nn_layers(nb::module_& m) {
   layer<nn::CELU>(m, "CELU").def(nb::init<float>(), "alpha"_a = 1.0f);
   layer<nn::Softshrink>(m, "Softshrink").def(nb::init<float>(), "lambd"_a = 0.5f);
   layer<nn::HardShrink>(m, "HardShrink").def(nb::init<float>(), "lambd"_a = 0.5f);
-  layer<nn::HardTanh>(m, "HardTanh").def(nb::init<float, float>(), "min_val"_a = -1.0f,
-                                         "max_val"_a = 1.0f);
+  layer<nn::HardTanh>(m, "HardTanh")
+      .def(nb::init<float, float>(), "min_val"_a = -1.0f, "max_val"_a = 1.0f);
   layer<nn::GLU>(m, "GLU").def(nb::init<int>(), "axis"_a = -1);
   layer<nn::Step>(m, "Step").def(nb::init<float>(), "threshold"_a = 0.0f);
   layer<nn::GELU>(m, "GELU").def(nb::init<const std::string&>(), "approx"_a = "none");
-  layer<nn::PReLU>(m, "PReLU").def(nb::init<int, float>(), "num_parameters"_a = 1,
-                                   "init"_a = 0.25f);
+  layer<nn::PReLU>(m, "PReLU")
+      .def(nb::init<int, float>(), "num_parameters"_a = 1, "init"_a = 0.25f);
 
   // ---- Positional, attention, transformers, recurrent ----
   layer<nn::RoPE>(m, "RoPE")
       .def(nb::init<int, bool, float, float>(), "dims"_a, "traditional"_a = false,
            "base"_a = 10000.0f, "scale"_a = 1.0f)
-      .def("__call__", [](nn::RoPE& l, const array& x, int offset) { return l(x, offset); }, "x"_a,
-           "offset"_a = 0);
+      .def(
+          "__call__", [](nn::RoPE& l, const array& x, int offset) { return l(x, offset); }, "x"_a,
+          "offset"_a = 0);
   layer<nn::SinusoidalPositionalEncoding>(m, "SinusoidalPositionalEncoding")
       .def(nb::init<int, float, float, std::optional<float>, bool, bool>(), "dims"_a,
            "min_freq"_a = 0.0001f, "max_freq"_a = 1.0f, "scale"_a = nb::none(),
@@ -237,20 +241,22 @@ void init_nn_layers(nb::module_& m) {
           [](nn::MultiHeadAttention& l, const array& q, const array& k, const array& v,
              nb::handle mask) { return l(q, k, v, opt_array(mask)); },
           "queries"_a, "keys"_a, "values"_a, "mask"_a = nb::none())
-      .def_static("create_additive_causal_mask",
-                  [](int n, Dtype dtype) {
-                    return nn::MultiHeadAttention::create_additive_causal_mask(n, dtype);
-                  },
-                  "N"_a, "dtype"_a = float32);
+      .def_static(
+          "create_additive_causal_mask",
+          [](int n, Dtype dtype) {
+            return nn::MultiHeadAttention::create_additive_causal_mask(n, dtype);
+          },
+          "N"_a, "dtype"_a = float32);
   layer<nn::TransformerEncoderLayer>(m, "TransformerEncoderLayer")
-      .def("__init__",
-           [](nn::TransformerEncoderLayer* self, int dims, int num_heads,
-              std::optional<int> mlp_dims, float dropout, nb::handle activation, bool norm_first) {
-             new (self) nn::TransformerEncoderLayer(dims, num_heads, mlp_dims, dropout,
-                                                    activation_of(activation), norm_first);
-           },
-           "dims"_a, "num_heads"_a, "mlp_dims"_a = nb::none(), "dropout"_a = 0.0f,
-           "activation"_a = nb::none(), "norm_first"_a = true)
+      .def(
+          "__init__",
+          [](nn::TransformerEncoderLayer* self, int dims, int num_heads,
+             std::optional<int> mlp_dims, float dropout, nb::handle activation, bool norm_first) {
+            new (self) nn::TransformerEncoderLayer(dims, num_heads, mlp_dims, dropout,
+                                                   activation_of(activation), norm_first);
+          },
+          "dims"_a, "num_heads"_a, "mlp_dims"_a = nb::none(), "dropout"_a = 0.0f,
+          "activation"_a = nb::none(), "norm_first"_a = true)
       .def(
           "__call__",
           [](nn::TransformerEncoderLayer& l, const array& x, nb::handle mask) {
@@ -258,14 +264,15 @@ void init_nn_layers(nb::module_& m) {
           },
           "x"_a, "mask"_a = nb::none());
   layer<nn::TransformerEncoder>(m, "TransformerEncoder")
-      .def("__init__",
-           [](nn::TransformerEncoder* self, int num_layers, int dims, int num_heads,
-              std::optional<int> mlp_dims, float dropout, nb::handle activation, bool norm_first) {
-             new (self) nn::TransformerEncoder(num_layers, dims, num_heads, mlp_dims, dropout,
-                                               activation_of(activation), norm_first);
-           },
-           "num_layers"_a, "dims"_a, "num_heads"_a, "mlp_dims"_a = nb::none(),
-           "dropout"_a = 0.0f, "activation"_a = nb::none(), "norm_first"_a = true)
+      .def(
+          "__init__",
+          [](nn::TransformerEncoder* self, int num_layers, int dims, int num_heads,
+             std::optional<int> mlp_dims, float dropout, nb::handle activation, bool norm_first) {
+            new (self) nn::TransformerEncoder(num_layers, dims, num_heads, mlp_dims, dropout,
+                                              activation_of(activation), norm_first);
+          },
+          "num_layers"_a, "dims"_a, "num_heads"_a, "mlp_dims"_a = nb::none(), "dropout"_a = 0.0f,
+          "activation"_a = nb::none(), "norm_first"_a = true)
       .def(
           "__call__",
           [](nn::TransformerEncoder& l, const array& x, nb::handle mask) {
@@ -273,19 +280,22 @@ void init_nn_layers(nb::module_& m) {
           },
           "x"_a, "mask"_a = nb::none());
   layer<nn::RNN>(m, "RNN")
-      .def("__init__",
-           [](nn::RNN* self, int input_size, int hidden_size, bool bias, nb::handle nonlinearity) {
-             new (self) nn::RNN(input_size, hidden_size, bias, activation_of(nonlinearity));
-           },
-           "input_size"_a, "hidden_size"_a, "bias"_a = true, "nonlinearity"_a = nb::none())
-      .def("__call__",
-           [](nn::RNN& l, const array& x, nb::handle hidden) { return l(x, opt_array(hidden)); },
-           "x"_a, "hidden"_a = nb::none());
+      .def(
+          "__init__",
+          [](nn::RNN* self, int input_size, int hidden_size, bool bias, nb::handle nonlinearity) {
+            new (self) nn::RNN(input_size, hidden_size, bias, activation_of(nonlinearity));
+          },
+          "input_size"_a, "hidden_size"_a, "bias"_a = true, "nonlinearity"_a = nb::none())
+      .def(
+          "__call__",
+          [](nn::RNN& l, const array& x, nb::handle hidden) { return l(x, opt_array(hidden)); },
+          "x"_a, "hidden"_a = nb::none());
   layer<nn::GRU>(m, "GRU")
       .def(nb::init<int, int, bool>(), "input_size"_a, "hidden_size"_a, "bias"_a = true)
-      .def("__call__",
-           [](nn::GRU& l, const array& x, nb::handle hidden) { return l(x, opt_array(hidden)); },
-           "x"_a, "hidden"_a = nb::none());
+      .def(
+          "__call__",
+          [](nn::GRU& l, const array& x, nb::handle hidden) { return l(x, opt_array(hidden)); },
+          "x"_a, "hidden"_a = nb::none());
   layer<nn::LSTM>(m, "LSTM")
       .def(nb::init<int, int, bool>(), "input_size"_a, "hidden_size"_a, "bias"_a = true)
       .def(
@@ -298,8 +308,8 @@ void init_nn_layers(nb::module_& m) {
 
   // ---- Quantized layers ----
   layer<nn::QuantizedLinear>(m, "QuantizedLinear")
-      .def(nb::init<int, int, bool, int, int>(), "input_dims"_a, "output_dims"_a,
-           "bias"_a = true, "group_size"_a = 64, "bits"_a = 4)
+      .def(nb::init<int, int, bool, int, int>(), "input_dims"_a, "output_dims"_a, "bias"_a = true,
+           "group_size"_a = 64, "bits"_a = 4)
       .def_static(
           "from_linear",
           [](const nn::Linear& l, int group_size, int bits) {

@@ -114,8 +114,8 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
         if (!step.is_none()) st = nb::cast<double>(step);
         return arange(b, e, st, t, s);
       },
-      nb::arg("start"), nb::arg("stop") = nb::none(), nb::arg("step") = nb::none(),
-      nb::kw_only(), nb::arg("dtype") = nb::none(), nb::arg(S) = nb::none());
+      nb::arg("start"), nb::arg("stop") = nb::none(), nb::arg("step") = nb::none(), nb::kw_only(),
+      nb::arg("dtype") = nb::none(), nb::arg(S) = nb::none());
   m.def(
       "linspace",
       [](double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
@@ -124,12 +124,14 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg("start"), nb::arg("stop"), nb::arg("num") = 50, nb::arg("dtype") = float32,
       nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
-      "zeros", [](const ShapeArg& shape, Dtype dtype, StreamOrDevice s) {
+      "zeros",
+      [](const ShapeArg& shape, Dtype dtype, StreamOrDevice s) {
         return zeros(shape.shape, dtype, s);
       },
       nb::arg("shape"), nb::arg("dtype") = float32, nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
-      "ones", [](const ShapeArg& shape, Dtype dtype, StreamOrDevice s) {
+      "ones",
+      [](const ShapeArg& shape, Dtype dtype, StreamOrDevice s) {
         return ones(shape.shape, dtype, s);
       },
       nb::arg("shape"), nb::arg("dtype") = float32, nb::kw_only(), nb::arg(S) = nb::none());
@@ -141,10 +143,12 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       },
       nb::arg("shape"), nb::arg("vals"), nb::arg("dtype") = nb::none(), nb::kw_only(),
       nb::arg(S) = nb::none());
-  m.def("zeros_like", [](A a, StreamOrDevice s) { return zeros_like(to_array(a), s); },
-        nb::arg("a"), nb::kw_only(), nb::arg(S) = nb::none());
-  m.def("ones_like", [](A a, StreamOrDevice s) { return ones_like(to_array(a), s); },
-        nb::arg("a"), nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "zeros_like", [](A a, StreamOrDevice s) { return zeros_like(to_array(a), s); }, nb::arg("a"),
+      nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "ones_like", [](A a, StreamOrDevice s) { return ones_like(to_array(a), s); }, nb::arg("a"),
+      nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
       "eye",
       [](int n, std::optional<int> mm, int k, Dtype dtype, StreamOrDevice s) {
@@ -152,8 +156,9 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       },
       nb::arg("n"), nb::arg("m") = nb::none(), nb::arg("k") = 0, nb::arg("dtype") = float32,
       nb::kw_only(), nb::arg(S) = nb::none());
-  m.def("identity", [](int n, Dtype dtype, StreamOrDevice s) { return identity(n, dtype, s); },
-        nb::arg("n"), nb::arg("dtype") = float32, nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "identity", [](int n, Dtype dtype, StreamOrDevice s) { return identity(n, dtype, s); },
+      nb::arg("n"), nb::arg("dtype") = float32, nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
       "tri",
       [](int n, std::optional<int> mm, int k, Dtype dtype, StreamOrDevice s) {
@@ -161,10 +166,12 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       },
       nb::arg("n"), nb::arg("m") = nb::none(), nb::arg("k") = 0, nb::arg("dtype") = float32,
       nb::kw_only(), nb::arg(S) = nb::none());
-  m.def("tril", [](A x, int k, StreamOrDevice s) { return tril(to_array(x), k, s); },
-        nb::arg("x"), nb::arg("k") = 0, nb::kw_only(), nb::arg(S) = nb::none());
-  m.def("triu", [](A x, int k, StreamOrDevice s) { return triu(to_array(x), k, s); },
-        nb::arg("x"), nb::arg("k") = 0, nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "tril", [](A x, int k, StreamOrDevice s) { return tril(to_array(x), k, s); }, nb::arg("x"),
+      nb::arg("k") = 0, nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "triu", [](A x, int k, StreamOrDevice s) { return triu(to_array(x), k, s); }, nb::arg("x"),
+      nb::arg("k") = 0, nb::kw_only(), nb::arg(S) = nb::none());
 
   // ---- Shape ----
   m.def(
@@ -294,8 +301,7 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg(S) = nb::none());
   m.def(
       "pad",
-      [](A a, nb::handle pad_width, const std::string& mode, A constant_values,
-         StreamOrDevice s) {
+      [](A a, nb::handle pad_width, const std::string& mode, A constant_values, StreamOrDevice s) {
         array x = to_array(a);
         array value = to_array(constant_values);
         std::vector<std::pair<int, int>> widths;
@@ -338,8 +344,8 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg("offset") = 0, nb::kw_only(), nb::arg(S) = nb::none());
 
   // ---- Elementwise ----
-#define LMX_UNARY(NAME, FN, METHOD)                                                      \
-  def(                                                                                   \
+#define LMX_UNARY(NAME, FN, METHOD)                                                         \
+  def(                                                                                      \
       NAME, [](A a, StreamOrDevice s) { return FN(to_array(a), s); }, METHOD, nb::arg("a"), \
       nb::kw_only(), nb::arg(S) = nb::none());
   LMX_UNARY("abs", abs, true)
@@ -395,13 +401,13 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg("a"), nb::arg("nan") = 0.0f, nb::arg("posinf") = nb::none(),
       nb::arg("neginf") = nb::none(), nb::kw_only(), nb::arg(S) = nb::none());
 
-#define LMX_BINARY(NAME, FN)                                   \
-  m.def(                                                       \
-      NAME,                                                    \
-      [](A a, A b, StreamOrDevice s) {                         \
-        auto [x, y] = to_arrays(a.obj, b.obj);                 \
-        return FN(x, y, s);                                    \
-      },                                                       \
+#define LMX_BINARY(NAME, FN)                   \
+  m.def(                                       \
+      NAME,                                    \
+      [](A a, A b, StreamOrDevice s) {         \
+        auto [x, y] = to_arrays(a.obj, b.obj); \
+        return FN(x, y, s);                    \
+      },                                       \
       nb::arg("a"), nb::arg("b"), nb::kw_only(), nb::arg(S) = nb::none());
   LMX_BINARY("add", add)
   LMX_BINARY("subtract", subtract)
@@ -489,12 +495,12 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::kw_only(), nb::arg(S) = nb::none());
 
   // ---- Reductions ----
-#define LMX_REDUCE(NAME, FN)                                                                      \
-  def(NAME,                                                                                       \
-      reduction([](const array& x, const std::vector<int>& axes, bool keepdims,                   \
-                   StreamOrDevice s) { return FN(x, axes, keepdims, s); }),                       \
-      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false, nb::kw_only(), \
-      nb::arg(S) = nb::none());
+#define LMX_REDUCE(NAME, FN)                                                         \
+  def(NAME,                                                                          \
+      reduction([](const array& x, const std::vector<int>& axes, bool keepdims,      \
+                   StreamOrDevice s) { return FN(x, axes, keepdims, s); }),          \
+      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false, \
+      nb::kw_only(), nb::arg(S) = nb::none());
   LMX_REDUCE("all", all)
   LMX_REDUCE("any", any)
   LMX_REDUCE("sum", sum)
@@ -504,27 +510,27 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
   LMX_REDUCE("mean", mean)
   LMX_REDUCE("logsumexp", logsumexp)
 #undef LMX_REDUCE
-#define LMX_MOMENT(NAME, FN)                                                             \
-  def(                                                                                   \
-      NAME,                                                                              \
-      [](A a, const Axes& axis, bool keepdims, int ddof, StreamOrDevice s) {             \
-        array x = to_array(a);                                                           \
-        if (!axis.axes) return FN(x, keepdims, ddof, s);                                 \
-        return FN(x, *axis.axes, keepdims, ddof, s);                                     \
-      },                                                                                 \
-      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false,     \
+#define LMX_MOMENT(NAME, FN)                                                         \
+  def(                                                                               \
+      NAME,                                                                          \
+      [](A a, const Axes& axis, bool keepdims, int ddof, StreamOrDevice s) {         \
+        array x = to_array(a);                                                       \
+        if (!axis.axes) return FN(x, keepdims, ddof, s);                             \
+        return FN(x, *axis.axes, keepdims, ddof, s);                                 \
+      },                                                                             \
+      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false, \
       nb::arg("ddof") = 0, nb::kw_only(), nb::arg(S) = nb::none());
   LMX_MOMENT("var", var)
   LMX_MOMENT("std", std)
 #undef LMX_MOMENT
-#define LMX_ARG_REDUCE(NAME, FN)                                                         \
-  def(                                                                                   \
-      NAME,                                                                              \
-      [](A a, std::optional<int> axis, bool keepdims, StreamOrDevice s) {                \
-        array x = to_array(a);                                                           \
-        return axis ? FN(x, *axis, keepdims, s) : FN(x, keepdims, s);                    \
-      },                                                                                 \
-      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false,     \
+#define LMX_ARG_REDUCE(NAME, FN)                                                     \
+  def(                                                                               \
+      NAME,                                                                          \
+      [](A a, std::optional<int> axis, bool keepdims, StreamOrDevice s) {            \
+        array x = to_array(a);                                                       \
+        return axis ? FN(x, *axis, keepdims, s) : FN(x, keepdims, s);                \
+      },                                                                             \
+      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false, \
       nb::kw_only(), nb::arg(S) = nb::none());
   LMX_ARG_REDUCE("argmax", argmax)
   LMX_ARG_REDUCE("argmin", argmin)
@@ -539,25 +545,24 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg(S) = nb::none());
 
   // ---- Scans and sorting ----
-#define LMX_SCAN(NAME, FN)                                                                  \
-  def(NAME,                                                                                 \
-      scan([](const array& x, int axis, bool reverse, bool inclusive, StreamOrDevice s) {   \
-        return FN(x, axis, reverse, inclusive, s);                                          \
-      }),                                                                                   \
-      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::kw_only(),                      \
-      nb::arg("reverse") = false, nb::arg("inclusive") = true, nb::arg(S) = nb::none());
+#define LMX_SCAN(NAME, FN)                                                                         \
+  def(NAME, scan([](const array& x, int axis, bool reverse, bool inclusive, StreamOrDevice s) {    \
+        return FN(x, axis, reverse, inclusive, s);                                                 \
+      }),                                                                                          \
+      true, nb::arg("a"), nb::arg("axis") = nb::none(), nb::kw_only(), nb::arg("reverse") = false, \
+      nb::arg("inclusive") = true, nb::arg(S) = nb::none());
   LMX_SCAN("cumsum", cumsum)
   LMX_SCAN("cumprod", cumprod)
   LMX_SCAN("cummax", cummax)
   LMX_SCAN("cummin", cummin)
 #undef LMX_SCAN
-#define LMX_SORT(NAME, FN)                                                                \
-  m.def(                                                                                  \
-      NAME,                                                                               \
-      [](A a, std::optional<int> axis, StreamOrDevice s) {                                \
-        array x = to_array(a);                                                            \
-        return axis ? FN(x, *axis, s) : FN(x, s);                                         \
-      },                                                                                  \
+#define LMX_SORT(NAME, FN)                                 \
+  m.def(                                                   \
+      NAME,                                                \
+      [](A a, std::optional<int> axis, StreamOrDevice s) { \
+        array x = to_array(a);                             \
+        return axis ? FN(x, *axis, s) : FN(x, s);          \
+      },                                                   \
       nb::arg("a"), nb::arg("axis") = -1, nb::kw_only(), nb::arg(S) = nb::none());
   LMX_SORT("sort", sort)
   LMX_SORT("argsort", argsort)
@@ -605,16 +610,15 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
   // ---- Convolutions ----
   m.def(
       "conv1d",
-      [](A input, A weight, int stride, int padding, int dilation, int groups,
-         StreamOrDevice s) {
+      [](A input, A weight, int stride, int padding, int dilation, int groups, StreamOrDevice s) {
         return conv1d(to_array(input), to_array(weight), stride, padding, dilation, groups, s);
       },
       nb::arg("input"), nb::arg("weight"), nb::arg("stride") = 1, nb::arg("padding") = 0,
       nb::arg("dilation") = 1, nb::arg("groups") = 1, nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
       "conv2d",
-      [](A input, A weight, nb::handle stride, nb::handle padding, nb::handle dilation,
-         int groups, StreamOrDevice s) {
+      [](A input, A weight, nb::handle stride, nb::handle padding, nb::handle dilation, int groups,
+         StreamOrDevice s) {
         return conv2d(to_array(input), to_array(weight), pair_of(stride), pair_of(padding),
                       pair_of(dilation), groups, s);
       },
@@ -622,8 +626,8 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg("dilation") = 1, nb::arg("groups") = 1, nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
       "conv3d",
-      [](A input, A weight, nb::handle stride, nb::handle padding, nb::handle dilation,
-         int groups, StreamOrDevice s) {
+      [](A input, A weight, nb::handle stride, nb::handle padding, nb::handle dilation, int groups,
+         StreamOrDevice s) {
         return conv3d(to_array(input), to_array(weight), triple_of(stride), triple_of(padding),
                       triple_of(dilation), groups, s);
       },
@@ -631,14 +635,14 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg("dilation") = 1, nb::arg("groups") = 1, nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
       "conv_transpose1d",
-      [](A input, A weight, int stride, int padding, int dilation, int output_padding,
-         int groups, StreamOrDevice s) {
+      [](A input, A weight, int stride, int padding, int dilation, int output_padding, int groups,
+         StreamOrDevice s) {
         return conv_transpose1d(to_array(input), to_array(weight), stride, padding, dilation,
                                 output_padding, groups, s);
       },
       nb::arg("input"), nb::arg("weight"), nb::arg("stride") = 1, nb::arg("padding") = 0,
-      nb::arg("dilation") = 1, nb::arg("output_padding") = 0, nb::arg("groups") = 1,
-      nb::kw_only(), nb::arg(S) = nb::none());
+      nb::arg("dilation") = 1, nb::arg("output_padding") = 0, nb::arg("groups") = 1, nb::kw_only(),
+      nb::arg(S) = nb::none());
   m.def(
       "conv_transpose2d",
       [](A input, A weight, nb::handle stride, nb::handle padding, nb::handle dilation,
@@ -648,19 +652,19 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
                                 groups, s);
       },
       nb::arg("input"), nb::arg("weight"), nb::arg("stride") = 1, nb::arg("padding") = 0,
-      nb::arg("dilation") = 1, nb::arg("output_padding") = 0, nb::arg("groups") = 1,
-      nb::kw_only(), nb::arg(S) = nb::none());
+      nb::arg("dilation") = 1, nb::arg("output_padding") = 0, nb::arg("groups") = 1, nb::kw_only(),
+      nb::arg(S) = nb::none());
   m.def(
       "conv_transpose3d",
       [](A input, A weight, nb::handle stride, nb::handle padding, nb::handle dilation,
          nb::handle output_padding, int groups, StreamOrDevice s) {
         return conv_transpose3d(to_array(input), to_array(weight), triple_of(stride),
-                                triple_of(padding), triple_of(dilation),
-                                triple_of(output_padding), groups, s);
+                                triple_of(padding), triple_of(dilation), triple_of(output_padding),
+                                groups, s);
       },
       nb::arg("input"), nb::arg("weight"), nb::arg("stride") = 1, nb::arg("padding") = 0,
-      nb::arg("dilation") = 1, nb::arg("output_padding") = 0, nb::arg("groups") = 1,
-      nb::kw_only(), nb::arg(S) = nb::none());
+      nb::arg("dilation") = 1, nb::arg("output_padding") = 0, nb::arg("groups") = 1, nb::kw_only(),
+      nb::arg(S) = nb::none());
   m.def(
       "conv_general",
       [](A input, A weight, nb::handle stride, nb::handle padding, nb::handle kernel_dilation,
@@ -696,17 +700,15 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
       nb::arg("mode") = "affine", nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
       "dequantize",
-      [](A w, A scales, nb::handle biases, std::optional<int> group_size,
-         std::optional<int> bits, const std::string& mode, std::optional<Dtype> dtype,
-         StreamOrDevice s) {
+      [](A w, A scales, nb::handle biases, std::optional<int> group_size, std::optional<int> bits,
+         const std::string& mode, std::optional<Dtype> dtype, StreamOrDevice s) {
         std::optional<array> b;
         if (!biases.is_none()) b = to_array(biases);
         return dequantize(to_array(w), to_array(scales), b, group_size, bits, mode, dtype, s);
       },
       nb::arg("w"), nb::arg("scales"), nb::arg("biases") = nb::none(),
-      nb::arg("group_size") = nb::none(), nb::arg("bits") = nb::none(),
-      nb::arg("mode") = "affine", nb::kw_only(), nb::arg("dtype") = nb::none(),
-      nb::arg(S) = nb::none());
+      nb::arg("group_size") = nb::none(), nb::arg("bits") = nb::none(), nb::arg("mode") = "affine",
+      nb::kw_only(), nb::arg("dtype") = nb::none(), nb::arg(S) = nb::none());
   m.def(
       "quantized_matmul",
       [](A x, A w, A scales, nb::handle biases, bool transpose, std::optional<int> group_size,
@@ -717,9 +719,8 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
                                 group_size, bits, mode, s);
       },
       nb::arg("x"), nb::arg("w"), nb::arg("scales"), nb::arg("biases") = nb::none(),
-      nb::arg("transpose") = true, nb::arg("group_size") = nb::none(),
-      nb::arg("bits") = nb::none(), nb::arg("mode") = "affine", nb::kw_only(),
-      nb::arg(S) = nb::none());
+      nb::arg("transpose") = true, nb::arg("group_size") = nb::none(), nb::arg("bits") = nb::none(),
+      nb::arg("mode") = "affine", nb::kw_only(), nb::arg(S) = nb::none());
 }
 
 }  // namespace lmx::python

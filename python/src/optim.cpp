@@ -51,8 +51,9 @@ std::pair<float, float> betas_of(const std::vector<float>& v) {
 
 void init_optim(nb::module_& m) {
   nb::class_<Optimizer>(m, "Optimizer")
-      .def("init", [](Optimizer& o, nb::handle params) { o.init(to_tree(params, "init")); },
-           "parameters"_a)
+      .def(
+          "init", [](Optimizer& o, nb::handle params) { o.init(to_tree(params, "init")); },
+          "parameters"_a)
       .def(
           "apply_gradients",
           [](Optimizer& o, nb::handle grads, nb::handle params) {
@@ -73,16 +74,16 @@ void init_optim(nb::module_& m) {
           },
           "parameters"_a, "gradients"_a)
       .def("get_state", [](const Optimizer& o) { return from_tree(o.state()); })
-      .def("set_state", [](Optimizer& o, nb::handle s) { o.set_state(to_tree(s, "state")); },
-           "state"_a)
+      .def(
+          "set_state", [](Optimizer& o, nb::handle s) { o.set_state(to_tree(s, "state")); },
+          "state"_a)
       .def("set_learning_rate", &Optimizer::set_learning_rate, "learning_rate"_a)
       .def("get_learning_rate", [](const Optimizer& o) { return o.learning_rate(); })
       .def("get_step", [](const Optimizer& o) { return o.step(); });
 
-  nb::class_<optim::SGD, Optimizer>(m, "SGD")
-      .def(nb::init<LearningRate, float, float, float, bool>(), "learning_rate"_a,
-           "momentum"_a = 0.0f, "weight_decay"_a = 0.0f, "dampening"_a = 0.0f,
-           "nesterov"_a = false);
+  nb::class_<optim::SGD, Optimizer>(m, "SGD").def(
+      nb::init<LearningRate, float, float, float, bool>(), "learning_rate"_a, "momentum"_a = 0.0f,
+      "weight_decay"_a = 0.0f, "dampening"_a = 0.0f, "nesterov"_a = false);
   nb::class_<optim::RMSprop, Optimizer>(m, "RMSprop")
       .def(nb::init<LearningRate, float, float>(), "learning_rate"_a, "alpha"_a = 0.99f,
            "eps"_a = 1e-8f);
@@ -94,7 +95,9 @@ void init_optim(nb::module_& m) {
   nb::class_<optim::Adam, Optimizer>(m, "Adam").def(
       "__init__",
       [](optim::Adam* self, LearningRate lr, std::vector<float> betas, float eps,
-         bool bias_correction) { new (self) optim::Adam(lr, betas_of(betas), eps, bias_correction); },
+         bool bias_correction) {
+        new (self) optim::Adam(lr, betas_of(betas), eps, bias_correction);
+      },
       "learning_rate"_a, "betas"_a = std::vector<float>{0.9f, 0.999f}, "eps"_a = 1e-8f,
       "bias_correction"_a = false);
   nb::class_<optim::AdamW, optim::Adam>(m, "AdamW")
@@ -113,14 +116,12 @@ void init_optim(nb::module_& m) {
             new (self) optim::Adamax(lr, betas_of(betas), eps);
           },
           "learning_rate"_a, "betas"_a = std::vector<float>{0.9f, 0.999f}, "eps"_a = 1e-8f);
-  nb::class_<optim::Lion, Optimizer>(m, "Lion")
-      .def(
-          "__init__",
-          [](optim::Lion* self, LearningRate lr, std::vector<float> betas, float weight_decay) {
-            new (self) optim::Lion(lr, betas_of(betas), weight_decay);
-          },
-          "learning_rate"_a, "betas"_a = std::vector<float>{0.9f, 0.99f},
-          "weight_decay"_a = 0.0f);
+  nb::class_<optim::Lion, Optimizer>(m, "Lion").def(
+      "__init__",
+      [](optim::Lion* self, LearningRate lr, std::vector<float> betas, float weight_decay) {
+        new (self) optim::Lion(lr, betas_of(betas), weight_decay);
+      },
+      "learning_rate"_a, "betas"_a = std::vector<float>{0.9f, 0.99f}, "weight_decay"_a = 0.0f);
   nb::class_<optim::Adafactor, Optimizer>(m, "Adafactor")
       .def(
           "__init__",
@@ -128,17 +129,15 @@ void init_optim(nb::module_& m) {
              float clip_threshold, float decay_rate, std::optional<float> beta_1,
              float weight_decay, bool scale_parameter, bool relative_step, bool warmup_init) {
             new (self) optim::Adafactor(lr, betas_of(eps), clip_threshold, decay_rate, beta_1,
-                                        weight_decay, scale_parameter, relative_step,
-                                        warmup_init);
+                                        weight_decay, scale_parameter, relative_step, warmup_init);
           },
           "learning_rate"_a = nb::none(), "eps"_a = std::vector<float>{1e-30f, 1e-3f},
           "clip_threshold"_a = 1.0f, "decay_rate"_a = -0.8f, "beta_1"_a = nb::none(),
           "weight_decay"_a = 0.0f, "scale_parameter"_a = true, "relative_step"_a = true,
           "warmup_init"_a = false);
-  nb::class_<optim::Muon, Optimizer>(m, "Muon")
-      .def(nb::init<LearningRate, float, float, bool, int>(), "learning_rate"_a,
-           "momentum"_a = 0.95f, "weight_decay"_a = 0.01f, "nesterov"_a = true,
-           "ns_steps"_a = 5);
+  nb::class_<optim::Muon, Optimizer>(m, "Muon").def(
+      nb::init<LearningRate, float, float, bool, int>(), "learning_rate"_a, "momentum"_a = 0.95f,
+      "weight_decay"_a = 0.01f, "nesterov"_a = true, "ns_steps"_a = 5);
 
   m.def(
       "clip_grad_norm",

@@ -13,7 +13,8 @@ void init_random(nb::module_& parent) {
   m.def("seed", &random::seed, nb::arg("seed"));
   m.def("key", &random::key, nb::arg("seed"));
   m.def(
-      "split", [](const array& key, int num, StreamOrDevice s) { return random::split(key, num, s); },
+      "split",
+      [](const array& key, int num, StreamOrDevice s) { return random::split(key, num, s); },
       nb::arg("key"), nb::arg("num") = 2, nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
       "bits",
@@ -26,8 +27,8 @@ void init_random(nb::module_& parent) {
       "uniform",
       [](const ArrayLike& low, const ArrayLike& high, const ShapeArg& shape, Dtype dtype, Key key,
          StreamOrDevice s) {
-        return random::uniform(to_array(low, dtype), to_array(high, dtype), shape.shape, dtype,
-                               key, s);
+        return random::uniform(to_array(low, dtype), to_array(high, dtype), shape.shape, dtype, key,
+                               s);
       },
       nb::arg("low") = 0, nb::arg("high") = 1, nb::arg("shape") = ShapeArg{{}},
       nb::arg("dtype") = float32, nb::kw_only(), nb::arg("key") = nb::none(),
@@ -50,28 +51,26 @@ void init_random(nb::module_& parent) {
          StreamOrDevice s) {
         return random::randint(to_array(low), to_array(high), shape.shape, dtype, key, s);
       },
-      nb::arg("low"), nb::arg("high"), nb::arg("shape") = ShapeArg{{}},
-      nb::arg("dtype") = int32, nb::kw_only(), nb::arg("key") = nb::none(),
-      nb::arg(S) = nb::none());
+      nb::arg("low"), nb::arg("high"), nb::arg("shape") = ShapeArg{{}}, nb::arg("dtype") = int32,
+      nb::kw_only(), nb::arg("key") = nb::none(), nb::arg(S) = nb::none());
   m.def(
       "bernoulli",
       [](const ArrayLike& p, std::optional<ShapeArg> shape, Key key, StreamOrDevice s) {
         array pp = to_array(p);
         return shape ? random::bernoulli(pp, shape->shape, key, s) : random::bernoulli(pp, key, s);
       },
-      nb::arg("p") = 0.5, nb::arg("shape") = nb::none(), nb::kw_only(),
-      nb::arg("key") = nb::none(), nb::arg(S) = nb::none());
+      nb::arg("p") = 0.5, nb::arg("shape") = nb::none(), nb::kw_only(), nb::arg("key") = nb::none(),
+      nb::arg(S) = nb::none());
   m.def(
       "truncated_normal",
-      [](const ArrayLike& lower, const ArrayLike& upper, std::optional<ShapeArg> shape,
-         Dtype dtype, Key key, StreamOrDevice s) {
+      [](const ArrayLike& lower, const ArrayLike& upper, std::optional<ShapeArg> shape, Dtype dtype,
+         Key key, StreamOrDevice s) {
         array lo = to_array(lower, dtype), hi = to_array(upper, dtype);
         return shape ? random::truncated_normal(lo, hi, shape->shape, dtype, key, s)
                      : random::truncated_normal(lo, hi, dtype, key, s);
       },
-      nb::arg("lower"), nb::arg("upper"), nb::arg("shape") = nb::none(),
-      nb::arg("dtype") = float32, nb::kw_only(), nb::arg("key") = nb::none(),
-      nb::arg(S) = nb::none());
+      nb::arg("lower"), nb::arg("upper"), nb::arg("shape") = nb::none(), nb::arg("dtype") = float32,
+      nb::kw_only(), nb::arg("key") = nb::none(), nb::arg(S) = nb::none());
   m.def(
       "gumbel",
       [](const ShapeArg& shape, Dtype dtype, Key key, StreamOrDevice s) {
@@ -99,8 +98,7 @@ void init_random(nb::module_& parent) {
         return random::laplace(shape.shape, dtype, loc, scale, key, s);
       },
       nb::arg("shape") = ShapeArg{{}}, nb::arg("dtype") = float32, nb::arg("loc") = 0.0f,
-      nb::arg("scale") = 1.0f, nb::kw_only(), nb::arg("key") = nb::none(),
-      nb::arg(S) = nb::none());
+      nb::arg("scale") = 1.0f, nb::kw_only(), nb::arg("key") = nb::none(), nb::arg(S) = nb::none());
   m.def(
       "permutation",
       [](nb::handle x, int axis, Key key, StreamOrDevice s) {

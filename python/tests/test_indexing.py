@@ -58,3 +58,18 @@ def test_at_updates():
     m = mx.ones((2, 3)).at[1].multiply(3.0)
     assert m.tolist() == [[1, 1, 1], [3, 3, 3]]
     assert mx.array([1.0, 5.0]).at[mx.array([1])].maximum(7.0).tolist() == [1, 7]
+
+
+def test_index_type_errors_are_value_errors():
+    a = mx.arange(4)
+    with pytest.raises(ValueError, match="indices must be integers"):
+        a[1.0]
+    with pytest.raises(ValueError, match="Boolean masks"):
+        a[mx.array([True, False, True, False])]
+    with pytest.raises(ValueError, match="Cannot index an array with str"):
+        a["x"]
+
+
+def test_empty_list_is_float32():
+    assert mx.array([]).dtype == mx.float32
+    assert mx.array([[], []]).shape == (2, 0)

@@ -234,3 +234,101 @@ TEST(Module, UpdateModules) {
   EXPECT_THROW_MSG(model.update_modules({{"nope", replacement}}), std::invalid_argument,
                    "[update_modules] Module MLP has no submodule 'nope'.");
 }
+
+namespace {
+// A front end's owned values, in C++: an array, a module, a list or a dict,
+// shared so that a test can change a container after registering it.
+struct TestValue : nn::OwnedValue {
+  std::optional<array> a;
+  std::shared_ptr<nn::Module> m;
+  std::vector<std::pair<std::string, std::shared_ptr<TestValue>>> entries;
+  Kind k = Kind::Other;
+
+  static std::shared_ptr<TestValue> of(array x) {
+    auto v = std::make_shared<TestValue>();
+    v->k = Kind::Array;
+    v->a = x;
+    return v;
+  }
+  static std::shared_ptr<TestValue> of(std::shared_ptr<nn::Module> mod) {
+    auto v = std::make_shared<TestValue>();
+    v->k = Kind::Module;
+    v->m = std::move(mod);
+    return v;
+  }
+  static std::shared_ptr<TestValue> list() {
+    auto v = std::make_shared<TestValue>();
+    v->k = Kind::List;
+    return v;
+  }
+  void push(std::shared_ptr<TestValue> child) {
+    entries.emplace_back(std::to_string(entries.size()), std::move(child));
+  }
+  Kind kind() const override { return k; }
+  array get_array() const override { return *a; }
+  void set_array(const array& x) override { a = x; }
+  nn::Module* module() const override { return m.get(); }
+  bool set_module(const std::shared_ptr<nn::Module>& mod) override {
+    m = mod;
+    return true;
+  }
+  std::vector<std::pair<std::string, std::shared_ptr<nn::OwnedValue>>> items() const override {
+    return {entries.begin(), entries.end()};
+  }
+};
+
+struct Host : nn::Module {
+  nn::Linear fc{2, 2};
+  Host() { register_module("fc", fc); }
+};
+}  // namespace
+
+TEST(Module, OwnedValuesJoinTheRegistryWalks) {
+  Host host;
+  auto layers = TestValue::list();
+  layers->push(TestValue::of(std::make_shared<nn::Linear>(2, 3)));
+  layers->push(TestValue::of(std::make_shared<nn::ReLU>()));
+  host.set_owned("layers", layers);
+  host.set_owned("scale", TestValue::of(ones({3})));
+  EXPECT_EQ(keys_of(host.parameters()),
+            (std::vector<std::string>{"fc.weight", "fc.bias", "layers.0.weight", "layers.0.bias",
+                                      "scale"}));
+  // The list is live: an entry added after registration is walked.
+  layers->push(TestValue::of(std::make_shared<nn::Linear>(3, 1)));
+  EXPECT_EQ(host.parameters()["layers"].size(), 3u);
+  std::ostringstream os;
+  os << host;
+  EXPECT_EQ(os.str(),
+            "Host(\n  (fc): Linear(input_dims=2, output_dims=2, bias=True)\n"
+            "  (layers.0): Linear(input_dims=2, output_dims=3, bias=True)\n  (layers.1): ReLU()\n"
+            "  (layers.2): Linear(input_dims=3, output_dims=1, bias=True)\n)");
+  EXPECT_EQ(host.named_modules().size(), 5u);
+}
+
+TEST(Module, OwnedValuesUpdateFreezeAndReplace) {
+  Host host;
+  auto scale = TestValue::of(ones({3}));
+  auto layers = TestValue::list();
+  layers->push(TestValue::of(std::make_shared<nn::Linear>(2, 3)));
+  host.set_owned("scale", scale);
+  host.set_owned("layers", layers);
+  Tree t = Tree::dict();
+  t["scale"] = zeros({3});
+  host.update(t);
+  EXPECT_EQ(sum(scale->get_array()).item<float>(), 0.0f);
+  Tree bad = Tree::dict();
+  bad["scale"] = zeros({4});
+  EXPECT_THROW_MSG(host.update(bad), std::invalid_argument,
+                   "[update] Expected shape (3) for 'scale' but received shape (4).");
+  host.freeze(false, std::vector<std::string>{"scale"}, true);
+  EXPECT_EQ(keys_of(host.trainable_parameters()),
+            (std::vector<std::string>{"fc.weight", "fc.bias", "layers.0.weight", "layers.0.bias"}));
+  host.unfreeze();
+  host.update_modules({{"layers.0", std::make_shared<nn::Tanh>()}});
+  EXPECT_EQ(layers->entries[0].second->m->name(), "Tanh");
+  EXPECT_THROW_MSG(host.set_owned("fc", scale), std::invalid_argument,
+                   "'fc' is a registered member and cannot be replaced.");
+  EXPECT_TRUE(host.remove_owned("scale"));
+  EXPECT_FALSE(host.remove_owned("scale"));
+  EXPECT_EQ(host.owned_names(), std::vector<std::string>{"layers"});
+}

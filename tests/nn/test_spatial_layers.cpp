@@ -10,7 +10,7 @@ TEST(ConvLayers, ShapesPrintingAndWeightNames) {
   EXPECT_EQ(conv.weight.shape(), (Shape{8, 3, 5, 3}));
   EXPECT_EQ(conv.bias->shape(), (Shape{8}));
   EXPECT_EQ(repr(conv),
-            "Conv2d(3, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1), dilation=(1, 1), "
+            "Conv2d(3, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1), dilation=1, "
             "groups=1, bias=True)");
   auto y = conv(zeros({2, 9, 9, 3}));
   EXPECT_EQ(y.shape(), (Shape{2, 5, 4, 8}));
@@ -30,8 +30,13 @@ TEST(ConvLayers, ShapesPrintingAndWeightNames) {
   EXPECT_EQ(t2(zeros({1, 4, 4, 4})).shape(), (Shape{1, 8, 8, 2}));
   EXPECT_EQ(repr(t2),
             "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2), "
-            "padding=(1, 1), dilation=(1, 1), output_padding=(1, 1), groups=1, "
-            "bias=True)");
+            "padding=(1, 1), dilation=1, output_padding=(1, 1), bias=True)");
+  EXPECT_EQ(repr(c3),
+            "Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(0, 0, 0), "
+            "dilation=1, bias=True)");
+  EXPECT_EQ(repr(nn::Conv2d(1, 2, 3, 1, 0, {2, 2})),
+            "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), dilation=(2, 2), "
+            "groups=1, bias=True)");
   nn::ConvTranspose1d t1(3, 5, 4, 2);
   EXPECT_EQ(t1(zeros({2, 6, 3})).shape(), (Shape{2, 14, 5}));
   nn::ConvTranspose3d t3(2, 3, 2, 2);
