@@ -121,27 +121,22 @@ void Module::register_parameter(const std::string& name, std::optional<array>& p
   add_entry(name, Kind::OptionalParam, &p);
 }
 
-// Arrays directly in a frozen entry (not inside a module) are left out of
-// trainable walks; values that are neither arrays, modules nor containers
-// appear as empty dicts inside containers, as in MLX.
-Tree Module::collect_owned(const OwnedValue& v, bool skip_arrays, bool trainable_only) {
+// Values that are neither arrays, modules nor containers appear as empty
+// dicts inside containers, as in MLX.
+Tree Module::collect_owned(const OwnedValue& v, bool trainable_only) {
   switch (v.kind()) {
     case OwnedKind::Array:
-      return skip_arrays ? Tree() : Tree(v.get_array());
+      return Tree(v.get_array());
     case OwnedKind::Module:
       return v.module()->collect(trainable_only);
     case OwnedKind::List: {
       Tree list = Tree::list();
-      for (auto& [k, child] : v.items())
-        list.push_back(collect_owned(*child, skip_arrays, trainable_only));
+      for (auto& [k, child] : v.items()) list.push_back(collect_owned(*child, trainable_only));
       return list;
     }
     case OwnedKind::Dict: {
       Tree dict = Tree::dict();
-      for (auto& [k, child] : v.items()) {
-        Tree sub = collect_owned(*child, skip_arrays, trainable_only);
-        if (!sub.is_none()) dict.insert(k, std::move(sub));
-      }
+      for (auto& [k, child] : v.items()) dict.insert(k, collect_owned(*child, trainable_only));
       return dict;
     }
     case OwnedKind::Other:
@@ -153,21 +148,21 @@ Tree Module::collect_owned(const OwnedValue& v, bool skip_arrays, bool trainable
 Tree Module::collect(bool trainable_only) const {
   Tree out = Tree::dict();
   for (auto& e : entries_) {
+    // A frozen name hides its whole entry: a parameter, a submodule or an
+    // owned container (MLX freezes submodules by name the same way).
+    if (trainable_only && no_grad_.count(e.name)) continue;
     void* m = member(e);
     switch (e.kind) {
-      case Kind::Owned: {
-        if (e.value->kind() == OwnedKind::Other) break;
-        bool frozen = trainable_only && no_grad_.count(e.name);
-        Tree sub = collect_owned(*e.value, frozen, trainable_only);
-        if (!sub.is_none()) out[e.name] = std::move(sub);
+      case Kind::Owned:
+        if (e.value->kind() != OwnedKind::Other)
+          out[e.name] = collect_owned(*e.value, trainable_only);
         break;
-      }
       case Kind::Param:
-        if (!trainable_only || !no_grad_.count(e.name)) out[e.name] = *static_cast<array*>(m);
+        out[e.name] = *static_cast<array*>(m);
         break;
       case Kind::OptionalParam: {
         auto& opt = *static_cast<std::optional<array>*>(m);
-        if (opt && (!trainable_only || !no_grad_.count(e.name))) out[e.name] = *opt;
+        if (opt) out[e.name] = *opt;
         break;
       }
       case Kind::Modules:
@@ -483,21 +478,35 @@ std::vector<std::string> Module::local_parameter_names() const {
   return out;
 }
 
+// With strict, every key must name a parameter or submodule of this module
+// (not of each module below it), as MLX checks.
+void Module::check_keys(const char* who, const std::optional<std::vector<std::string>>& keys,
+                        bool strict) const {
+  if (!strict || !keys) return;
+  for (auto& k : *keys) {
+    bool known =
+        std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == k; });
+    if (!known)
+      module_error(who, "Module " + name() + " has no parameter or submodule named '" + k + "'.");
+  }
+}
+
+bool Module::has_entry(const std::string& name) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Entry& e) { return e.name == name; });
+}
+
 Module& Module::freeze(bool recurse, const std::optional<std::vector<std::string>>& keys,
                        bool strict) {
+  check_keys("freeze", keys, strict);
   auto apply_one = [&](Module& m) {
-    auto names = m.local_parameter_names();
     if (!keys) {
+      auto names = m.local_parameter_names();
       m.no_grad_.insert(names.begin(), names.end());
       return;
     }
-    for (auto& k : *keys) {
-      if (std::find(names.begin(), names.end(), k) != names.end()) {
-        m.no_grad_.insert(k);
-      } else if (strict) {
-        module_error("freeze", "Module " + m.name() + " has no parameter named '" + k + "'.");
-      }
-    }
+    for (auto& k : *keys)
+      if (m.has_entry(k)) m.no_grad_.insert(k);
   };
   if (recurse) {
     for (auto* m : modules()) apply_one(*m);
@@ -509,19 +518,13 @@ Module& Module::freeze(bool recurse, const std::optional<std::vector<std::string
 
 Module& Module::unfreeze(bool recurse, const std::optional<std::vector<std::string>>& keys,
                          bool strict) {
+  check_keys("unfreeze", keys, strict);
   auto apply_one = [&](Module& m) {
     if (!keys) {
       m.no_grad_.clear();
       return;
     }
-    auto names = m.local_parameter_names();
-    for (auto& k : *keys) {
-      if (std::find(names.begin(), names.end(), k) != names.end()) {
-        m.no_grad_.erase(k);
-      } else if (strict) {
-        module_error("unfreeze", "Module " + m.name() + " has no parameter named '" + k + "'.");
-      }
-    }
+    for (auto& k : *keys) m.no_grad_.erase(k);
   };
   if (recurse) {
     for (auto* m : modules()) apply_one(*m);

@@ -212,7 +212,10 @@ class Module {
   }
   Tree collect(bool trainable_only) const;
   std::vector<std::string> local_parameter_names() const;
-  static Tree collect_owned(const OwnedValue& v, bool skip_arrays, bool trainable_only);
+  static Tree collect_owned(const OwnedValue& v, bool trainable_only);
+  void check_keys(const char* who, const std::optional<std::vector<std::string>>& keys,
+                  bool strict) const;
+  bool has_entry(const std::string& name) const;
   void update_impl(const Tree& params, bool strict, const std::string& path);
   void update_owned(OwnedValue& v, const Tree& t, bool strict, const std::string& path);
 

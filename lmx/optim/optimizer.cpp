@@ -39,6 +39,8 @@ void Optimizer::init_tree(const Tree& params, Tree& state) {
       init_single(params.as_array(), state);
     }
   } else if (params.is_dict()) {
+    // An empty dict (a module without parameters) keeps an empty state, as MLX.
+    if (state.is_none()) state = Tree::dict();
     for (auto& [k, v] : params.as_dict()) init_tree(v, state[k]);
   } else if (params.is_list()) {
     auto& pl = params.as_list();

@@ -190,7 +190,14 @@ void init_nn(nb::module_& m) {
           },
           nb::arg("name"))
       .def(
-          "__call__", [](nn::Module& mod, const array& x) { return mod(x); }, nb::arg("x"))
+          "__call__",
+          [](nn::Module& mod, const array& x) {
+            // Reached by a Python module that defines no __call__ of its own.
+            if (typeid(mod) == typeid(PyModule) || typeid(mod) == typeid(nn::Module))
+              throw nb::type_error(("'" + mod.name() + "' object is not callable").c_str());
+            return mod(x);
+          },
+          nb::arg("x"))
       .def("__repr__", &module_repr)
       .def("_extra_repr", [](const nn::Module&) { return std::string(); })
       .def("parameters", [](const nn::Module& mod) { return from_tree(mod.parameters()); })

@@ -61,7 +61,7 @@ def test_freeze_unfreeze_and_trainable():
     m.layers[0].freeze(keys=["bias"])
     keys = [k for k, _ in tree_flatten(m.trainable_parameters())]
     assert "layers.0.bias" not in keys and "layers.0.weight" in keys
-    with pytest.raises(ValueError, match="no parameter named 'nope'"):
+    with pytest.raises(ValueError, match="no parameter or submodule named 'nope'"):
         m.freeze(keys=["nope"], strict=True)
 
 
@@ -234,3 +234,31 @@ def test_attribute_errors():
         m.nothing
     del m.layers
     assert m.parameters() == {}
+
+
+def test_freeze_a_submodule_by_name_and_base_call():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+            self.norm = nn.LayerNorm(2)
+
+    b = Block()
+    b.freeze(keys="lin")
+    assert [k for k, _ in tree_flatten(b.trainable_parameters())] == ["norm.weight", "norm.bias"]
+    b.unfreeze(keys=["lin"])
+    assert len(tree_flatten(b.trainable_parameters())) == 4
+    with pytest.raises(TypeError, match="'Module' object is not callable"):
+        nn.Module()(mx.zeros(1))
+    with pytest.raises(TypeError, match="'Block' object is not callable"):
+        b(mx.zeros(1))
+
+
+def test_optimizer_state_skips_modules_without_parameters():
+    import lmx.optimizers as optim
+
+    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    opt = optim.SGD(learning_rate=0.1)
+    grads = nn.value_and_grad(seq, lambda m, x: m(x).sum())(seq, mx.ones((1, 2)))[1]
+    opt.update(seq, grads)
+    assert [k for k, _ in tree_flatten(opt.state)] == ["step", "learning_rate", "layers.0.weight.v", "layers.0.bias.v"]

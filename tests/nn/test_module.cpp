@@ -105,7 +105,8 @@ TEST(Module, FreezeAndUnfreeze) {
   EXPECT_EQ(keys_of(model.trainable_parameters()),
             (std::vector<std::string>{"layers.0.weight", "layers.1.weight", "layers.1.bias"}));
   EXPECT_THROW_MSG(model.freeze(true, std::vector<std::string>{"nope"}, true),
-                   std::invalid_argument, "[freeze] Module MLP has no parameter named 'nope'.");
+                   std::invalid_argument,
+                   "[freeze] Module MLP has no parameter or submodule named 'nope'.");
   nn::BatchNorm bn(3);
   EXPECT_EQ(keys_of(bn.trainable_parameters()), (std::vector<std::string>{"weight", "bias"}));
   bn.unfreeze();
