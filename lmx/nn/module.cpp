@@ -108,6 +108,16 @@ std::vector<std::string> Module::owned_names() const {
   return out;
 }
 
+std::vector<std::string> Module::entry_names() const {
+  std::vector<std::string> out;
+  for (auto& e : entries_) {
+    // An absent optional parameter (bias=False) is not there to name.
+    if (e.kind == Kind::OptionalParam && !*static_cast<std::optional<array>*>(member(e))) continue;
+    out.push_back(e.name);
+  }
+  return out;
+}
+
 bool Module::has_member(const std::string& name) const {
   for (auto& e : entries_)
     if (e.kind != Kind::Owned && e.name == name) return true;

@@ -144,6 +144,8 @@ class Module {
   std::vector<std::string> owned_names() const;
   // Whether `name` is a registered C++ member (parameter or submodule).
   bool has_member(const std::string& name) const;
+  // Every registered name holding a value (members and owned values), in order.
+  std::vector<std::string> entry_names() const;
 
  private:
   enum class Kind { Param, OptionalParam, Modules, ModuleList, Owned };

@@ -196,6 +196,7 @@ nb::class_<array> init_array(nb::module_& m) {
       .def_prop_ro("itemsize", &array::itemsize)
       .def_prop_ro("nbytes", &array::nbytes)
       .def_prop_ro("T", [](const array& a) { return transpose(a); })
+      .def_prop_ro("mT", [](const array& a) { return swapaxes(a, -1, -2); })
       .def_prop_ro("real", [](const array& a) { return real(a); })
       .def_prop_ro("imag", [](const array& a) { return imag(a); })
       .def("item", &to_scalar)

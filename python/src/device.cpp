@@ -89,6 +89,9 @@ void init_device(nb::module_& m) {
       },
       nb::arg("s"), "A context manager that sets the default device and stream for its block.");
 
+  m.def(
+      "_set_print_precision", [](int precision) { set_printoptions(PrintOptions{precision}); },
+      nb::arg("precision"));
   m.def("get_active_memory", &get_active_memory);
   m.def("get_peak_memory", &get_peak_memory);
   m.def("reset_peak_memory", &reset_peak_memory);

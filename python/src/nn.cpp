@@ -200,6 +200,8 @@ void init_nn(nb::module_& m) {
           nb::arg("x"))
       .def("__repr__", &module_repr)
       .def("_extra_repr", [](const nn::Module&) { return std::string(); })
+      .def("keys", &nn::Module::entry_names,
+           "The names of the module's parameters, submodules and containers (MLX's dict keys).")
       .def("parameters", [](const nn::Module& mod) { return from_tree(mod.parameters()); })
       .def("trainable_parameters",
            [](const nn::Module& mod) { return from_tree(mod.trainable_parameters()); })

@@ -279,6 +279,60 @@ void init_nn_layers(nb::module_& m) {
             return l(x, opt_array(mask));
           },
           "x"_a, "mask"_a = nb::none());
+  layer<nn::TransformerDecoderLayer>(m, "TransformerDecoderLayer")
+      .def(
+          "__init__",
+          [](nn::TransformerDecoderLayer* self, int dims, int num_heads,
+             std::optional<int> mlp_dims, float dropout, nb::handle activation, bool norm_first) {
+            new (self) nn::TransformerDecoderLayer(dims, num_heads, mlp_dims, dropout,
+                                                   activation_of(activation), norm_first);
+          },
+          "dims"_a, "num_heads"_a, "mlp_dims"_a = nb::none(), "dropout"_a = 0.0f,
+          "activation"_a = nb::none(), "norm_first"_a = true)
+      .def(
+          "__call__",
+          [](nn::TransformerDecoderLayer& l, const array& x, const array& memory, nb::handle x_mask,
+             nb::handle memory_mask) {
+            return l(x, memory, opt_array(x_mask), opt_array(memory_mask));
+          },
+          "x"_a, "memory"_a, "x_mask"_a = nb::none(), "memory_mask"_a = nb::none());
+  layer<nn::TransformerDecoder>(m, "TransformerDecoder")
+      .def(
+          "__init__",
+          [](nn::TransformerDecoder* self, int num_layers, int dims, int num_heads,
+             std::optional<int> mlp_dims, float dropout, nb::handle activation, bool norm_first) {
+            new (self) nn::TransformerDecoder(num_layers, dims, num_heads, mlp_dims, dropout,
+                                              activation_of(activation), norm_first);
+          },
+          "num_layers"_a, "dims"_a, "num_heads"_a, "mlp_dims"_a = nb::none(), "dropout"_a = 0.0f,
+          "activation"_a = nb::none(), "norm_first"_a = true)
+      .def(
+          "__call__",
+          [](nn::TransformerDecoder& l, const array& x, const array& memory, nb::handle x_mask,
+             nb::handle memory_mask) {
+            return l(x, memory, opt_array(x_mask), opt_array(memory_mask));
+          },
+          "x"_a, "memory"_a, "x_mask"_a = nb::none(), "memory_mask"_a = nb::none());
+  layer<nn::Transformer>(m, "Transformer")
+      .def(
+          "__init__",
+          [](nn::Transformer* self, int dims, int num_heads, int num_encoder_layers,
+             int num_decoder_layers, std::optional<int> mlp_dims, float dropout,
+             nb::handle activation, bool norm_first) {
+            new (self) nn::Transformer(dims, num_heads, num_encoder_layers, num_decoder_layers,
+                                       mlp_dims, dropout, activation_of(activation), norm_first);
+          },
+          "dims"_a = 512, "num_heads"_a = 8, "num_encoder_layers"_a = 6, "num_decoder_layers"_a = 6,
+          "mlp_dims"_a = nb::none(), "dropout"_a = 0.0f, "activation"_a = nb::none(),
+          "norm_first"_a = true)
+      .def(
+          "__call__",
+          [](nn::Transformer& l, const array& src, const array& tgt, nb::handle src_mask,
+             nb::handle tgt_mask, nb::handle memory_mask) {
+            return l(src, tgt, opt_array(src_mask), opt_array(tgt_mask), opt_array(memory_mask));
+          },
+          "src"_a, "tgt"_a, "src_mask"_a = nb::none(), "tgt_mask"_a = nb::none(),
+          "memory_mask"_a = nb::none());
   layer<nn::RNN>(m, "RNN")
       .def(
           "__init__",

@@ -139,6 +139,11 @@ void init_optim(nb::module_& m) {
       nb::init<LearningRate, float, float, bool, int>(), "learning_rate"_a, "momentum"_a = 0.95f,
       "weight_decay"_a = 0.01f, "nesterov"_a = true, "ns_steps"_a = 5);
 
+  nb::class_<optim::MultiOptimizer, Optimizer>(m, "MultiOptimizer")
+      .def(nb::init<std::vector<std::shared_ptr<Optimizer>>,
+                    std::vector<optim::MultiOptimizer::Filter>>(),
+           "optimizers"_a, "filters"_a);
+
   m.def(
       "clip_grad_norm",
       [](nb::handle grads, float max_norm) {

@@ -145,3 +145,19 @@ def test_dlpack():
     a = mx.arange(4, dtype=mx.float32)
     n = np.from_dlpack(a)
     np.testing.assert_array_equal(n, [0, 1, 2, 3])
+
+
+def test_aliases_constants_and_printoptions():
+    assert mx.acos is mx.arccos and mx.pow is mx.power
+    assert mx.pi == pytest.approx(3.14159265) and mx.newaxis is None
+    assert mx.zeros((2, 3)).mT.shape == (3, 2)
+    assert mx.broadcast_shapes((2, 1), (3,)) == (2, 3)
+    assert mx.result_type(mx.array(1), mx.float32) == mx.float32
+    assert mx.can_cast(mx.int32, mx.float32) and not mx.can_cast(mx.float32, mx.int32)
+    assert mx.isdtype(mx.float16, "real floating") and not mx.isdtype(mx.int8, "real floating")
+    assert mx.full_like(mx.zeros(2), 3).tolist() == [3.0, 3.0]
+    with mx.printoptions(precision=2):
+        assert repr(mx.array([1.23456])) == "array([1.23], dtype=float32)"
+    assert repr(mx.array([1.23456])) == "array([1.23456], dtype=float32)"
+    with pytest.raises(ValueError, match=r"\[result_type\]"):
+        mx.result_type(1)

@@ -262,3 +262,20 @@ def test_optimizer_state_skips_modules_without_parameters():
     grads = nn.value_and_grad(seq, lambda m, x: m(x).sum())(seq, mx.ones((1, 2)))[1]
     opt.update(seq, grads)
     assert [k for k, _ in tree_flatten(opt.state)] == ["step", "learning_rate", "layers.0.weight.v", "layers.0.bias.v"]
+
+
+def test_module_is_dict_like_and_more_layers():
+    lin = nn.Linear(2, 2, bias=False)
+    assert lin.keys() == ["weight"] and "weight" in lin and "bias" not in lin
+    assert lin["weight"].shape == (2, 2)
+    with pytest.raises(KeyError):
+        lin["bias"]
+    seq = nn.Sequential(nn.ReLU())
+    assert [k for k, _ in seq.items()] == ["layers"]
+    t = nn.Transformer(dims=16, num_heads=2, num_encoder_layers=1, num_decoder_layers=1)
+    assert t(mx.ones((1, 3, 16)), mx.ones((1, 2, 16))).shape == (1, 2, 16)
+    assert nn.Flatten()(mx.zeros((2, 3, 4))).shape == (2, 12)
+    assert nn.Unflatten(1, (3, 4))(mx.zeros((2, 12))).shape == (2, 3, 4)
+    out, (h, c) = None, nn.LSTM(4, 8)(mx.zeros((1, 5, 4)))
+    assert h.shape == (1, 5, 8)
+    assert nn.GRU(4, 8)(mx.zeros((1, 5, 4))).shape == (1, 5, 8)

@@ -91,3 +91,14 @@ def test_bad_gradient_shape():
     opt = optim.SGD(learning_rate=0.1)
     with pytest.raises(ValueError, match=r"\[optimizer\] Gradient shape"):
         opt.apply_gradients({"w": mx.zeros((3,))}, {"w": mx.zeros((2,))})
+
+
+def test_multi_optimizer_routes_by_path():
+    model = nn.Linear(2, 2)
+    opt = optim.MultiOptimizer([optim.SGD(learning_rate=1.0), optim.SGD(learning_rate=0.0)],
+                               [lambda path, p: "bias" in path])
+    grads = {"weight": mx.ones((2, 2)), "bias": mx.ones((2,))}
+    w, b = model.weight, model.bias
+    opt.update(model, grads)
+    assert (model.bias - (b - 1)).abs().max().item() == 0  # lr 1 for the bias
+    assert (model.weight - w).abs().max().item() == 0  # lr 0 for the rest

@@ -88,6 +88,20 @@ def _update_modules(self, modules, strict=True):
     return self._update_modules(flat, strict)
 
 
+def _getitem(self, key):
+    if key not in self.keys():
+        raise KeyError(key)
+    return getattr(self, key)
+
+
+# MLX's Module is a dict of its parameters, submodules and containers.
+Module.__getitem__ = _getitem
+Module.__contains__ = lambda self, key: key in self.keys()
+Module.__iter__ = lambda self: iter(self.keys())
+Module.values = lambda self: [getattr(self, k) for k in self.keys()]
+Module.items = lambda self: [(k, getattr(self, k)) for k in self.keys()]
+Module.get = lambda self, key, default=None: getattr(self, key) if key in self.keys() else default
+Module.is_module = staticmethod(lambda value: isinstance(value, Module))
 Module.children = _children
 Module.named_modules = _named_modules
 Module.modules = _modules

@@ -105,3 +105,12 @@ Adamax = _optimizer("Adamax", "Adamax.")
 Lion = _optimizer("Lion", "Lion.")
 Adafactor = _optimizer("Adafactor", "Adafactor.")
 Muon = _optimizer("Muon", "Momentum orthogonalised by Newton-Schulz.")
+
+
+class MultiOptimizer(Optimizer):
+    """Routes each parameter to the first optimizer whose filter(path, array)
+    accepts it; the last optimizer takes the rest."""
+
+    def __init__(self, optimizers, filters=[]):
+        self.optimizers = list(optimizers)
+        Optimizer.__init__(self, _optim.MultiOptimizer([o._impl for o in self.optimizers], list(filters)))
