@@ -380,6 +380,9 @@ void tree_leaves(nb::handle tree, std::vector<array>& out) {
     for (nb::handle item : tree) tree_leaves(item, out);
   } else if (PyDict_Check(tree.ptr())) {
     for (auto [k, v] : nb::borrow<nb::dict>(tree)) tree_leaves(v, out);
+  } else if (nb::isinstance<nn::Module>(tree)) {
+    // A module stands for its parameters, as MLX's Module (a dict) does.
+    for (auto& a : lmx::tree_leaves(nb::cast<nn::Module&>(tree).parameters())) out.push_back(a);
   }
 }
 
@@ -390,7 +393,11 @@ std::vector<array> tree_leaves(nb::handle tree) {
 }
 
 nb::object tree_replace(nb::handle tree, const std::vector<array>& leaves, size_t& pos) {
-  if (nb::isinstance<array>(tree)) return nb::cast(leaves.at(pos++));
+  if (nb::isinstance<array>(tree)) {
+    if (pos >= leaves.size())
+      throw std::invalid_argument("[tree_replace] The tree holds more arrays than were given.");
+    return nb::cast(leaves[pos++]);
+  }
   if (PyList_Check(tree.ptr())) {
     nb::list out;
     for (nb::handle item : tree) out.append(tree_replace(item, leaves, pos));
@@ -405,6 +412,10 @@ nb::object tree_replace(nb::handle tree, const std::vector<array>& leaves, size_
     nb::dict out;
     for (auto [k, v] : nb::borrow<nb::dict>(tree)) out[k] = tree_replace(v, leaves, pos);
     return out;
+  }
+  if (nb::isinstance<nn::Module>(tree)) {
+    // A module's leaves are its parameters; they come back as its parameter dict.
+    return tree_replace(from_tree(nb::cast<nn::Module&>(tree).parameters()), leaves, pos);
   }
   return nb::borrow(tree);
 }

@@ -213,6 +213,19 @@ void init_nn(nb::module_& m) {
           },
           nb::arg("parameters"), nb::arg("strict") = true)
       .def(
+          "_set_leaves",
+          [](nn::Module& mod, const std::vector<array>& leaves, size_t pos) {
+            // Replaces the parameters, in tree order, by leaves[pos...]; for
+            // compile's state, without a round trip through Python dicts.
+            auto flat = tree_flatten(mod.parameters());
+            if (pos + flat.size() > leaves.size())
+              throw std::invalid_argument("[update] Fewer arrays than the module's parameters.");
+            for (auto& [k, v] : flat) v = leaves[pos++];
+            mod.update(tree_unflatten(flat), false);
+            return pos;
+          },
+          nb::arg("leaves"), nb::arg("pos"))
+      .def(
           "_children",
           [](nb::handle self) {
             nb::list out;

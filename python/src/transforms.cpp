@@ -75,6 +75,15 @@ void init_transforms(nb::module_& m) {
       },
       nb::arg("tree"), nb::arg("leaves"),
       "The tree with its array leaves replaced, in order, by `leaves`.");
+  m.def(
+      "_tree_replace_from",
+      [](nb::handle tree, const std::vector<array>& leaves, size_t pos) {
+        if (pos > leaves.size()) throw std::out_of_range("[tree_replace] Start past the leaves.");
+        nb::object out = tree_replace(tree, leaves, pos);
+        return nb::make_tuple(out, pos);
+      },
+      nb::arg("tree"), nb::arg("leaves"), nb::arg("pos"),
+      "(tree with leaves[pos:pos+n] in place of its n array leaves, pos + n).");
   m.def("disable_compile", &disable_compile);
   m.def("enable_compile", &enable_compile);
 }

@@ -130,6 +130,8 @@ def jvp(fun, primals, tangents):
 
 def _structure(tree):
     """A hashable description of a tree: containers and non-array leaves."""
+    if type(tree) is tuple and all(type(t) is _core.array for t in tree):
+        return ("T",) + ("A",) * len(tree)  # the common case: arrays only
     if isinstance(tree, _core.array):
         return "A"
     if isinstance(tree, list):
@@ -165,22 +167,17 @@ def _state_parts(tree, out):
 
 
 def _read_state(parts):
-    leaves = []
-    for kind, obj in parts:
-        leaves.extend(_leaves(obj.parameters() if kind == "module" else obj))
-    return leaves
+    # The engine walks modules (as their parameters) and containers alike.
+    return _leaves([obj for _, obj in parts])
 
 
 def _write_state(parts, leaves):
     pos = 0
     for kind, obj in parts:
-        current = obj.parameters() if kind == "module" else obj
-        n = len(_leaves(current))
-        new = _replace(current, leaves[pos : pos + n])
-        pos += n
         if kind == "module":
-            obj.update(new, strict=False)
+            pos = obj._set_leaves(leaves, pos)
         else:
+            new, pos = _core._tree_replace_from(obj, leaves, pos)
             obj.clear()
             obj.update(new)
 
@@ -209,7 +206,10 @@ class _Compiled:
 
     def __call__(self, *args, **kwargs):
         in_parts = _state_parts(self._inputs, []) if self._inputs is not None else []
-        out_parts = _state_parts(self._outputs, []) if self._outputs is not None else []
+        if self._outputs is self._inputs:
+            out_parts = in_parts
+        else:
+            out_parts = _state_parts(self._outputs, []) if self._outputs is not None else []
         state_in = _read_state(in_parts)
         arg_leaves = _leaves((args, kwargs))
         key = (_structure((args, kwargs)), len(state_in))
