@@ -213,7 +213,7 @@ nb::class_<array> init_array(nb::module_& m) {
            })
       .def("__iter__",
            [](const array& a) {
-             if (a.ndim() == 0) throw nb::type_error("iteration over a 0-d array.");
+             if (a.ndim() == 0) throw nb::type_error("iter() 0-dimensional array.");
              nb::list parts;
              for (int i = 0; i < a.shape(0); ++i) parts.append(take(a, i, 0));
              return nb::iter(parts);

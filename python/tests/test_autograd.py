@@ -61,3 +61,15 @@ def test_grad_of_grad_and_stop_gradient():
     assert d2.item() == pytest.approx(12.0)
     g = mx.grad(lambda x: mx.sum(mx.stop_gradient(x) * x))(mx.array([3.0]))
     assert g.tolist() == [3.0]
+
+
+def test_gradient_shapes_follow_mlx():
+    x = mx.array([1.0, 2.0])
+    g = mx.grad(lambda a, b: mx.sum(a * b), argnums=[0])(x, x)
+    assert isinstance(g, mx.array)  # one argnum in a list: a bare gradient
+    g2 = mx.grad(lambda a, b: mx.sum(a * b), argnums=(0, 1))(x, x)
+    assert isinstance(g2, tuple) and len(g2) == 2
+    pos, kw = mx.grad(lambda a, *, b: mx.sum(a * b), argnums=[], argnames=["b"])(x, b=x)
+    assert pos is None and kw["b"].tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match="tuple with the first value being a scalar"):
+        mx.value_and_grad(lambda a: [mx.sum(a), a])(x)

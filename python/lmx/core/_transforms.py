@@ -20,7 +20,7 @@ def _grad_error(what):
 def _check_output(out):
     if isinstance(out, _core.array):
         return
-    if isinstance(out, (tuple, list)) and out and isinstance(out[0], _core.array):
+    if isinstance(out, tuple) and out and isinstance(out[0], _core.array):
         return
     raise _grad_error(
         "The return value of the function whose gradient we want to compute should be "
@@ -37,8 +37,10 @@ def value_and_grad(fun, argnums=None, argnames=[]):
     names = list(argnames)
     if argnums is None:
         argnums = [] if names else 0
-    single = isinstance(argnums, int)
-    nums = [argnums] if single else list(argnums)
+    nums = [argnums] if isinstance(argnums, int) else list(argnums)
+    # MLX returns a bare gradient for one argument, a tuple for several and
+    # None for none.
+    single = len(nums) == 1
 
     def split(args, kwargs):
         for i in nums:
@@ -86,7 +88,7 @@ def value_and_grad(fun, argnums=None, argnames=[]):
         value = _replace(traced_out[-1], values)
         trees = rebuild(grads)
         positional = trees[: len(nums)]
-        pos_grads = positional[0] if single else tuple(positional)
+        pos_grads = positional[0] if single else (tuple(positional) if positional else None)
         if names:
             return value, (pos_grads, dict(zip(names, trees[len(nums) :])))
         return value, pos_grads
