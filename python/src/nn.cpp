@@ -110,7 +110,22 @@ nb::object object_setattr(nb::handle self, const char* name, nb::handle value) {
   return nb::none();
 }
 
+// Constructs the C++ Module of a Python subclass in place: from
+// Module.__init__, or from the first attribute assignment when a subclass
+// assigns before (or without) calling super().__init__(), which MLX allows.
+void init_module(nb::handle self) {
+  if (nb::inst_ready(self)) return;
+  if (nb::type_info(self.type()) != typeid(nn::Module)) {
+    throw nb::type_error((python_type_name(self) +
+                          ".__init__ must call super().__init__(...) before assigning attributes.")
+                             .c_str());
+  }
+  new (nb::inst_ptr<PyModule>(self)) PyModule();
+  nb::inst_mark_ready(self);
+}
+
 void module_setattr(nb::handle self, const std::string& name, nb::handle value) {
+  init_module(self);
   auto& m = nb::cast<nn::Module&>(self);
   if (has_data_descriptor(self, name.c_str())) {
     object_setattr(self, name.c_str(), value);
@@ -136,6 +151,11 @@ void module_setattr(nb::handle self, const std::string& name, nb::handle value) 
 }
 
 nb::object module_getattr(nb::handle self, const std::string& name) {
+  if (!nb::inst_ready(self)) {
+    throw nb::attribute_error(("'" + python_type_name(self) + "' object has no attribute '" +
+                               name + "'")
+                                  .c_str());
+  }
   auto& m = nb::cast<nn::Module&>(self);
   if (auto v = m.owned(name)) return static_cast<PyOwnedValue&>(*v).value();
   if (m.has_member(name)) {
@@ -178,7 +198,7 @@ std::string module_repr(const nn::Module& m) {
 void init_nn(nb::module_& m) {
   nb::class_<nn::Module, PyModule>(m, "Module", nb::dynamic_attr(),
                                    "The base class of layers and models.")
-      .def(nb::init<>())
+      .def("__init__", [](nb::handle self, nb::args, nb::kwargs) { init_module(self); })
       .def("__setattr__", &module_setattr, nb::arg("name"), nb::arg("value"))
       .def("__getattr__", &module_getattr, nb::arg("name"))
       .def(

@@ -279,3 +279,28 @@ def test_module_is_dict_like_and_more_layers():
     out, (h, c) = None, nn.LSTM(4, 8)(mx.zeros((1, 5, 4)))
     assert h.shape == (1, 5, 8)
     assert nn.GRU(4, 8)(mx.zeros((1, 5, 4))).shape == (1, 5, 8)
+
+
+def test_subclass_may_assign_before_or_without_super_init():
+    class Early(nn.Module):
+        def __init__(self):
+            self.x = mx.ones((1,))
+            super().__init__()
+            self.y = mx.zeros((1,))
+
+    class Never(nn.Module):
+        def __init__(self):
+            self.l = nn.Linear(1, 1)
+
+        def __call__(self, x):
+            return self.l(x) * 0 + 7
+
+    assert list(Early().parameters()) == ["x", "y"]
+    assert nn.Sequential(Never())(mx.ones((1, 1))).tolist() == [[7.0]]  # C++ calls the Python __call__
+
+    class BadLinear(nn.Linear):
+        def __init__(self):
+            self.q = 1
+
+    with pytest.raises(TypeError, match=r"BadLinear.__init__ must call super\(\).__init__"):
+        BadLinear()
