@@ -238,6 +238,27 @@ array getitem(const array& a, nb::handle idx) {
 // The update `val` shaped as the scatter or slice_update it feeds.
 enum class UpdateOp { Set, Add, Subtract, Multiply, Divide, Maximum, Minimum };
 
+// What an update does to the current values (a basic-index update is a
+// slice, combined, written back with slice_update).
+array combine(UpdateOp op, const array& current, const array& update) {
+  switch (op) {
+    case UpdateOp::Add:
+      return add(current, update);
+    case UpdateOp::Subtract:
+      return subtract(current, update);
+    case UpdateOp::Multiply:
+      return multiply(current, update);
+    case UpdateOp::Divide:
+      return divide(current, update);
+    case UpdateOp::Maximum:
+      return maximum(current, update);
+    case UpdateOp::Minimum:
+      return minimum(current, update);
+    default:
+      return update;
+  }
+}
+
 array apply_update(const array& a, nb::handle idx, nb::handle val_obj, UpdateOp op,
                    const char* who) {
   auto p = parse_index(a, idx, who);
@@ -261,28 +282,7 @@ array apply_update(const array& a, nb::handle idx, nb::handle val_obj, UpdateOp 
     }
     array current = slice(a, start, stop, step);
     array upd = reshape(val, current.shape());
-    switch (op) {
-      case UpdateOp::Set:
-        break;
-      case UpdateOp::Add:
-        upd = add(current, upd);
-        break;
-      case UpdateOp::Subtract:
-        upd = subtract(current, upd);
-        break;
-      case UpdateOp::Multiply:
-        upd = multiply(current, upd);
-        break;
-      case UpdateOp::Divide:
-        upd = divide(current, upd);
-        break;
-      case UpdateOp::Maximum:
-        upd = maximum(current, upd);
-        break;
-      case UpdateOp::Minimum:
-        upd = minimum(current, upd);
-        break;
-    }
+    if (op != UpdateOp::Set) upd = combine(op, current, upd);
     return slice_update(a, astype(upd, a.dtype()), start, stop, step);
   }
   auto adv = advanced_indices(p);
@@ -320,13 +320,12 @@ array apply_update(const array& a, nb::handle idx, nb::handle val_obj, UpdateOp 
     case UpdateOp::Set:
       return scatter(a, adv.indices, val, adv.axes);
     case UpdateOp::Add:
-      return scatter_add(a, adv.indices, val, adv.axes);
     case UpdateOp::Subtract:
-      return scatter_add(a, adv.indices, negative(val), adv.axes);
+      return scatter_add(a, adv.indices, op == UpdateOp::Add ? val : negative(val), adv.axes);
     case UpdateOp::Multiply:
-      return scatter_prod(a, adv.indices, val, adv.axes);
     case UpdateOp::Divide:
-      return scatter_prod(a, adv.indices, reciprocal(val), adv.axes);
+      return scatter_prod(a, adv.indices, op == UpdateOp::Multiply ? val : reciprocal(val),
+                          adv.axes);
     case UpdateOp::Maximum:
       return scatter_max(a, adv.indices, val, adv.axes);
     case UpdateOp::Minimum:

@@ -152,9 +152,8 @@ void module_setattr(nb::handle self, const std::string& name, nb::handle value) 
 
 nb::object module_getattr(nb::handle self, const std::string& name) {
   if (!nb::inst_ready(self)) {
-    throw nb::attribute_error(("'" + python_type_name(self) + "' object has no attribute '" +
-                               name + "'")
-                                  .c_str());
+    throw nb::attribute_error(
+        ("'" + python_type_name(self) + "' object has no attribute '" + name + "'").c_str());
   }
   auto& m = nb::cast<nn::Module&>(self);
   if (auto v = m.owned(name)) return static_cast<PyOwnedValue&>(*v).value();

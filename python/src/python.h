@@ -99,6 +99,27 @@ struct type_caster<lmx::python::ArrayLike> {
   }
 };
 
+// An int or a sequence of ints (not a string), as axis and shape arguments take.
+template <typename T>
+bool read_ints(handle src, std::vector<T>& out) noexcept {
+  out.clear();
+  if (PyLong_Check(src.ptr()) && !PyBool_Check(src.ptr())) {
+    out.push_back(static_cast<T>(PyLong_AsLong(src.ptr())));
+    return !PyErr_Occurred();
+  }
+  if (!PySequence_Check(src.ptr()) || PyUnicode_Check(src.ptr())) return false;
+  Py_ssize_t n = PySequence_Size(src.ptr());
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    object item = steal(PySequence_GetItem(src.ptr(), i));
+    if (!item.is_valid() || !PyLong_Check(item.ptr())) {
+      PyErr_Clear();
+      return false;
+    }
+    out.push_back(static_cast<T>(PyLong_AsLong(item.ptr())));
+  }
+  return true;
+}
+
 template <>
 struct type_caster<lmx::python::Axes> {
   NB_TYPE_CASTER(lmx::python::Axes, const_name("int | Sequence[int] | None"))
@@ -107,21 +128,8 @@ struct type_caster<lmx::python::Axes> {
       value.axes.reset();
       return true;
     }
-    if (PyLong_Check(src.ptr()) && !PyBool_Check(src.ptr())) {
-      value.axes = std::vector<int>{static_cast<int>(PyLong_AsLong(src.ptr()))};
-      return !PyErr_Occurred();
-    }
-    if (!PySequence_Check(src.ptr()) || PyUnicode_Check(src.ptr())) return false;
     std::vector<int> axes;
-    Py_ssize_t n = PySequence_Size(src.ptr());
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      object item = steal(PySequence_GetItem(src.ptr(), i));
-      if (!item.is_valid() || !PyLong_Check(item.ptr())) {
-        PyErr_Clear();
-        return false;
-      }
-      axes.push_back(static_cast<int>(PyLong_AsLong(item.ptr())));
-    }
+    if (!read_ints(src, axes)) return false;
     value.axes = std::move(axes);
     return true;
   }
@@ -131,22 +139,7 @@ template <>
 struct type_caster<lmx::python::ShapeArg> {
   NB_TYPE_CASTER(lmx::python::ShapeArg, const_name("int | Sequence[int]"))
   bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
-    value.shape.clear();
-    if (PyLong_Check(src.ptr()) && !PyBool_Check(src.ptr())) {
-      value.shape.push_back(static_cast<int32_t>(PyLong_AsLong(src.ptr())));
-      return !PyErr_Occurred();
-    }
-    if (!PySequence_Check(src.ptr()) || PyUnicode_Check(src.ptr())) return false;
-    Py_ssize_t n = PySequence_Size(src.ptr());
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      object item = steal(PySequence_GetItem(src.ptr(), i));
-      if (!item.is_valid() || !PyLong_Check(item.ptr())) {
-        PyErr_Clear();
-        return false;
-      }
-      value.shape.push_back(static_cast<int32_t>(PyLong_AsLong(item.ptr())));
-    }
-    return true;
+    return read_ints(src, value.shape);
   }
   static handle from_cpp(const lmx::python::ShapeArg& v, rv_policy, cleanup_list*) noexcept {
     PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(v.shape.size()));
