@@ -35,11 +35,20 @@ def eval_fn(model, X, y):
     return mx.mean(mx.argmax(model(X), axis=1) == y)
 
 
-def batch_iterate(batch_size, X, y):
+def batch_iterate(batch_size, X, y, prefetch=True):
     perm = mx.array(np.random.permutation(y.size))
-    for s in range(0, y.size, batch_size):
-        ids = perm[s : s + batch_size]
-        yield X[ids], y[ids]
+    batches = ((X[perm[s : s + batch_size]], y[perm[s : s + batch_size]]) for s in range(0, y.size, batch_size))
+    if not prefetch:  # the seeds' loop as written
+        yield from batches
+        return
+    # As the C++ main job: the next minibatch is gathered in the background
+    # (async_eval) while the current one trains.
+    current = next(batches)
+    for upcoming in batches:
+        mx.async_eval(upcoming)
+        yield current
+        current = upcoming
+    yield current
 
 
 def main():
@@ -55,6 +64,7 @@ def main():
                    help="sgd (object style) or adamw (functional style) by default")
     p.add_argument("--lr", type=float, default=None, help="0.1 (SGD) or 3e-4 (AdamW) by default")
     p.add_argument("--no-compile", action="store_true", help="run the step uncompiled")
+    p.add_argument("--no-prefetch", action="store_true", help="gather each minibatch when it is used")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
 
@@ -87,7 +97,7 @@ def main():
 
         for e in range(args.epochs):
             tic = time.perf_counter()
-            for X, y in batch_iterate(args.batch_size, train_images, train_labels):
+            for X, y in batch_iterate(args.batch_size, train_images, train_labels, not args.no_prefetch):
                 step(X, y)
                 mx.eval(model.parameters(), optimizer.state)
             toc = time.perf_counter()
@@ -106,7 +116,7 @@ def main():
         grad_fn = mx.value_and_grad(functional_loss)
         for e in range(args.epochs):
             tic = time.perf_counter()
-            for X, y in batch_iterate(args.batch_size, train_images, train_labels):
+            for X, y in batch_iterate(args.batch_size, train_images, train_labels, not args.no_prefetch):
                 loss, grads = grad_fn(params, X, y)
                 params = opt.update(params, grads)
                 mx.eval(params, opt.state)

@@ -373,26 +373,27 @@ nb::object to_list(array a) {
   return build(0, pos);
 }
 
-void tree_leaves(nb::handle tree, std::vector<array>& out) {
+void tree_leaves(nb::handle tree, std::vector<array>& out, bool modules) {
   if (nb::isinstance<array>(tree)) {
     out.push_back(nb::cast<array>(tree));
   } else if (PyList_Check(tree.ptr()) || PyTuple_Check(tree.ptr())) {
-    for (nb::handle item : tree) tree_leaves(item, out);
+    for (nb::handle item : tree) tree_leaves(item, out, modules);
   } else if (PyDict_Check(tree.ptr())) {
-    for (auto [k, v] : nb::borrow<nb::dict>(tree)) tree_leaves(v, out);
-  } else if (nb::isinstance<nn::Module>(tree)) {
+    for (auto [k, v] : nb::borrow<nb::dict>(tree)) tree_leaves(v, out, modules);
+  } else if (modules && nb::isinstance<nn::Module>(tree)) {
     // A module stands for its parameters, as MLX's Module (a dict) does.
     for (auto& a : lmx::tree_leaves(nb::cast<nn::Module&>(tree).parameters())) out.push_back(a);
   }
 }
 
-std::vector<array> tree_leaves(nb::handle tree) {
+std::vector<array> tree_leaves(nb::handle tree, bool modules) {
   std::vector<array> out;
-  tree_leaves(tree, out);
+  tree_leaves(tree, out, modules);
   return out;
 }
 
-nb::object tree_replace(nb::handle tree, const std::vector<array>& leaves, size_t& pos) {
+nb::object tree_replace(nb::handle tree, const std::vector<array>& leaves, size_t& pos,
+                        bool modules) {
   if (nb::isinstance<array>(tree)) {
     if (pos >= leaves.size())
       throw std::invalid_argument("[tree_replace] The tree holds more arrays than were given.");
@@ -400,22 +401,22 @@ nb::object tree_replace(nb::handle tree, const std::vector<array>& leaves, size_
   }
   if (PyList_Check(tree.ptr())) {
     nb::list out;
-    for (nb::handle item : tree) out.append(tree_replace(item, leaves, pos));
+    for (nb::handle item : tree) out.append(tree_replace(item, leaves, pos, modules));
     return out;
   }
   if (PyTuple_Check(tree.ptr())) {
     nb::list out;
-    for (nb::handle item : tree) out.append(tree_replace(item, leaves, pos));
+    for (nb::handle item : tree) out.append(tree_replace(item, leaves, pos, modules));
     return nb::tuple(out);
   }
   if (PyDict_Check(tree.ptr())) {
     nb::dict out;
-    for (auto [k, v] : nb::borrow<nb::dict>(tree)) out[k] = tree_replace(v, leaves, pos);
+    for (auto [k, v] : nb::borrow<nb::dict>(tree)) out[k] = tree_replace(v, leaves, pos, modules);
     return out;
   }
-  if (nb::isinstance<nn::Module>(tree)) {
+  if (modules && nb::isinstance<nn::Module>(tree)) {
     // A module's leaves are its parameters; they come back as its parameter dict.
-    return tree_replace(from_tree(nb::cast<nn::Module&>(tree).parameters()), leaves, pos);
+    return tree_replace(from_tree(nb::cast<nn::Module&>(tree).parameters()), leaves, pos, true);
   }
   return nb::borrow(tree);
 }

@@ -54,12 +54,15 @@ nb::object to_scalar(array a);
 nb::object to_list(array a);
 
 // ---- Pytrees of Python lists, tuples and dicts ----
-// Appends the array leaves of `tree` in order; other leaves are skipped.
-void tree_leaves(nb::handle tree, std::vector<array>& out);
-std::vector<array> tree_leaves(nb::handle tree);
+// Appends the array leaves of `tree` in order; other leaves are skipped. A
+// module counts as its parameters (MLX's Module is a dict of them) unless
+// `modules` is false, when it is a leaf like any non-array.
+void tree_leaves(nb::handle tree, std::vector<array>& out, bool modules = true);
+std::vector<array> tree_leaves(nb::handle tree, bool modules = true);
 // Rebuilds `tree`'s structure with its array leaves replaced, in order, by
-// `leaves[pos...]`.
-nb::object tree_replace(nb::handle tree, const std::vector<array>& leaves, size_t& pos);
+// `leaves[pos...]` (a module becomes its parameter dict when `modules`).
+nb::object tree_replace(nb::handle tree, const std::vector<array>& leaves, size_t& pos,
+                        bool modules = true);
 // Python pytree <-> C++ Tree (dicts with string keys, lists and tuples).
 Tree to_tree(nb::handle obj, const char* who);
 nb::object from_tree(const Tree& tree);

@@ -62,18 +62,19 @@ void init_transforms(nb::module_& m) {
       },
       nb::arg("fn"), nb::arg("shapeless") = false);
   m.def(
-      "_tree_leaves", [](nb::handle tree) { return tree_leaves(tree); }, nb::arg("tree"),
+      "_tree_leaves", [](nb::handle tree, bool modules) { return tree_leaves(tree, modules); },
+      nb::arg("tree"), nb::arg("modules") = true,
       "The array leaves of a tree of lists, tuples and dicts, in order.");
   m.def(
       "_tree_replace",
-      [](nb::handle tree, const std::vector<array>& leaves) {
+      [](nb::handle tree, const std::vector<array>& leaves, bool modules) {
         size_t pos = 0;
-        nb::object out = tree_replace(tree, leaves, pos);
+        nb::object out = tree_replace(tree, leaves, pos, modules);
         if (pos != leaves.size())
           throw std::invalid_argument("[tree_replace] More leaves than the tree holds.");
         return out;
       },
-      nb::arg("tree"), nb::arg("leaves"),
+      nb::arg("tree"), nb::arg("leaves"), nb::arg("modules") = true,
       "The tree with its array leaves replaced, in order, by `leaves`.");
   m.def(
       "_tree_replace_from",

@@ -56,7 +56,15 @@ def value_and_grad(fun, argnums=None, argnames=[]):
                     "function is called with the following keyword arguments "
                     f"{list(kwargs)}."
                 )
-        return [args[i] for i in nums] + [kwargs[n] for n in names]
+        diff = [args[i] for i in nums] + [kwargs[n] for n in names]
+        from lmx.nn import Module
+
+        if any(isinstance(d, Module) for d in diff):
+            raise _grad_error(
+                "Cannot differentiate with respect to a Module argument; use "
+                "nn.value_and_grad(model, fn) for the gradient of its trainable parameters."
+            )
+        return diff
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
@@ -173,13 +181,23 @@ def _read_state(parts):
     return _leaves([obj for _, obj in parts])
 
 
-def _write_state(parts, leaves):
+def _templates(parts):
+    """Copies of the state's structure (the leaves are only placeholders)."""
+    return [_replace(obj.parameters() if kind == "module" else obj, _leaves(obj)) for kind, obj in parts]
+
+
+def _write_state(parts, leaves, templates=None):
+    """Puts ``leaves`` into the live state objects, laid out as ``templates``
+    (the structure the state had when the function was traced: an optimizer
+    creates its state inside the first traced step) or as they are now."""
+    if templates is None:
+        templates = _templates(parts)
     pos = 0
-    for kind, obj in parts:
+    for (kind, obj), template in zip(parts, templates):
+        new, pos = _core._tree_replace_from(template, leaves, pos)
         if kind == "module":
-            pos = obj._set_leaves(leaves, pos)
+            obj.update(new, strict=False)
         else:
-            new, pos = _core._tree_replace_from(obj, leaves, pos)
             obj.clear()
             obj.update(new)
 
@@ -197,6 +215,32 @@ def _restore(parts, snapshot):
             obj.update(saved)
 
 
+def _arg_modules(tree, out):
+    """Modules passed as arguments: compile treats them as state, so the
+    function sees them with traced parameters (and may update them)."""
+    from lmx.nn import Module
+
+    if isinstance(tree, Module):
+        out.append(("module", tree))
+    elif isinstance(tree, (list, tuple)):
+        for t in tree:
+            _arg_modules(t, out)
+    elif isinstance(tree, dict):
+        for t in tree.values():
+            _arg_modules(t, out)
+    return out
+
+
+def _parts(inputs, outputs, args):
+    in_parts = _state_parts(inputs, []) if inputs is not None else []
+    if outputs is inputs:
+        out_parts = list(in_parts)
+    else:
+        out_parts = _state_parts(outputs, []) if outputs is not None else []
+    modules = _arg_modules(args, [])
+    return in_parts + modules, out_parts + modules
+
+
 class _Compiled:
     def __init__(self, fun, inputs, outputs, shapeless):
         self._fun = fun
@@ -207,13 +251,9 @@ class _Compiled:
         functools.update_wrapper(self, fun)
 
     def __call__(self, *args, **kwargs):
-        in_parts = _state_parts(self._inputs, []) if self._inputs is not None else []
-        if self._outputs is self._inputs:
-            out_parts = in_parts
-        else:
-            out_parts = _state_parts(self._outputs, []) if self._outputs is not None else []
+        in_parts, out_parts = _parts(self._inputs, self._outputs, (args, kwargs))
         state_in = _read_state(in_parts)
-        arg_leaves = _leaves((args, kwargs))
+        arg_leaves = _leaves((args, kwargs), modules=False)
         key = (_structure((args, kwargs)), len(state_in))
         entry = self._cache.get(key)
         if entry is None:
@@ -221,7 +261,7 @@ class _Compiled:
         results = entry["fn"](arg_leaves + state_in)
         n_out = entry["n_out"]
         if out_parts:
-            _write_state(out_parts, results[n_out:])
+            _write_state(out_parts, results[n_out:], entry["templates"])
         return _replace(entry["out"], results[:n_out])
 
     def _make_entry(self, args, kwargs, n_args):
@@ -229,15 +269,15 @@ class _Compiled:
         fun, inputs, outputs = self._fun, self._inputs, self._outputs
 
         def traced(xs):
-            in_parts = _state_parts(inputs, []) if inputs is not None else []
-            out_parts = _state_parts(outputs, []) if outputs is not None else []
+            in_parts, out_parts = _parts(inputs, outputs, (args, kwargs))
             saved = _snapshot(in_parts)
             _write_state(in_parts, xs[n_args:])
             try:
-                a, kw = _replace((args, kwargs), xs[:n_args])
+                a, kw = _replace((args, kwargs), xs[:n_args], modules=False)
                 out = fun(*a, **kw)
                 out_leaves = _leaves(out)
                 state_out = _read_state(out_parts)
+                entry["templates"] = _templates(out_parts)
             finally:
                 # The traced arrays must not stay in the user's objects.
                 _restore(in_parts, saved)
