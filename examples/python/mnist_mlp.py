@@ -63,7 +63,9 @@ def main():
     p.add_argument("--optimizer", default=None, choices=["sgd", "adamw"],
                    help="sgd (object style) or adamw (functional style) by default")
     p.add_argument("--lr", type=float, default=None, help="0.1 (SGD) or 3e-4 (AdamW) by default")
-    p.add_argument("--no-compile", action="store_true", help="run the step uncompiled")
+    p.add_argument("--no-compile", action="store_true", help="run the loss and gradient uncompiled")
+    p.add_argument("--compile-step", action="store_true",
+                   help="compile the whole step, optimizer included (MLX's inputs=/outputs= pattern)")
     p.add_argument("--no-prefetch", action="store_true", help="gather each minibatch when it is used")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
@@ -85,13 +87,19 @@ def main():
     if args.style == "object":
         optimizer = make_optimizer("sgd")
         loss_and_grad_fn = nn.value_and_grad(model, loss_fn)
+        if not args.no_compile and not args.compile_step:
+            # As the C++ main job: the loss and its gradient are one compiled
+            # function (the model, an argument, is its state).
+            loss_and_grad_fn = mx.compile(loss_and_grad_fn)
 
         def step(X, y):
             loss, grads = loss_and_grad_fn(model, X, y)
             optimizer.update(model, grads)
             return loss
 
-        if not args.no_compile:
+        if args.compile_step:
+            # MLX's pattern: the whole step, optimizer included, compiled with
+            # the model's and the optimizer's state as inputs and outputs.
             state = [model.state, optimizer.state]
             step = mx.compile(step, inputs=state, outputs=state)
 

@@ -63,7 +63,7 @@ void init_transforms(nb::module_& m) {
       nb::arg("fn"), nb::arg("shapeless") = false);
   m.def(
       "_tree_leaves", [](nb::handle tree, bool modules) { return tree_leaves(tree, modules); },
-      nb::arg("tree"), nb::arg("modules") = true,
+      nb::arg("tree").none(), nb::arg("modules") = true,
       "The array leaves of a tree of lists, tuples and dicts, in order.");
   m.def(
       "_tree_replace",
@@ -74,7 +74,7 @@ void init_transforms(nb::module_& m) {
           throw std::invalid_argument("[tree_replace] More leaves than the tree holds.");
         return out;
       },
-      nb::arg("tree"), nb::arg("leaves"), nb::arg("modules") = true,
+      nb::arg("tree").none(), nb::arg("leaves"), nb::arg("modules") = true,
       "The tree with its array leaves replaced, in order, by `leaves`.");
   m.def(
       "_tree_replace_from",
@@ -83,7 +83,7 @@ void init_transforms(nb::module_& m) {
         nb::object out = tree_replace(tree, leaves, pos);
         return nb::make_tuple(out, pos);
       },
-      nb::arg("tree"), nb::arg("leaves"), nb::arg("pos"),
+      nb::arg("tree").none(), nb::arg("leaves"), nb::arg("pos"),
       "(tree with leaves[pos:pos+n] in place of its n array leaves, pos + n).");
   m.def("disable_compile", &disable_compile);
   m.def("enable_compile", &enable_compile);

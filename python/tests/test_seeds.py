@@ -26,6 +26,14 @@ def test_mnist_mlp_object_style(mnist_dir):
     assert len(acc) == 2 and acc[-1] >= 0.85
 
 
+def test_mnist_mlp_compiled_step(mnist_dir):
+    acc = accuracies(
+        run([os.path.join(EXAMPLES, "mnist_mlp.py"), "--data", mnist_dir, "--epochs", "2", "--compile-step",
+             "--optimizer", "adamw", "--lr", "1e-3"])
+    )
+    assert acc[-1] >= 0.94
+
+
 def test_mnist_mlp_functional_style(mnist_dir):
     acc = accuracies(
         run([os.path.join(EXAMPLES, "mnist_mlp.py"), "--data", mnist_dir, "--epochs", "2", "--style", "functional"])
