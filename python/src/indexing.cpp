@@ -120,8 +120,13 @@ ParsedIndex parse_index(const array& a, nb::handle idx, const char* who) {
   return out;
 }
 
-// The strided slice of the consuming entries (ints keep a dimension of 1).
-array basic_slice(const array& a, const ParsedIndex& p) {
+// The bounds of the strided slice of the consuming entries: ints keep a
+// dimension of 1 (or, with advanced indexing, the whole axis for gather).
+struct SliceBounds {
+  Shape start, stop, step;
+};
+
+SliceBounds slice_bounds(const ParsedIndex& p) {
   Shape start, stop, step;
   for (auto& e : p.entries) {
     if (e.kind == IndexEntry::NewAxis) continue;
@@ -139,7 +144,12 @@ array basic_slice(const array& a, const ParsedIndex& p) {
       step.push_back(1);
     }
   }
-  return slice(a, start, stop, step);
+  return {start, stop, step};
+}
+
+array basic_slice(const array& a, const ParsedIndex& p) {
+  auto b = slice_bounds(p);
+  return slice(a, b.start, b.stop, b.step);
 }
 
 // Advanced-index arrays (ints become 0-d arrays), their axes, and whether
@@ -267,19 +277,7 @@ array apply_update(const array& a, nb::handle idx, nb::handle val_obj, UpdateOp 
   array view_shape_ref = getitem(a, idx);  // only its shape is used
   val = broadcast_to(val, view_shape_ref.shape());
   if (!p.advanced) {
-    Shape start, stop, step, sliced;
-    for (auto& e : p.entries) {
-      if (e.kind == IndexEntry::NewAxis) continue;
-      if (e.kind == IndexEntry::Slice) {
-        start.push_back(e.start);
-        stop.push_back(e.stop);
-        step.push_back(e.step);
-      } else {
-        start.push_back(static_cast<int>(e.value));
-        stop.push_back(static_cast<int>(e.value) + 1);
-        step.push_back(1);
-      }
-    }
+    auto [start, stop, step] = slice_bounds(p);
     array current = slice(a, start, stop, step);
     array upd = reshape(val, current.shape());
     if (op != UpdateOp::Set) upd = combine(op, current, upd);
