@@ -5,6 +5,7 @@
 #include "lmx/core/graph.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/primitives.h"
+#include "lmx/core/sizes.h"
 #include "lmx/core/transforms.h"
 #include "lmx/core/utils.h"
 
@@ -12,19 +13,7 @@ namespace lmx {
 
 namespace {
 
-size_t shape_size(const Shape& shape, const char* who) {
-  size_t n = 1;
-  for (auto d : shape) {
-    if (d < 0) {
-      std::ostringstream msg;
-      msg << "[" << who << "] Negative dimension in shape " << shape << ".";
-      throw std::invalid_argument(msg.str());
-    }
-    n *= static_cast<size_t>(d);
-  }
-  return n;
-}
-
+// Callers have checked the shape's size, so no stride can overflow.
 Strides row_major_strides(const Shape& shape) {
   Strides s(shape.size());
   int64_t acc = 1;
@@ -38,12 +27,12 @@ Strides row_major_strides(const Shape& shape) {
 }  // namespace
 
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
-    : shape(std::move(shape_)), size(shape_size(shape, "array")), dtype(dtype_) {}
+    : shape(std::move(shape_)), size(checked_size(shape, "array")), dtype(dtype_) {}
 
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_, std::shared_ptr<Primitive> prim,
                             std::vector<array> ins)
     : shape(std::move(shape_)),
-      size(shape_size(shape, "array")),
+      size(checked_size(shape, "array")),
       dtype(dtype_),
       primitive(std::move(prim)),
       inputs(std::move(ins)) {

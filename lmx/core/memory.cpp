@@ -1,6 +1,7 @@
 #include "lmx/core/memory.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <bit>
 #include <cstdlib>
@@ -36,9 +37,25 @@ void* system_alloc(size_t size) {
   return p;
 }
 
+// The machine's physical memory: no single process request above it can be
+// met, so it is the default limit.
+size_t physical_memory() {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return ~size_t{0};
+  return static_cast<size_t>(pages) * static_cast<size_t>(page);
+}
+
+[[noreturn]] void cannot_allocate(size_t size, size_t limit) {
+  std::ostringstream msg;
+  msg << "[malloc] cannot allocate " << size << " bytes (limit " << limit << ").";
+  throw std::runtime_error(msg.str());
+}
+
 class BufferCache {
  public:
   allocator::Buffer malloc(size_t size) {
+    // Checked before rounding up, which would wrap for sizes near 2^64.
+    if (size > memory_limit()) cannot_allocate(size, memory_limit());
     size_t cls = size_class(size == 0 ? 1 : size);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -52,12 +69,7 @@ class BufferCache {
       }
       if (active_ + cls > memory_limit_) {
         release_cache_locked(cache_bytes_);
-        if (active_ + cls > memory_limit_) {
-          std::ostringstream msg;
-          msg << "[malloc] Attempting to allocate " << size << " bytes which is greater than"
-              << " the memory limit of " << memory_limit_ << " bytes.";
-          throw std::runtime_error(msg.str());
-        }
+        if (active_ + cls > memory_limit_) cannot_allocate(size, memory_limit_);
       }
       note_active(cls);
     }
@@ -68,7 +80,7 @@ class BufferCache {
       p = system_alloc(cls);
       if (p == nullptr) {
         active_ -= cls;
-        throw std::bad_alloc();
+        cannot_allocate(size, memory_limit_);
       }
     }
     return allocator::Buffer(p, cls);
@@ -148,7 +160,7 @@ class BufferCache {
   size_t peak_ = 0;
   size_t cache_bytes_ = 0;
   size_t cache_limit_ = size_t{4} << 30;
-  size_t memory_limit_ = ~size_t{0};
+  size_t memory_limit_ = physical_memory();
 };
 
 BufferCache& cache() {

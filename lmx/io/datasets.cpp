@@ -1,5 +1,7 @@
 #include "lmx/io/datasets.h"
 
+#include "lmx/core/sizes.h"
+
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -64,15 +66,22 @@ array read_idx_gz(const std::string& path) {
     idx_error(path, "truncated header");
   }
   Shape shape;
-  uint64_t count = 1;
+  std::vector<uint64_t> dims;
   for (int i = 0; i < ndim; ++i) {
     uint32_t d = be32(header + 4 + 4 * i);
     if (d == 0 || d > (1u << 28)) {
       inflateEnd(&zs);
       idx_error(path, "implausible dimension " + std::to_string(d));
     }
+    dims.push_back(d);
     shape.push_back(static_cast<int>(d));
-    count *= d;
+  }
+  uint64_t count = 0;
+  try {
+    count = checked_size(dims, "read_idx_gz");
+  } catch (...) {
+    inflateEnd(&zs);
+    throw;
   }
   if (count > (uint64_t{1} << 31)) {
     inflateEnd(&zs);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "lmx/core/ops.h"
+#include "lmx/core/sizes.h"
 #include "lmx/core/utils.h"
 #include "lmx/io/file_io.h"
 #include "lmx/io/load_save.h"
@@ -151,12 +152,15 @@ array npy_from_bytes(const std::string& b, const std::string& what) {
   std::string fortran = dict_value(header, "fortran_order", what);
   if (fortran != "False" && fortran != "True") bad(what, "bad fortran_order");
   std::string shape_text = dict_value(header, "shape", what);
+  if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')')
+    bad(what, "bad shape '" + shape_text + "'");
   Shape shape;
   uint64_t count = 1;
   {
     std::string inner = shape_text.substr(1, shape_text.size() - 2);
     std::stringstream ss(inner);
     std::string item;
+    std::vector<uint64_t> dims;
     while (std::getline(ss, item, ',')) {
       size_t s = item.find_first_not_of(' ');
       if (s == std::string::npos) continue;
@@ -168,13 +172,13 @@ array npy_from_bytes(const std::string& b, const std::string& what) {
       }
       uint64_t d = std::stoull(item);
       if (d > INT32_MAX) bad(what, "dimension too large in shape " + shape_text);
+      dims.push_back(d);
       shape.push_back(static_cast<int>(d));
-      count *= d;
-      if (count > (uint64_t{1} << 40)) bad(what, "shape " + shape_text + " is too large");
     }
+    count = checked_size(dims, "load");
   }
   size_t data_start = header_start + header_len;
-  uint64_t nbytes = count * dtype.size;
+  uint64_t nbytes = checked_bytes(count, dtype.size, "load");
   if (b.size() - data_start != nbytes) {
     bad(what, "expected " + std::to_string(nbytes) + " bytes of data for shape " + shape_text +
                   " but found " + std::to_string(b.size() - data_start));

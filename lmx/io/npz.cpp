@@ -38,18 +38,46 @@ void wr32(std::string& b, uint32_t v) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
+// Inflates a raw deflate stream that should produce exactly `expected`
+// bytes. The header's claim is not trusted: deflate expands at most about
+// 1032:1, so a larger claim is refused before anything is allocated, and the
+// output grows only as data really arrives.
 std::string inflate_raw(const std::string& in, size_t expected, const std::string& file) {
-  std::string out(expected, '\0');
+  constexpr uint64_t kMaxRatio = 1032;
+  if (expected > (static_cast<uint64_t>(in.size()) + 1) * kMaxRatio) {
+    bad(file, "an entry claims " + std::to_string(expected) + " bytes from " +
+                  std::to_string(in.size()) + " compressed bytes, more than deflate can produce");
+  }
+  constexpr size_t kChunk = size_t{1} << 30;  // zlib counts in 32-bit units
+  // One byte past the claim, so a stream that produces more is caught.
+  size_t capacity = expected + 1;
+  std::string out(std::min<size_t>(capacity, size_t{1} << 20), '\0');
   z_stream zs{};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) bad(file, "zlib initialisation failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = inflate(&zs, Z_FINISH);
+  size_t in_pos = 0;
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    if (zs.avail_in == 0 && in_pos < in.size()) {
+      size_t n = std::min(in.size() - in_pos, kChunk);
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + in_pos));
+      zs.avail_in = static_cast<uInt>(n);
+      in_pos += n;
+    }
+    size_t produced = zs.total_out;
+    if (produced == out.size()) {
+      if (out.size() == capacity) break;  // more data than claimed
+      out.resize(std::min(capacity, out.size() * 2));
+    }
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+    zs.avail_out = static_cast<uInt>(std::min(out.size() - produced, kChunk));
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in_pos == in.size()) break;  // truncated
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) break;         // corrupt
+  }
   size_t produced = zs.total_out;
   inflateEnd(&zs);
   if (rc != Z_STREAM_END || produced != expected) bad(file, "corrupt deflate stream");
+  out.resize(produced);
   return out;
 }
 
@@ -89,7 +117,9 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
     // Zip64 end of central directory locator just before the EOCD.
     if (eocd < 20 || rd32(b, eocd - 20) != 0x07064b50) bad(file, "missing zip64 locator");
     uint64_t z64 = rd64(b, eocd - 20 + 8);
-    if (z64 + 56 > b.size() || rd32(b, z64) != 0x06064b50) bad(file, "bad zip64 record");
+    // Offsets come from the file: compared by subtraction, they cannot wrap.
+    if (z64 > b.size() || b.size() - z64 < 56 || rd32(b, z64) != 0x06064b50)
+      bad(file, "bad zip64 record");
     entries = rd64(b, z64 + 32);
     cd_size = rd64(b, z64 + 40);
     cd_offset = rd64(b, z64 + 48);
@@ -129,7 +159,7 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
       x += 4 + len;
     }
     p += 46 + name_len + extra_len + comment_len;
-    if (local + 30 > b.size() || rd32(b, local) != 0x04034b50)
+    if (local > b.size() || b.size() - local < 30 || rd32(b, local) != 0x04034b50)
       bad(file, "bad local header for " + name);
     uint64_t data = local + 30 + rd16(b, local + 26) + rd16(b, local + 28);
     if (data > b.size() || csize > b.size() - data) bad(file, "data of " + name + " out of range");
@@ -139,7 +169,6 @@ std::vector<std::pair<std::string, array>> load_npz_ordered(const std::string& f
       if (csize != usize) bad(file, "stored entry " + name + " has mismatched sizes");
       content = std::move(raw);
     } else if (method == 8) {
-      if (usize > (uint64_t{1} << 40)) bad(file, "entry " + name + " is too large");
       content = inflate_raw(raw, usize, file);
     } else {
       bad(file, "entry " + name + " uses unsupported compression method " + std::to_string(method));

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "lmx/core/ops.h"
+#include "lmx/core/sizes.h"
 #include "lmx/io/file_io.h"
 #include "lmx/io/load_save.h"
 
@@ -77,14 +78,14 @@ std::vector<std::pair<std::string, array>> load_safetensors_ordered(
     }
     if (!known) bad(file, "entry '" + key + "' has unsupported dtype " + jd.get<std::string>());
     Shape shape;
-    uint64_t count = 1;
+    std::vector<uint64_t> dims;
     for (auto& d : js) {
       if (!d.is_number_unsigned() || d.get<uint64_t>() > INT32_MAX)
         bad(file, "entry '" + key + "' has a bad shape");
+      dims.push_back(d.get<uint64_t>());
       shape.push_back(static_cast<int>(d.get<uint64_t>()));
-      count *= d.get<uint64_t>();
-      if (count > (uint64_t{1} << 40)) bad(file, "entry '" + key + "' is too large");
     }
+    uint64_t count = checked_size(dims, "load_safetensors");
     if (!jo[0].is_number_unsigned() || !jo[1].is_number_unsigned())
       bad(file, "entry '" + key + "' has bad offsets");
     uint64_t begin = jo[0].get<uint64_t>(), end = jo[1].get<uint64_t>();
@@ -93,9 +94,10 @@ std::vector<std::pair<std::string, array>> load_safetensors_ordered(
                     std::to_string(end) + ") outside the " + std::to_string(data_size) +
                     " data bytes");
     }
-    if (end - begin != count * dtype.size) {
+    uint64_t need = checked_bytes(count, dtype.size, "load_safetensors");
+    if (end - begin != need) {
       bad(file, "entry '" + key + "' has " + std::to_string(end - begin) +
-                    " bytes but its shape and dtype need " + std::to_string(count * dtype.size));
+                    " bytes but its shape and dtype need " + std::to_string(need));
     }
     array a(allocator::malloc(std::max<uint64_t>(end - begin, 1)), shape, dtype);
     std::memcpy(a.data<char>(), b.data() + data_start + begin, end - begin);

@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "../test_utils.h"
+#include "lmx/core/sizes.h"
 
 using namespace lmx;
 using namespace lmx::test;
@@ -199,8 +200,25 @@ TEST(Memory, CacheReusesBuffersAndReports) {
   clear_cache();
   EXPECT_EQ(get_cache_memory(), 0u);
   size_t old = set_memory_limit(1024);
-  EXPECT_THROW_MSG(zeros({1024, 1024}).eval(), std::runtime_error, "[malloc]");
+  EXPECT_THROW_MSG(zeros({1024, 1024}).eval(), std::runtime_error,
+                   "[malloc] cannot allocate 4194304 bytes (limit 1024).");
   set_memory_limit(old);
+}
+
+TEST(Memory, HostileShapesRaiseInsteadOfWrapping) {
+  // 2^62 elements: the count itself is refused, before any allocation.
+  EXPECT_THROW_MSG(zeros({INT32_MAX, INT32_MAX}), std::overflow_error,
+                   "[array] Shape (2147483647,2147483647) has too many elements.");
+  // 2^50 floats: a valid shape whose bytes exceed the default limit (the
+  // machine's physical memory).
+  EXPECT_THROW_MSG(ones({1 << 20, 1 << 20, 1 << 10}).eval(), std::runtime_error,
+                   "[malloc] cannot allocate 4503599627370496 bytes (limit ");
+  EXPECT_THROW_MSG(allocator::malloc(~size_t{0} - 8), std::runtime_error,
+                   "[malloc] cannot allocate");
+  EXPECT_EQ(checked_size(Shape{3, 0, INT32_MAX}, "t"), 0u);
+  EXPECT_THROW_MSG(checked_size(std::vector<uint64_t>{1u << 20, 1u << 20, 1u << 30}, "load"),
+                   std::overflow_error, "[load] Shape (1048576,1048576,1073741824) has too many");
+  EXPECT_THROW_MSG(checked_bytes(uint64_t{1} << 62, 4, "load"), std::overflow_error, "[load]");
 }
 
 TEST(Memory, DonationReusesInputBuffer) {

@@ -166,3 +166,16 @@ TEST(Datasets, BatchIteratePrefetchGivesTheSameBatches) {
     break;
   }
 }
+
+TEST(Idx, DimensionsWhoseProductWrapsAreRefused) {
+  // 2^28 x 2^28 x 256 = 2^64 bytes: used to wrap to 0 and pass the size check.
+  std::string raw = {0, 0, 8, 3};
+  for (uint32_t d : {1u << 28, 1u << 28, 256u}) {
+    for (int i = 3; i >= 0; --i) raw.push_back(static_cast<char>((d >> (8 * i)) & 0xff));
+  }
+  auto path = fs::temp_directory_path() / "lmx_idx_wrap.gz";
+  write_gz(path, raw);
+  EXPECT_THROW_MSG(io::read_idx_gz(path.string()), std::overflow_error,
+                   "[read_idx_gz] Shape (268435456,268435456,256) has too many elements.");
+  fs::remove(path);
+}

@@ -226,3 +226,57 @@ TEST(Interop, SafetensorsLayoutReadByAnIndependentParser) {
       "assert x['dtype'] == 'I64' and list(np.frombuffer(data[s:e], np.int64)) == [7, 8]\n";
   EXPECT_EQ(python(code), 0);
 }
+
+namespace {
+uint32_t le32(const std::string& b, size_t at) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+  return v;
+}
+void put_le32(std::string& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+}  // namespace
+
+TEST(HostileFiles, ClaimedSizesNeverWrapOrAllocate) {
+  // .npy: a shape of 2^70 elements over no data.
+  auto good = (tmpdir() / "good.npy");
+  save(good.string(), arange(10));
+  auto npy = read_bytes(good);
+  auto at = npy.find("(10,)");
+  npy.replace(at, 5, "(1048576, 1048576, 1073741824)");
+  write_bytes(tmpdir() / "wrap.npy", npy);
+  EXPECT_THROW_MSG(load((tmpdir() / "wrap.npy").string()), std::overflow_error,
+                   "[load] Shape (1048576,1048576,1073741824) has too many elements.");
+  auto empty_shape = read_bytes(good);
+  empty_shape.replace(empty_shape.find("(10,)"), 5, "     ");
+  write_bytes(tmpdir() / "noshape.npy", empty_shape);
+  EXPECT_THROW_MSG(load((tmpdir() / "noshape.npy").string()), std::runtime_error, "bad shape");
+
+  // .safetensors: the same shape.
+  std::string header =
+      R"({"a":{"dtype":"F32","shape":[1048576,1048576,1073741824],"data_offsets":[0,0]}})";
+  std::string st(8, '\0');
+  for (int i = 0; i < 8; ++i) st[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  write_bytes(tmpdir() / "wrap.safetensors", st + header);
+  EXPECT_THROW_MSG(load_safetensors((tmpdir() / "wrap.safetensors").string()), std::overflow_error,
+                   "has too many elements");
+
+  // .npz: a compressed entry claiming 3 GB from a few bytes is refused at
+  // once, without inflating (or allocating) anything.
+  savez_compressed((tmpdir() / "c.npz").string(), {{"x", zeros({4})}});
+  auto npz = read_bytes(tmpdir() / "c.npz");
+  size_t cd = npz.find(std::string("PK\x01\x02", 4));
+  ASSERT_NE(cd, std::string::npos);
+  put_le32(npz, cd + 24, 3000000000u);  // uncompressed size
+  write_bytes(tmpdir() / "bomb.npz", npz);
+  EXPECT_THROW_MSG(load_npz((tmpdir() / "bomb.npz").string()), std::runtime_error,
+                   "more than deflate can produce");
+  // A local header offset near 2^32 (and zip64 offsets near 2^64) must not wrap.
+  auto far = read_bytes(tmpdir() / "c.npz");
+  put_le32(far, cd + 42, 0xfffffff0u);
+  write_bytes(tmpdir() / "far.npz", far);
+  EXPECT_THROW_MSG(load_npz((tmpdir() / "far.npz").string()), std::runtime_error,
+                   "bad local header");
+  EXPECT_EQ(le32(far, cd + 42), 0xfffffff0u);
+}
