@@ -1,8 +1,12 @@
 #include "lmx/io/file_io.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
 
 #include <cerrno>
 #include <cstdio>
@@ -25,11 +29,41 @@ std::string read_file(const std::string& path, const char* who) {
   return ss.str();
 }
 
+namespace {
+// Temporaries are named PATH.lmx-tmp.PID.N: the writer's process id says
+// whether a leftover belongs to a writer that was killed mid-write, so the
+// next write to PATH removes it instead of leaving it behind forever.
+constexpr const char* kTempTag = ".lmx-tmp.";
+
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path target(path);
+  fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string prefix = target.filename().string() + kTempTag;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::string rest = name.substr(prefix.size());
+    size_t dot = rest.find('.');
+    if (dot == std::string::npos || dot == 0 ||
+        rest.substr(0, dot).find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+    if (::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(it->path(), ec);
+  }
+}
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::string& bytes, const char* who) {
-  std::string tmpl = path + ".tmp.XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
+  static std::atomic<unsigned> counter{0};
+  remove_stale_temporaries(path);
+  std::string tmp =
+      path + kTempTag + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+  std::vector<char> name(tmp.begin(), tmp.end());
   name.push_back('\0');
-  int fd = mkstemp(name.data());
+  int fd = ::open(name.data(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw std::runtime_error(std::string("[") + who + "] Could not create a file next to " + path +
                              ": " + std::strerror(errno) + ".");

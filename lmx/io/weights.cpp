@@ -7,10 +7,35 @@
 
 namespace lmx::io {
 
+namespace {
+// Errors of the writer underneath carry save_weights' name, the function the
+// caller called: "[save_safetensors] ..." becomes "[save_weights] ...".
+std::string renamed(const std::string& what, const char* who) {
+  if (what.empty() || what[0] != '[') return std::string("[") + who + "] " + what;
+  auto close = what.find(']');
+  return std::string("[") + who + what.substr(close);
+}
+
+template <typename F>
+void as(const char* who, F write) {
+  try {
+    write();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(renamed(e.what(), who));
+  } catch (const std::overflow_error& e) {
+    throw std::overflow_error(renamed(e.what(), who));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(renamed(e.what(), who));
+  }
+}
+}  // namespace
+
 void save_weights(const std::string& path,
                   const std::vector<std::pair<std::string, array>>& weights) {
-  if (ends_with(path, ".safetensors")) return save_safetensors_ordered(path, weights);
-  if (ends_with(path, ".npz")) return save_npz_ordered(path, weights, false);
+  if (ends_with(path, ".safetensors"))
+    return as("save_weights", [&] { save_safetensors_ordered(path, weights); });
+  if (ends_with(path, ".npz"))
+    return as("save_weights", [&] { save_npz_ordered(path, weights, false); });
   throw std::invalid_argument("[save_weights] Unsupported file extension for " + path +
                               "; use .safetensors or .npz.");
 }

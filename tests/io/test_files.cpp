@@ -2,6 +2,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "../test_utils.h"
 
 using namespace lmx;
@@ -279,4 +282,32 @@ TEST(HostileFiles, ClaimedSizesNeverWrapOrAllocate) {
   EXPECT_THROW_MSG(load_npz((tmpdir() / "far.npz").string()), std::runtime_error,
                    "bad local header");
   EXPECT_EQ(le32(far, cd + 42), 0xfffffff0u);
+}
+
+TEST(Files, AKilledWritersTemporaryIsRemovedByTheNextWrite) {
+  auto dir = tmpdir() / "stale";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // The process id of a writer that is gone: a child that has exited.
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  auto stale = dir / ("w.npy.lmx-tmp." + std::to_string(child) + ".0");
+  auto live = dir / ("w.npy.lmx-tmp." + std::to_string(getpid()) + ".999");
+  write_bytes(stale, std::string(1000, 'x'));
+  write_bytes(live, "being written by this process");
+  save((dir / "w.npy").string(), arange(3));
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));  // a writer still running keeps its file
+  EXPECT_EQ(load((dir / "w.npy").string()).size(), 3u);
+  fs::remove_all(dir);
+}
+
+TEST(Files, SaveWeightsErrorsNameSaveWeights) {
+  nn::Linear m(2, 2);
+  for (auto ext : {".safetensors", ".npz"}) {
+    auto path = (tmpdir() / "no_such_dir" / (std::string("w") + ext)).string();
+    EXPECT_THROW_MSG(m.save_weights(path), std::runtime_error,
+                     "[save_weights] Could not create a file next to");
+  }
 }
