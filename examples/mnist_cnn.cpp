@@ -17,19 +17,21 @@ int train(int argc, char** argv) {
   CLI::App app{"Train a LeNet-style CNN on MNIST with lmx"};
   int batch_size = 128, num_epochs = 5;
   float learning_rate = 1e-3f;
-  std::string data_dir, dataset = "mnist", save_path;
+  std::string data_dir, dataset = "mnist", save_path, load_path, optimizer_name = "adam";
   uint64_t seed = 0;
   app.add_option("--batch-size", batch_size)->capture_default_str();
   app.add_option("--epochs", num_epochs)->capture_default_str();
-  app.add_option("--lr", learning_rate, "Adam learning rate")->capture_default_str();
+  app.add_option("--lr", learning_rate, "Learning rate")->capture_default_str();
+  app.add_option("--optimizer", optimizer_name, "sgd, adam or adamw")->capture_default_str();
   app.add_option("--dataset", dataset, "mnist or fashion_mnist")->capture_default_str();
   app.add_option("--data", data_dir,
-                 "Directory with the IDX .gz files (default: ../shared/data/<dataset> if present, "
-                 "else the download cache)");
+                 "Directory with the IDX .gz files (default: the download cache)");
   app.add_option("--seed", seed)->capture_default_str();
   app.add_option("--save", save_path, "Write the trained weights (.safetensors or .npz)");
+  app.add_option("--load", load_path, "Start from saved weights (.safetensors or .npz)");
   CLI11_PARSE(app, argc, argv);
 
+  auto optimizer = make_optimizer(optimizer_name, learning_rate);  // checks the name first
   mx::random::seed(seed);
   auto data = load_example_dataset(dataset, data_dir);
   // Images arrive flattened; the convolutions want (N, H, W, C).
@@ -41,6 +43,7 @@ int train(int argc, char** argv) {
   nn::Sequential model(nn::Conv2d(1, 16, 5), nn::ReLU(), nn::MaxPool2d(2),   //
                        nn::Conv2d(16, 32, 5), nn::ReLU(), nn::MaxPool2d(2),  //
                        nn::Flatten(), nn::Linear(4 * 4 * 32, 128), nn::ReLU(), nn::Linear(128, 10));
+  if (!load_path.empty()) model.load_weights(load_path);
   mx::eval(model.parameters());
   std::cout << model << "\n";
 
@@ -48,7 +51,6 @@ int train(int argc, char** argv) {
     return mx::mean(nn::losses::cross_entropy(model(X), y));
   };
   auto loss_and_grad_fn = nn::value_and_grad(model, loss_fn);
-  optim::Adam optimizer(learning_rate);
 
   // Test accuracy in batches keeps the unfolded patches small.
   auto accuracy = [&]() {
@@ -66,14 +68,19 @@ int train(int argc, char** argv) {
 
   for (int e = 0; e < num_epochs; ++e) {
     auto start = std::chrono::steady_clock::now();
+    EpochProgress progress(e, train_images.shape(0), batch_size);
     for (auto [X, y] : mx::io::batch_iterate(batch_size, train_images, train_labels)) {
       auto [loss, grads] = loss_and_grad_fn(model, X, y);
-      optimizer.update(model, grads);
-      mx::eval(model.parameters(), optimizer.state());
+      optimizer->update(model, grads);
+      mx::eval(loss, model.parameters(), optimizer->state());
+      progress.step(loss);
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("Epoch %d: Test accuracy %.4f, Time %.3f (s)\n", e, accuracy(), seconds);
+    double acc = accuracy();
+    progress.finish();
+    std::printf("Epoch %d: Test accuracy %.4f, Time %.3f (s), Train loss %.4f\n", e, acc, seconds,
+                progress.mean_loss());
     std::fflush(stdout);
   }
   if (!save_path.empty()) model.save_weights(save_path);

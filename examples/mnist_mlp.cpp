@@ -31,7 +31,8 @@ int train(int argc, char** argv) {
   CLI::App app{"Train the seeds' MLP on MNIST with lmx"};
   int num_layers = 2, hidden_dim = 32, batch_size = 256, num_epochs = 10;
   float learning_rate = 1e-1f;
-  std::string data_dir, dataset = "mnist", optimizer_name = "sgd", style = "object", save_path;
+  std::string data_dir, dataset = "mnist", optimizer_name = "sgd", style = "object", save_path,
+                        load_path;
   uint64_t seed = 0;
   bool use_compile = true;  // as fast or faster on both configs; see bench/README.md
   bool prefetch = true;     // gather the next minibatch while this one trains
@@ -41,15 +42,15 @@ int train(int argc, char** argv) {
   app.add_option("--batch-size", batch_size)->capture_default_str();
   app.add_option("--epochs", num_epochs)->capture_default_str();
   app.add_option("--lr", learning_rate, "Learning rate")->capture_default_str();
-  app.add_option("--optimizer", optimizer_name, "sgd or adamw")->capture_default_str();
+  app.add_option("--optimizer", optimizer_name, "sgd, adam or adamw")->capture_default_str();
   app.add_option("--dataset", dataset, "mnist or fashion_mnist")->capture_default_str();
   app.add_option("--data", data_dir,
-                 "Directory with the IDX .gz files (default: ../shared/data/<dataset> if present, "
-                 "else the download cache)");
+                 "Directory with the IDX .gz files (default: the download cache)");
   app.add_option("--style", style, "object (MLX) or functional (the seeds' explicit parameters)")
       ->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
   app.add_option("--save", save_path, "Write the trained weights (.safetensors or .npz)");
+  app.add_option("--load", load_path, "Start from saved weights (.safetensors or .npz)");
   app.add_flag("--compile,!--no-compile", use_compile,
                "Compile the loss and gradient (object style)")
       ->capture_default_str();
@@ -62,6 +63,7 @@ int train(int argc, char** argv) {
       ->check(CLI::IsMember({0, 2, 3, 4, 5, 6, 8}));
   CLI11_PARSE(app, argc, argv);
 
+  auto optimizer = make_optimizer(optimizer_name, learning_rate);  // checks the name first
   mx::random::seed(seed);
   auto data = load_example_dataset(dataset, data_dir);
   auto& train_images = data.train_images;
@@ -70,6 +72,7 @@ int train(int argc, char** argv) {
   auto& test_labels = data.test_labels;
 
   MLP model(num_layers, train_images.shape(-1), hidden_dim, 10);
+  if (!load_path.empty()) model.load_weights(load_path);
   mx::eval(model.parameters());
 
   auto loss_fn = [](MLP& model, const mx::array& X, const mx::array& y) {
@@ -115,13 +118,6 @@ int train(int argc, char** argv) {
     return std::make_pair(out[0], mx::tree_unflatten(g));
   };
 
-  std::unique_ptr<optim::Optimizer> optimizer;
-  if (optimizer_name == "adamw") {
-    optimizer = std::make_unique<optim::AdamW>(learning_rate);
-  } else {
-    optimizer = std::make_unique<optim::SGD>(learning_rate);
-  }
-
   // The seeds' functional style: explicit parameter trees.
   mx::Tree params = model.trainable_parameters();
   auto functional_loss = [&](const std::vector<mx::array>& flat, const mx::array& X,
@@ -133,6 +129,7 @@ int train(int argc, char** argv) {
 
   for (int e = 0; e < num_epochs; ++e) {
     auto start = std::chrono::steady_clock::now();
+    EpochProgress progress(e, train_images.shape(0), batch_size);
     for (auto [X, y] : mx::io::batch_iterate(batch_size, train_images, train_labels, prefetch)) {
       if (style == "functional") {
         auto flat = mx::tree_flatten(params);
@@ -150,22 +147,25 @@ int train(int argc, char** argv) {
         std::vector<std::pair<std::string, mx::array>> g;
         for (size_t i = 0; i < keys.size(); ++i) g.emplace_back(keys[i], grad_list[i]);
         params = optimizer->apply_gradients(mx::tree_unflatten(g), params);
-        mx::eval(params, optimizer->state());
+        mx::eval(loss, params, optimizer->state());
+        progress.step(loss);
       } else {
         auto [loss, grads] =
             use_compile ? compiled_loss_and_grad(X, y) : loss_and_grad_fn(model, X, y);
         // Update the optimizer state and model parameters in a single call.
         optimizer->update(model, grads);
         // Force a graph evaluation.
-        mx::eval(model.parameters(), optimizer->state());
+        mx::eval(loss, model.parameters(), optimizer->state());
+        progress.step(loss);
       }
     }
     if (style == "functional") model.update(params);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto accuracy = eval_fn(model, test_images, test_labels);
-    std::printf("Epoch %d: Test accuracy %.3f, Time %.3f (s)\n", e, accuracy.item<float>(),
-                seconds);
+    progress.finish();
+    std::printf("Epoch %d: Test accuracy %.3f, Time %.3f (s), Train loss %.4f\n", e,
+                accuracy.item<float>(), seconds, progress.mean_loss());
     std::fflush(stdout);
   }
   if (!save_path.empty()) model.save_weights(save_path);

@@ -2,7 +2,7 @@
 (784-32-32-10, SGD, batch 256) for --steps steps, compiled by default,
 printing RSS every --every steps. Memory should stay flat.
 
-  PYTHONPATH=build/python:python .venv/bin/python bench/python/rss.py --steps 100000
+  PYTHONPATH=build/python:python .venv/bin/python bench/python/rss.py --steps 100000 --data ../shared/data/mnist
 """
 
 import argparse
@@ -41,8 +41,9 @@ def main():
     p.add_argument("--steps", type=int, default=100000)
     p.add_argument("--every", type=int, default=10000)
     p.add_argument("--no-compile", action="store_true")
+    p.add_argument("--data", default=None, help="MNIST directory (default: the download cache)")
     a = p.parse_args()
-    x_train, y_train, _, _ = map(mx.array, data.mnist())
+    x_train, y_train, _, _ = map(mx.array, data.mnist(a.data))
     model = MLP()
     opt = optim.SGD(learning_rate=0.1)
     vg = nn.value_and_grad(model, lambda m, x, y: mx.mean(nn.losses.cross_entropy(m(x), y)))

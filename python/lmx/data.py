@@ -1,26 +1,23 @@
-"""MNIST and Fashion-MNIST through the C++ loader (a directory, the cache, or
-a verified download), as (train_images, train_labels, test_images,
-test_labels): images (N, 784) float32 in [0, 1], labels uint32."""
+"""MNIST and Fashion-MNIST through the C++ loader, as (train_images,
+train_labels, test_images, test_labels): images (N, 784) float32 in [0, 1],
+labels uint32. Read from `data_dir` when given, else from the download cache
+($LMX_DATA_DIR, $XDG_CACHE_HOME/lmx or ~/.cache/lmx), downloading (checksums
+verified) when needed."""
 
 import os
 
 from lmx._core import _data
 
 
-def _shared_dir(name):
-    # The repository's reference copy, when running beside ../shared.
-    here = os.path.dirname(os.path.abspath(__file__))
-    for base in (os.getcwd(), here):
-        for up in ("..", os.path.join("..", ".."), os.path.join("..", "..", "..")):
-            d = os.path.join(base, up, "shared", "data", name)
-            if os.path.isdir(d):
-                return os.path.normpath(d)
-    return None
+def _checked(data_dir):
+    if data_dir is not None and not os.path.isdir(data_dir):
+        raise ValueError(f"[data] The directory '{data_dir}' does not exist.")
+    return data_dir
 
 
 def mnist(data_dir=None, download=True):
-    return _data.mnist(data_dir or _shared_dir("mnist"), download)
+    return _data.mnist(_checked(data_dir), download)
 
 
 def fashion_mnist(data_dir=None, download=True):
-    return _data.fashion_mnist(data_dir or _shared_dir("fashion-mnist"), download)
+    return _data.fashion_mnist(_checked(data_dir), download)

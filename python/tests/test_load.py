@@ -27,3 +27,10 @@ def test_load_errors(tmp_path):
         mx.load(str(bad))
     with pytest.raises(ValueError, match="Unknown file format"):
         mx.load(str(tmp_path / "x.unknown"))
+
+
+def test_data_directory_must_exist(tmp_path):
+    from lmx import data
+
+    with pytest.raises(ValueError, match="does not exist"):
+        data.mnist(str(tmp_path / "missing"))
