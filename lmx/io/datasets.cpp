@@ -87,15 +87,25 @@ array read_idx_gz(const std::string& path) {
     inflateEnd(&zs);
     idx_error(path, "data of " + std::to_string(count) + " bytes is too large");
   }
-  array out(allocator::malloc(std::max<uint64_t>(count, 1)), shape, uint8);
-  unsigned char* dst = out.data<unsigned char>();
-  rc = inflate_into(dst, count);
-  have = count - zs.avail_out;
+  // The data grows as it really arrives (a 31-byte file claiming 2 GiB must
+  // not get 2 GiB first), then moves into the array.
+  std::vector<unsigned char> bytes;
+  have = 0;
+  while (have < count) {
+    size_t chunk =
+        std::min<uint64_t>(count - have, std::max<size_t>(bytes.size(), size_t{1} << 20));
+    bytes.resize(have + chunk);
+    rc = inflate_into(bytes.data() + have, chunk);
+    have += chunk - zs.avail_out;
+    if (rc != Z_OK) break;
+  }
   if (have != count) {
     inflateEnd(&zs);
     idx_error(path, "truncated: expected " + std::to_string(count) + " data bytes, found " +
                         std::to_string(have));
   }
+  array out(allocator::malloc(std::max<uint64_t>(count, 1)), shape, uint8);
+  if (count) std::memcpy(out.data<unsigned char>(), bytes.data(), count);
   // Nothing may follow the data.
   unsigned char extra;
   if (rc != Z_STREAM_END) {

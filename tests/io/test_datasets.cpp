@@ -179,3 +179,19 @@ TEST(Idx, DimensionsWhoseProductWrapsAreRefused) {
                    "[read_idx_gz] Shape (268435456,268435456,256) has too many elements.");
   fs::remove(path);
 }
+
+TEST(Idx, AClaimLargerThanTheDataAllocatesNothingFirst) {
+  // 2^30 claimed bytes in a 31-byte file: truncated, found out before any
+  // buffer of the claimed size exists.
+  std::string raw = {0, 0, 8, 3};
+  for (uint32_t d : {1u << 10, 1u << 10, 1u << 10}) {
+    for (int i = 3; i >= 0; --i) raw.push_back(static_cast<char>((d >> (8 * i)) & 0xff));
+  }
+  auto path = fs::temp_directory_path() / "lmx_idx_claim.gz";
+  write_gz(path, raw);
+  size_t peak = get_peak_memory();
+  EXPECT_THROW_MSG(io::read_idx_gz(path.string()), std::runtime_error,
+                   "truncated: expected 1073741824 data bytes, found 0");
+  EXPECT_EQ(get_peak_memory(), peak);
+  fs::remove(path);
+}
