@@ -18,22 +18,22 @@ template <typename Dims>
 }
 
 // Multiplies dimension by dimension, stopping before a product can wrap.
+// The nonzero dimensions are bounded even when another is zero: a shape
+// (0, 2^40, 2^40) holds nothing, but its strides would still overflow.
 template <typename Dims>
 uint64_t product(const Dims& dims, const char* who) {
   uint64_t n = 1;
+  bool empty = false;
   for (auto d : dims) {
     uint64_t u = static_cast<uint64_t>(d);
-    if (u != 0 && n > kMaxElements / u) {
-      // A later zero would make the product 0; such a shape is still a
-      // nonsense header or request, but its count is exact.
-      bool has_zero = false;
-      for (auto e : dims) has_zero |= e == 0;
-      if (has_zero) return 0;
-      too_many(dims, who);
+    if (u == 0) {
+      empty = true;
+      continue;
     }
+    if (n > kMaxElements / u) too_many(dims, who);
     n *= u;
   }
-  return n;
+  return empty ? 0 : n;
 }
 }  // namespace
 

@@ -216,6 +216,10 @@ TEST(Memory, HostileShapesRaiseInsteadOfWrapping) {
   EXPECT_THROW_MSG(allocator::malloc(~size_t{0} - 8), std::runtime_error,
                    "[malloc] cannot allocate");
   EXPECT_EQ(checked_size(Shape{3, 0, INT32_MAX}, "t"), 0u);
+  // Found by tests/fuzz (fuzz_npy): an empty shape whose other dimensions
+  // would overflow the strides.
+  EXPECT_THROW_MSG(zeros({0, 1 << 30, 1 << 30, 1 << 30}), std::overflow_error,
+                   "[array] Shape (0,1073741824,1073741824,1073741824) has too many elements.");
   EXPECT_THROW_MSG(checked_size(std::vector<uint64_t>{1u << 20, 1u << 20, 1u << 30}, "load"),
                    std::overflow_error, "[load] Shape (1048576,1048576,1073741824) has too many");
   EXPECT_THROW_MSG(checked_bytes(uint64_t{1} << 62, 4, "load"), std::overflow_error, "[load]");

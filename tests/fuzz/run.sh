@@ -15,6 +15,8 @@ python_bin="$(scripts/python-env.sh)"
 PYTHONPATH="$PWD/build/python:$PWD/python" "$python_bin" tests/fuzz/make_corpus.py "$corpus"
 for r in npy npz safetensors idx weights; do
   mkdir -p "$corpus/$r"
+  # Inputs that once found a bug stay in the corpus.
+  cp tests/fuzz/regressions/${r}_* "$corpus/$r/" 2>/dev/null || true
   rc=0
   ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1 \
     ./build-fuzz/tests/fuzz/fuzz_$r -max_total_time="$seconds" -rss_limit_mb=3072 \
