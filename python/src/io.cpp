@@ -3,6 +3,7 @@
 #include <nanobind/stl/unordered_map.h>
 
 #include "lmx/io/datasets.h"
+#include "lmx/io/file_io.h"
 #include "lmx/io/load_save.h"
 #include "python/src/python.h"
 
@@ -14,9 +15,10 @@ std::string path_of(nb::handle file) {
   return nb::cast<std::string>(nb::module_::import_("os").attr("fspath")(file));
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+// The path with `ext` appended unless it already ends with it, as MLX names files.
+std::string with_extension(nb::handle file, const std::string& ext) {
+  std::string path = path_of(file);
+  return io::ends_with(path, ext) ? path : path + ext;
 }
 
 nb::dict ordered_dict(const std::vector<std::pair<std::string, array>>& items) {
@@ -54,35 +56,23 @@ void init_io(nb::module_& m) {
   m.def(
       "save",
       [](nb::handle file, const ArrayLike& arr) {
-        std::string path = path_of(file);
-        if (!ends_with(path, ".npy")) path += ".npy";
-        save(path, to_array(arr));
+        save(with_extension(file, ".npy"), to_array(arr));
       },
       nb::arg("file"), nb::arg("arr"), "Saves an array to a .npy file.");
-  m.def(
-      "savez",
-      [](nb::handle file, nb::args args, nb::kwargs kwargs) {
-        std::string path = path_of(file);
-        if (!ends_with(path, ".npz")) path += ".npz";
-        io::save_npz_ordered(path, savez_items(args, kwargs), false);
-      },
-      nb::arg("file"), nb::arg("args"), nb::arg("kwargs"));
-  m.def(
-      "savez_compressed",
-      [](nb::handle file, nb::args args, nb::kwargs kwargs) {
-        std::string path = path_of(file);
-        if (!ends_with(path, ".npz")) path += ".npz";
-        io::save_npz_ordered(path, savez_items(args, kwargs), true);
-      },
-      nb::arg("file"), nb::arg("args"), nb::arg("kwargs"));
+  for (bool compressed : {false, true}) {
+    m.def(
+        compressed ? "savez_compressed" : "savez",
+        [compressed](nb::handle file, nb::args args, nb::kwargs kwargs) {
+          io::save_npz_ordered(with_extension(file, ".npz"), savez_items(args, kwargs), compressed);
+        },
+        nb::arg("file"), nb::arg("args"), nb::arg("kwargs"));
+  }
   m.def(
       "save_safetensors",
       [](nb::handle file, nb::handle arrays,
          std::optional<std::unordered_map<std::string, std::string>> metadata) {
-        std::string path = path_of(file);
-        if (!ends_with(path, ".safetensors")) path += ".safetensors";
         io::save_safetensors_ordered(
-            path, dict_items(arrays, "save_safetensors"),
+            with_extension(file, ".safetensors"), dict_items(arrays, "save_safetensors"),
             metadata.value_or(std::unordered_map<std::string, std::string>{}));
       },
       nb::arg("file"), nb::arg("arrays"), nb::arg("metadata") = nb::none());
