@@ -436,7 +436,9 @@ Module& Module::update_modules(
     Module* target = nullptr;
     for (auto& [child_name, child] : parent->children())
       if (child_name == local) target = child;
-    if (typeid(*target) != typeid(*m)) {
+    const Module& current = *target;
+    const Module& replacement = *m;
+    if (typeid(current) != typeid(replacement)) {
       module_error("update_modules", "Cannot replace " + target->name() + " at '" + path +
                                          "' with " + m->name() +
                                          "; the submodule is held by value.");

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Builds the reader fuzz targets with clang-16 (ASan + UBSan + libFuzzer) and
-# runs each for SECONDS (default 60) on a seed corpus written by lmx's own
-# writers (tests/fuzz/make_corpus.py, through the build tree of scripts/test.sh),
-# failing on any report. Needs clang-16 and libclang-rt-16-dev.
+# Builds the reader fuzz targets with clang-16 (ASan + UBSan + libFuzzer) in
+# build-fuzz (configuring it only if .ci/run has not already) and runs each for
+# SECONDS (default 60) on a seed corpus written by lmx's own writers
+# (tests/fuzz/make_corpus.py, through the Python extension that
+# scripts/test.sh builds in build/python), failing on any report. Needs
+# clang-16 and libclang-rt-16-dev (scripts/debian-packages.txt).
 #   tests/fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-60}"
-CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMX_FUZZ=ON \
-  -DLMX_NATIVE=OFF -DLMX_BUILD_TESTS=OFF -DLMX_BUILD_EXAMPLES=OFF > /dev/null
-cmake --build build-fuzz -j"$(nproc)"
+if [ ! -f build-fuzz/CMakeCache.txt ]; then
+  CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMX_FUZZ=ON \
+    -DLMX_NATIVE=OFF -DLMX_BUILD_TESTS=OFF -DLMX_BUILD_EXAMPLES=OFF > /dev/null
+fi
+targets=()
+for r in npy npz safetensors idx weights; do targets+=(--target "fuzz_$r"); done
+cmake --build build-fuzz -j"$(nproc)" "${targets[@]}"
+if [ ! -d build/python/lmx ]; then
+  echo "tests/fuzz/run.sh: the seed corpus needs the Python build tree; run scripts/test.sh first" >&2
+  exit 1
+fi
 corpus="build-fuzz/corpus"
 python_bin="$(scripts/python-env.sh)"
 PYTHONPATH="$PWD/build/python:$PWD/python" "$python_bin" tests/fuzz/make_corpus.py "$corpus"

@@ -35,7 +35,11 @@ inline float exp_approx(float x) {
 // y[i] = exp(x[i] - shift); returns the sum of the y[i].
 // y may be x itself (each element is read before it is written).
 inline float exp_shifted(const float* x, float shift, float* y, int64_t n) {
+#if defined(__clang__)
+#pragma clang loop vectorize(enable)
+#else
 #pragma GCC ivdep
+#endif
   for (int64_t i = 0; i < n; ++i) y[i] = exp_approx(x[i] - shift);
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
