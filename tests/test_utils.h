@@ -29,7 +29,9 @@ inline std::unordered_map<std::string, array> load_reference(const std::string& 
 template <typename T>
 std::vector<T> to_vector(array a) {
   // Full materialises a row-contiguous copy of any view.
-  auto c = full(a.shape(), astype(a, dtype_of<T>()));
+  // (dtype_of<double> is float32, as MLX; here the element type must match.)
+  Dtype t = std::is_same_v<T, double> ? float64 : dtype_of<T>();
+  auto c = full(a.shape(), astype(a, t));
   c.eval();
   const T* p = c.template data<T>();
   return std::vector<T>(p, p + c.size());

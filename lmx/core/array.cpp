@@ -106,7 +106,7 @@ int array::shape(int dim) const {
     std::ostringstream msg;
     msg << "[array::shape] Dimension " << dim << " is out of bounds for an array with " << n
         << " dimensions.";
-    throw std::invalid_argument(msg.str());
+    throw std::out_of_range(msg.str());
   }
   return desc_->shape[dim < 0 ? dim + n : dim];
 }

@@ -45,6 +45,11 @@ class array {
   template <typename T>
   array(std::initializer_list<T> data, Dtype dtype = dtype_of<T>());
 
+  // An empty list is a float32 array of shape (0,), as MLX.
+  array(std::initializer_list<float> data);
+  // So that array({}, dtype) is an empty array of that dtype.
+  array(std::initializer_list<int> data, Dtype dtype);
+
   template <typename T>
   array(std::initializer_list<T> data, Shape shape, Dtype dtype = dtype_of<T>());
 
@@ -252,6 +257,16 @@ array::array(It data, Shape shape, Dtype dtype)
 
 template <typename T>
 array::array(std::initializer_list<T> data, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(Shape{static_cast<ShapeElem>(data.size())}, dtype)) {
+  init(data.begin());
+}
+
+inline array::array(std::initializer_list<float> data)
+    : desc_(std::make_shared<ArrayDesc>(Shape{static_cast<ShapeElem>(data.size())}, float32)) {
+  init(data.begin());
+}
+
+inline array::array(std::initializer_list<int> data, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(Shape{static_cast<ShapeElem>(data.size())}, dtype)) {
   init(data.begin());
 }

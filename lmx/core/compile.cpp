@@ -5,6 +5,7 @@
 #include "lmx/core/compile.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -18,7 +19,13 @@ namespace lmx {
 
 namespace {
 
-std::atomic<bool> compile_enabled{true};
+// The process-wide compile mode (set_compile_mode; LMX_DISABLE_COMPILE or
+// MLX_DISABLE_COMPILE in the environment start it disabled).
+std::atomic<CompileMode> compile_mode{[] {
+  return std::getenv("LMX_DISABLE_COMPILE") || std::getenv("MLX_DISABLE_COMPILE")
+             ? CompileMode::disabled
+             : CompileMode::enabled;
+}()};
 
 // A traced and simplified graph: tracer inputs, nodes in topological order,
 // and outputs (which may also be inputs or constants).
@@ -84,8 +91,9 @@ std::vector<array> remove_duplicates(const std::vector<array>& tape, IdMap& m) {
     bool merged = false;
     if (node.outputs().size() == 1) {
       for (auto& cand : seen[key]) {
-        if (typeid(cand.primitive()) == typeid(node.primitive()) &&
-            cand.primitive().is_equivalent(node.primitive())) {
+        const Primitive& a = cand.primitive();
+        const Primitive& b = node.primitive();
+        if (typeid(a) == typeid(b) && a.is_equivalent(b)) {
           m.insert_or_assign(node.id(), cand);
           merged = true;
           break;
@@ -201,12 +209,13 @@ Graph trace(const CompilableFn& fun, const std::vector<array>& args) {
     }
   }
   eval(constants);
+  CompileMode mode = compile_mode.load();
   IdMap m;
-  tape = remove_duplicates(tape, m);
+  if (mode != CompileMode::no_simplify) tape = remove_duplicates(tape, m);
   std::vector<array> outs;
   for (auto& o : outputs) outs.push_back(mapped(m, o));
   IdMap fused;
-  tape = fuse(tape, outs, fused);
+  if (mode != CompileMode::no_fuse) tape = fuse(tape, outs, fused);
   for (auto& o : outs) g.outputs.push_back(mapped(fused, o));
   g.tape = tape;
   std::unordered_map<std::uintptr_t, int> slot;
@@ -283,20 +292,29 @@ std::string signature(const std::vector<array>& args, bool shapeless) {
 }  // namespace
 
 void disable_compile() {
-  compile_enabled = false;
+  compile_mode = CompileMode::disabled;
 }
 void enable_compile() {
-  compile_enabled = true;
+  compile_mode = CompileMode::enabled;
+}
+void set_compile_mode(CompileMode mode) {
+  compile_mode = mode;
+}
+
+CompilableFn compile(std::vector<array> (*fun)(const std::vector<array>&), bool shapeless) {
+  if (fun == nullptr) fail("compile", "Cannot compile a function without a target.");
+  return compile(CompilableFn(fun), shapeless);
 }
 
 CompilableFn compile(CompilableFn fun, bool shapeless) {
+  if (!fun) fail("compile", "Cannot compile a function without a target.");
   struct Cache {
     std::mutex mutex;
     std::unordered_map<std::string, Graph> graphs;
   };
   auto cache = std::make_shared<Cache>();
   return [fun, shapeless, cache](const std::vector<array>& args) -> std::vector<array> {
-    if (!compile_enabled) return fun(args);
+    if (compile_mode.load() == CompileMode::disabled) return fun(args);
     std::unique_lock<std::mutex> lock(cache->mutex);
     auto key = signature(args, shapeless);
     auto it = cache->graphs.find(key);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "lmx/core/array.h"
@@ -12,15 +14,28 @@ namespace lmx {
 
 using CompilableFn = std::function<std::vector<array>(const std::vector<array>&)>;
 
+// disabled: compile returns the function's own results; no_simplify: no
+// merging of duplicate subexpressions; no_fuse: no elementwise fusion.
+enum class CompileMode { disabled, no_simplify, no_fuse, enabled };
+
 // Returns a function with fun's results. It is traced on first use for each
 // combination of input shapes and dtypes (with shapeless, for each
 // combination of dtypes and ranks: elementwise graphs are then reused for any
 // shapes). Compiled functions compose with grad, vjp and jvp.
+// An empty function (or a null pointer) is std::invalid_argument.
 CompilableFn compile(CompilableFn fun, bool shapeless = false);
+CompilableFn compile(std::vector<array> (*fun)(const std::vector<array>&), bool shapeless = false);
+// Lambdas without captures, as MLX (they convert to the pointer overload).
+template <typename F, typename = std::enable_if_t<std::is_convertible_v<
+                          F, std::vector<array> (*)(const std::vector<array>&)>>>
+CompilableFn compile(F&& f, bool shapeless = false) {
+  return compile(static_cast<std::vector<array> (*)(const std::vector<array>&)>(f), shapeless);
+}
 
 // Turns compilation off (compile returns the function unchanged in effect)
 // or back on, for the whole process.
 void disable_compile();
 void enable_compile();
+void set_compile_mode(CompileMode mode);
 
 }  // namespace lmx

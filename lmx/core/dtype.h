@@ -132,7 +132,8 @@ LMX_TYPE_TO_DTYPE(int64_t, int64)
 LMX_TYPE_TO_DTYPE(float16_t, float16)
 LMX_TYPE_TO_DTYPE(bfloat16_t, bfloat16)
 LMX_TYPE_TO_DTYPE(float, float32)
-LMX_TYPE_TO_DTYPE(double, float64)
+// C++ doubles make float32 arrays, as MLX: float64 is asked for by name.
+LMX_TYPE_TO_DTYPE(double, float32)
 LMX_TYPE_TO_DTYPE(complex64_t, complex64)
 #undef LMX_TYPE_TO_DTYPE
 
@@ -146,7 +147,7 @@ constexpr Dtype dtype_of() {
   } else if constexpr (std::is_same_v<T, char>) {
     return int8;
   } else if constexpr (std::is_same_v<T, long double>) {
-    return float64;
+    return float32;
   } else {
     return TypeToDtype<T>::value;
   }

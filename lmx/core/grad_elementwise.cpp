@@ -283,9 +283,8 @@ std::vector<array> AsType::vjp(const std::vector<array>& primals,
                                const std::vector<array>& cotangents, const std::vector<int>&,
                                const std::vector<array>&) {
   auto s = stream();
-  Dtype in = primals[0].dtype();
-  if (!is_inexact(in) || !is_inexact(dtype_)) return {zeros_like(primals[0], s)};
-  return {astype(cotangents[0], in, s)};
+  // The cotangent passes through, even across an integer cast (as MLX).
+  return {astype(cotangents[0], primals[0].dtype(), s)};
 }
 
 std::vector<array> AsType::jvp(const std::vector<array>&, const std::vector<array>& tangents,

@@ -7,6 +7,17 @@ namespace {
 std::vector<array> index_inputs(const std::vector<array>& primals, size_t first, size_t last) {
   return std::vector<array>(primals.begin() + first, primals.begin() + last);
 }
+
+// Indices have no tangent: a jvp that asks for one is an error (as MLX).
+void check_no_index_tangent(const std::vector<int>& argnums, const char* who) {
+  for (int arg : argnums) {
+    if (arg != 0) {
+      fail(who,
+           "Cannot calculate JVP with respect to indices. Use stop_gradient on indices to stop "
+           "gradients from being computed.");
+    }
+  }
+}
 }  // namespace
 
 std::vector<array> Gather::vjp(const std::vector<array>& primals,
@@ -27,6 +38,7 @@ std::vector<array> Gather::vjp(const std::vector<array>& primals,
 std::vector<array> Gather::jvp(const std::vector<array>& primals,
                                const std::vector<array>& tangents,
                                const std::vector<int>& argnums) {
+  check_no_index_tangent(argnums, "gather");
   auto s = stream();
   for (size_t i = 0; i < argnums.size(); ++i) {
     if (argnums[i] == 0) {
@@ -148,6 +160,7 @@ std::vector<array> GatherAxis::vjp(const std::vector<array>& primals,
 std::vector<array> GatherAxis::jvp(const std::vector<array>& primals,
                                    const std::vector<array>& tangents,
                                    const std::vector<int>& argnums) {
+  check_no_index_tangent(argnums, "gather_axis");
   auto s = stream();
   for (size_t i = 0; i < argnums.size(); ++i) {
     if (argnums[i] == 0) return {take_along_axis(tangents[i], primals[1], axis_, s)};

@@ -68,6 +68,62 @@ inline constexpr bool is_complex_v = std::is_same_v<T, complex64_t>;
 template <typename T>
 inline constexpr bool is_float_v = std::is_floating_point_v<T> || is_half_v<T>;
 
+// Arithmetic and comparisons on the 16-bit types, as MLX's: exact matches
+// here keep array's scalar operators (ops.h) from claiming `h1 == h2`.
+// half op half and half op integer give the half type; half op float gives
+// float (double for double); comparisons give bool.
+namespace detail {
+template <typename H, typename U>
+using half_arith_t =
+    std::conditional_t<std::is_floating_point_v<U>, std::common_type_t<float, U>, H>;
+}  // namespace detail
+
+#define LMX_HALF_OPERATORS(H)         \
+  LMX_HALF_ARITH(H, +)                \
+  LMX_HALF_ARITH(H, -)                \
+  LMX_HALF_ARITH(H, *)                \
+  LMX_HALF_ARITH(H, /)                \
+  LMX_HALF_COMPARE(H, ==)             \
+  LMX_HALF_COMPARE(H, !=)             \
+  LMX_HALF_COMPARE(H, <)              \
+  LMX_HALF_COMPARE(H, <=)             \
+  LMX_HALF_COMPARE(H, >)              \
+  LMX_HALF_COMPARE(H, >=)             \
+  inline H operator-(H a) {           \
+    return H(-static_cast<float>(a)); \
+  }
+#define LMX_HALF_ARITH(H, OP)                                                        \
+  inline H operator OP(H a, H b) {                                                   \
+    return H(static_cast<float>(a) OP static_cast<float>(b));                        \
+  }                                                                                  \
+  template <typename U, typename = std::enable_if_t<std::is_arithmetic_v<U>>>        \
+  detail::half_arith_t<H, U> operator OP(H a, U b) {                                 \
+    using R = detail::half_arith_t<H, U>;                                            \
+    return R(static_cast<std::common_type_t<float, U>>(static_cast<float>(a)) OP b); \
+  }                                                                                  \
+  template <typename U, typename = std::enable_if_t<std::is_arithmetic_v<U>>>        \
+  detail::half_arith_t<H, U> operator OP(U a, H b) {                                 \
+    using R = detail::half_arith_t<H, U>;                                            \
+    return R(a OP static_cast<std::common_type_t<float, U>>(static_cast<float>(b))); \
+  }
+#define LMX_HALF_COMPARE(H, OP)                                                   \
+  inline bool operator OP(H a, H b) {                                             \
+    return static_cast<float>(a) OP static_cast<float>(b);                        \
+  }                                                                               \
+  template <typename U, typename = std::enable_if_t<std::is_arithmetic_v<U>>>     \
+  bool operator OP(H a, U b) {                                                    \
+    return static_cast<std::common_type_t<float, U>>(static_cast<float>(a)) OP b; \
+  }                                                                               \
+  template <typename U, typename = std::enable_if_t<std::is_arithmetic_v<U>>>     \
+  bool operator OP(U a, H b) {                                                    \
+    return a OP static_cast<std::common_type_t<float, U>>(static_cast<float>(b)); \
+  }
+LMX_HALF_OPERATORS(float16_t)
+LMX_HALF_OPERATORS(bfloat16_t)
+#undef LMX_HALF_OPERATORS
+#undef LMX_HALF_ARITH
+#undef LMX_HALF_COMPARE
+
 }  // namespace lmx
 
 namespace std {

@@ -4,6 +4,7 @@
 
 #include "lmx/core/conv.h"
 #include "lmx/core/ops_common.h"
+#include "lmx/core/sizes.h"
 
 namespace lmx {
 
@@ -52,7 +53,7 @@ WindowGeometry make_window_geometry(const char* who, const Shape& input, const S
            ") is larger than the padded input (spatial size ", input, ", padding ", g.padding_lo,
            " / ", g.padding_hi, ").");
     }
-    g.output[i] = static_cast<int>((padded - span) / g.stride[i] + 1);
+    g.output[i] = checked_dim((padded - span) / g.stride[i] + 1, who);
   }
   return g;
 }

@@ -256,6 +256,8 @@ array bitwise(const array& a, const array& b, BinaryOp op, const char* who, Stre
     fail(who, "Bitwise operations are only allowed on integer types, got ", a.dtype(), " and ",
          b.dtype(), ".");
   }
+  // Shifting booleans shifts their values as uint8 (as MLX).
+  if (t == bool_ && (op == BinaryOp::LeftShift || op == BinaryOp::RightShift)) t = uint8;
   return binary_op(a, b, op, t, t, s);
 }
 
@@ -300,10 +302,12 @@ array power(const array& a, const array& b, StreamOrDevice s) {
   return arith(a, b, BinaryOp::Power, s);
 }
 array maximum(const array& a, const array& b, StreamOrDevice s) {
-  return real_arith(a, b, BinaryOp::Maximum, "maximum", s);
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  return binary_op(a, b, BinaryOp::Maximum, t, t, s);
 }
 array minimum(const array& a, const array& b, StreamOrDevice s) {
-  return real_arith(a, b, BinaryOp::Minimum, "minimum", s);
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  return binary_op(a, b, BinaryOp::Minimum, t, t, s);
 }
 array logaddexp(const array& a, const array& b, StreamOrDevice s) {
   Dtype t = at_least_float(promote_types(a.dtype(), b.dtype()));

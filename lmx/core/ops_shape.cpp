@@ -1,8 +1,10 @@
 // Creation and shape ops.
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
 #include "lmx/core/ops_common.h"
+#include "lmx/core/sizes.h"
 
 namespace lmx {
 
@@ -118,7 +120,8 @@ array triu(array x, int k, StreamOrDevice s) {
 }
 
 array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
-  if (n <= 0 || m <= 0) fail("eye", "N and M must be positive integers, got ", n, " and ", m, ".");
+  if (n < 0 || m < 0)
+    fail("eye", "N and M must be non-negative integers, got ", n, " and ", m, ".");
   auto r = expand_dims(arange(n, s), 1, s);
   auto c = expand_dims(arange(m, s), 0, s);
   return astype(equal(add(r, array(k), s), c, s), dtype, s);
@@ -175,10 +178,12 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
 array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   int nd = a.ndim();
   if (nd == 0) return reshape(a, {1}, s);
-  start_axis = normalize_axis(start_axis, nd, "flatten");
-  end_axis = normalize_axis(end_axis, nd, "flatten");
+  // Axes past either end are clamped to it (as MLX).
+  start_axis = std::max(0, start_axis < 0 ? start_axis + nd : start_axis);
+  end_axis = std::min(nd - 1, end_axis < 0 ? end_axis + nd : end_axis);
   if (start_axis > end_axis) {
-    fail("flatten", "start_axis ", start_axis, " must not be after end_axis ", end_axis, ".");
+    fail("flatten", "start_axis must be less than or equal to end_axis, got ", start_axis, " and ",
+         end_axis, ".");
   }
   Shape shape(a.shape().begin(), a.shape().begin() + start_axis);
   int64_t m = 1;
@@ -507,9 +512,36 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
   return slice_update(src, update, std::move(start), std::move(stop), std::move(strides), s);
 }
 
+namespace {
+
+// The source index along one axis for each position of an "edge" or
+// "reflect" padded axis: edge repeats the end elements, reflect mirrors
+// without repeating them (period 2 (n - 1), as NumPy's "reflect").
+array pad_source_indices(int n, int low, int high, bool reflect, StreamOrDevice s) {
+  int64_t total = int64_t(n) + low + high;
+  std::vector<int32_t> idx(static_cast<size_t>(total));
+  int64_t period = 2 * (int64_t(n) - 1);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t j = i - low;
+    if (!reflect || n == 1) {
+      j = std::clamp<int64_t>(j, 0, n - 1);
+    } else {
+      j = ((j % period) + period) % period;
+      if (j >= n) j = period - j;
+    }
+    idx[static_cast<size_t>(i)] = static_cast<int32_t>(j);
+  }
+  return array(idx.begin(), Shape{static_cast<ShapeElem>(total)}, int32);
+}
+
+}  // namespace
+
 array pad(const array& a, const std::vector<int>& axes, const Shape& low, const Shape& high,
           const array& pad_value, const std::string& mode, StreamOrDevice s) {
-  if (mode != "constant") fail("pad", "Only constant padding is supported, got mode '", mode, "'.");
+  if (mode != "constant" && mode != "edge" && mode != "reflect") {
+    fail("pad", "Invalid padding mode (", mode, ") passed to pad; expected 'constant', 'edge' or ",
+         "'reflect'.");
+  }
   if (axes.size() != low.size() || axes.size() != high.size()) {
     fail("pad", "Invalid number of padding sizes passed: ", axes.size(), " axes, ", low.size(),
          " low and ", high.size(), " high.");
@@ -523,7 +555,22 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low, const 
       fail("pad", "Padding must be non-negative, got low ", low[i], " and high ", high[i],
            " for axis ", ax[i], ".");
     }
-    shape[ax[i]] += low[i] + high[i];
+    shape[ax[i]] = checked_dim(int64_t(shape[ax[i]]) + low[i] + high[i], "pad");
+  }
+  checked_size(shape, "pad");
+  if (mode != "constant") {
+    // Gathers along each padded axis: differentiable through take's rules.
+    auto out = a;
+    for (size_t i = 0; i < ax.size(); ++i) {
+      if (low[i] == 0 && high[i] == 0) continue;
+      if (a.shape(ax[i]) == 0) {
+        fail("pad", "Cannot pad an empty axis (", ax[i], " of shape ", a.shape(), ") in mode '",
+             mode, "'.");
+      }
+      auto idx = pad_source_indices(a.shape(ax[i]), low[i], high[i], mode == "reflect", s);
+      out = take(out, idx, ax[i], s);
+    }
+    return out;
   }
   auto v = astype(reshape(pad_value, {}, s), a.dtype(), s);
   return make_node<Pad>(shape, a.dtype(), {a, v}, to_stream(s), ax, low, high);

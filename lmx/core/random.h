@@ -18,10 +18,18 @@ array key(uint64_t seed);
 array split(const array& key, int num, SOD s = {});
 std::pair<array, array> split(const array& key, SOD s = {});
 
-array bits(const Shape& shape, int width = 4, const std::optional<array>& key = std::nullopt,
+array bits(const Shape& shape, int width, const std::optional<array>& key = std::nullopt,
            SOD s = {});
+inline array bits(const Shape& shape, const std::optional<array>& key = std::nullopt, SOD s = {}) {
+  return bits(shape, 4, key, s);
+}
 array uniform(const array& low, const array& high, const Shape& shape, Dtype dtype = float32,
               const std::optional<array>& key = std::nullopt, SOD s = {});
+template <typename T, typename U>
+array uniform(T low, U high, const Shape& shape, Dtype dtype = float32,
+              const std::optional<array>& key = std::nullopt, SOD s = {}) {
+  return uniform(array(low), array(high), shape, dtype, key, s);
+}
 array uniform(const Shape& shape, Dtype dtype, const std::optional<array>& key = std::nullopt,
               SOD s = {});
 array uniform(const Shape& shape, const std::optional<array>& key = std::nullopt, SOD s = {});
@@ -36,10 +44,24 @@ array normal(const Shape& shape, float loc, float scale,
              const std::optional<array>& key = std::nullopt, SOD s = {});
 array randint(const array& low, const array& high, const Shape& shape, Dtype dtype = int32,
               const std::optional<array>& key = std::nullopt, SOD s = {});
+template <typename T, typename U>
+array randint(T low, U high, const Shape& shape, Dtype dtype = int32,
+              const std::optional<array>& key = std::nullopt, SOD s = {}) {
+  return randint(array(low), array(high), shape, dtype, key, s);
+}
 array bernoulli(const array& p, const Shape& shape, const std::optional<array>& key = std::nullopt,
                 SOD s = {});
 array bernoulli(const array& p, const std::optional<array>& key = std::nullopt, SOD s = {});
 array bernoulli(const std::optional<array>& key = std::nullopt, SOD s = {});
+template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>
+array bernoulli(T p, const std::optional<array>& key = std::nullopt, SOD s = {}) {
+  return bernoulli(array(p), key, s);
+}
+template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>
+array bernoulli(T p, const Shape& shape, const std::optional<array>& key = std::nullopt,
+                SOD s = {}) {
+  return bernoulli(array(p), shape, key, s);
+}
 array truncated_normal(const array& lower, const array& upper, const Shape& shape,
                        Dtype dtype = float32, const std::optional<array>& key = std::nullopt,
                        SOD s = {});
@@ -55,8 +77,16 @@ array categorical(const array& logits, int axis = -1,
                   const std::optional<array>& key = std::nullopt, SOD s = {});
 array laplace(const Shape& shape, Dtype dtype, float loc, float scale,
               const std::optional<array>& key = std::nullopt, SOD s = {});
-array laplace(const Shape& shape, Dtype dtype = float32,
-              const std::optional<array>& key = std::nullopt, SOD s = {});
+inline array laplace(const Shape& shape, float loc, float scale,
+                     const std::optional<array>& key = std::nullopt, SOD s = {}) {
+  return laplace(shape, float32, loc, scale, key, s);
+}
+array laplace(const Shape& shape, Dtype dtype, const std::optional<array>& key = std::nullopt,
+              SOD s = {});
+inline array laplace(const Shape& shape, const std::optional<array>& key = std::nullopt,
+                     SOD s = {}) {
+  return laplace(shape, float32, key, s);
+}
 array permutation(int n, const std::optional<array>& key = std::nullopt, SOD s = {});
 array permutation(const array& x, int axis = 0, const std::optional<array>& key = std::nullopt,
                   SOD s = {});

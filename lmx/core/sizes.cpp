@@ -1,5 +1,6 @@
 #include "lmx/core/sizes.h"
 
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -60,6 +61,18 @@ size_t checked_bytes(size_t count, size_t itemsize, const char* who) {
     throw std::overflow_error(msg.str());
   }
   return count * itemsize;
+}
+
+ShapeElem checked_dim(int64_t d, const char* who) {
+  constexpr int64_t lo = std::numeric_limits<ShapeElem>::min();
+  constexpr int64_t hi = std::numeric_limits<ShapeElem>::max();
+  if (d < lo || d > hi) {
+    std::ostringstream msg;
+    msg << "[" << who << "] Shape dimension " << d << " is outside the supported range [" << lo
+        << ", " << hi << "].";
+    throw std::overflow_error(msg.str());
+  }
+  return static_cast<ShapeElem>(d);
 }
 
 }  // namespace lmx

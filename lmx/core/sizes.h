@@ -22,6 +22,10 @@ inline constexpr uint64_t kMaxElements = uint64_t{1} << 60;
 size_t checked_size(const Shape& shape, const char* who);
 // The same for dimensions read from a file header, before they become a Shape.
 size_t checked_size(const std::vector<uint64_t>& dims, const char* who);
+// A dimension computed in 64 bits (padding, convolution outputs) as a shape
+// element; outside int32 is std::overflow_error "[who] Shape dimension N is
+// outside the supported range [-2147483648, 2147483647].".
+ShapeElem checked_dim(int64_t d, const char* who);
 // count * itemsize, checked the same way.
 size_t checked_bytes(size_t count, size_t itemsize, const char* who);
 

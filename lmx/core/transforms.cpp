@@ -163,9 +163,15 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
         in_tans.push_back(t->second);
       }
     }
+    if (argnums.empty()) continue;
     auto out_tans = node.primitive().jvp(node.inputs(), in_tans, argnums);
     auto outs = node.outputs();
     for (size_t i = 0; i < outs.size() && i < out_tans.size(); ++i) {
+      // Integer and boolean results (argsort, comparisons, casts) are
+      // piecewise constant: they carry no tangent further. Only tangents a
+      // caller gives for integer inputs reach a primitive, which may reject
+      // them (gather does, as MLX).
+      if (!is_inexact(outs[i].dtype())) continue;
       tan.insert_or_assign(outs[i].id(), out_tans[i]);
     }
   }
@@ -191,12 +197,14 @@ ValueAndGradFn value_and_grad(
   if (argnums.empty()) fail("grad", "Must specify at least one argument.");
   return [fun, argnums](const std::vector<array>& inputs) {
     std::vector<int> args;
+    int n = static_cast<int>(inputs.size());
     for (int a : argnums) {
-      if (a < 0 || a >= static_cast<int>(inputs.size())) {
-        fail("grad", "Invalid argument number ", a, " for function with ", inputs.size(),
-             " inputs.");
+      // Negative argument numbers count from the end (as MLX).
+      int arg = a < 0 ? a + n : a;
+      if (arg < 0 || arg >= n) {
+        fail("grad", "Invalid argument number for function with ", n, " inputs.");
       }
-      args.push_back(a);
+      args.push_back(arg);
     }
     std::vector<array> diff_inputs;
     for (int a : args) diff_inputs.push_back(inputs[a]);

@@ -75,7 +75,7 @@ TEST(Grad, Where) {
 TEST(Grad, Reductions) {
   auto x = input({2, 3, 4});
   check_grad([](const std::vector<array>& v) { return sum(v[0], {0, 2}); }, {x});
-  check_grad([](const std::vector<array>& v) { return sum(v[0], {1}, true); }, {x});
+  check_grad([](const std::vector<array>& v) { return sum(v[0], std::vector<int>{1}, true); }, {x});
   check_grad([](const std::vector<array>& v) { return mean(v[0], {0, 1}); }, {x});
   check_grad([](const std::vector<array>& v) { return prod(v[0], {0, 2}); }, {x});
   check_grad([](const std::vector<array>& v) { return max(v[0], {1, 2}); }, {x});
@@ -89,7 +89,7 @@ TEST(Grad, Reductions) {
 }
 
 TEST(Grad, ProdWithZero) {
-  auto x = array({2.0, 0.0, 3.0});
+  auto x = array({2.0, 0.0, 3.0}, float64);
   auto g = grad([](const array& v) { return prod(v); })(x);
   EXPECT_TRUE(all_close(g, array({0.0, 6.0, 0.0})));
 }
@@ -218,12 +218,12 @@ TEST(Transforms, GradOfGradAndJvpOfVjp) {
   auto d2 = grad([&](const array& x) { return sum(d1(x)); });
   double x0 = 0.7;
   // f'' = 2 cos x - x sin x
-  EXPECT_NEAR(d2(array(x0)).item<double>(), 2 * std::cos(x0) - x0 * std::sin(x0), 1e-10);
-  auto [out, tan] =
-      jvp([&](const array& x) { return vjp(f, x, array(1.0)).second; }, array(x0), array(1.0));
+  EXPECT_NEAR(d2(array(x0, float64)).item<double>(), 2 * std::cos(x0) - x0 * std::sin(x0), 1e-10);
+  auto [out, tan] = jvp([&](const array& x) { return vjp(f, x, array(1.0, float64)).second; },
+                        array(x0, float64), array(1.0, float64));
   EXPECT_NEAR(tan.item<double>(), 2 * std::cos(x0) - x0 * std::sin(x0), 1e-10);
   auto d3 = grad([&](const array& x) { return sum(d2(x)); });
-  EXPECT_NEAR(d3(array(x0)).item<double>(), -3 * std::sin(x0) - x0 * std::cos(x0), 1e-10);
+  EXPECT_NEAR(d3(array(x0, float64)).item<double>(), -3 * std::sin(x0) - x0 * std::cos(x0), 1e-10);
 }
 
 TEST(Transforms, Overloads) {
@@ -232,7 +232,8 @@ TEST(Transforms, Overloads) {
   EXPECT_FLOAT_EQ(v.item<float>(), 5.0f);
   EXPECT_TRUE(all_close(g, array({2.0f, 4.0f})));
   auto f2 = [](const std::vector<array>& xs) { return sum(xs[0] * xs[1]); };
-  auto [v2, g2] = value_and_grad(f2, {1})({array({1.0f, 2.0f}), array({3.0f, 4.0f})});
+  auto [v2, g2] =
+      value_and_grad(f2, std::vector<int>{1})({array({1.0f, 2.0f}), array({3.0f, 4.0f})});
   ASSERT_EQ(g2.size(), 1u);
   EXPECT_TRUE(all_close(g2[0], array({1.0f, 2.0f})));
   auto multi = [](const std::vector<array>& xs) {
@@ -278,11 +279,20 @@ TEST(Transforms, Errors) {
                    std::invalid_argument, "[jvp] Input shape (1) does not match tangent shape (2)");
   auto f = [](const std::vector<array>& xs) { return sum(xs[0]); };
   EXPECT_THROW_MSG(grad(f, 3)({array(1.0f)}), std::invalid_argument,
-                   "[grad] Invalid argument number 3");
+                   "[grad] Invalid argument number for function with 1 inputs.");
+  EXPECT_THROW_MSG(grad(f, -2)({array(1.0f)}), std::invalid_argument,
+                   "[grad] Invalid argument number for function with 1 inputs.");
+  // Negative argument numbers count from the end.
+  auto g = grad([](const std::vector<array>& xs) { return sum(xs[0] * xs[1]); }, -1);
+  EXPECT_EQ(g({array(2.0f), array(3.0f)})[0].item<float>(), 2.0f);
+  auto g2 = grad([](const std::vector<array>& xs) { return sum(xs[0] * xs[1]); }, {-1, 0});
+  auto r = g2({array(2.0f), array(3.0f)});
+  EXPECT_EQ(r[0].item<float>(), 2.0f);
+  EXPECT_EQ(r[1].item<float>(), 3.0f);
 }
 
 TEST(Grad, CumprodWithZeros) {
-  auto x = array({2.0, 0.0, 3.0, 0.0, 1.5, -1.0}, {2, 3});
+  auto x = array({2.0, 0.0, 3.0, 0.0, 1.5, -1.0}, {2, 3}, float64);
   check_grad([](const std::vector<array>& v) { return cumprod(v[0], 1); }, {x});
   check_grad([](const std::vector<array>& v) { return cumprod(v[0], 1, true); }, {x});
   check_grad([](const std::vector<array>& v) { return cumprod(flatten(v[0]), 0); }, {x});

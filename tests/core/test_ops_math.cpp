@@ -139,8 +139,6 @@ TEST(Binary, Errors) {
                    "[add] Shapes (2,3) and (4) cannot be broadcast.");
   EXPECT_THROW_MSG(bitwise_and(array(1.0f), array(1)), std::invalid_argument, "[bitwise_and]");
   EXPECT_THROW_MSG(subtract(array(true), array(false)), std::invalid_argument, "[subtract]");
-  EXPECT_THROW_MSG(maximum(array(complex64_t(1, 0)), array(1.0f)), std::invalid_argument,
-                   "[maximum]");
 }
 
 TEST(Select, WhereAndClip) {

@@ -234,6 +234,21 @@ void binary_eval(BinaryOp op, const array& a, const array& b, array& out) {
     default:
       break;
   }
+  if (t == complex64 && (op == BinaryOp::Maximum || op == BinaryOp::Minimum)) {
+    // Complex numbers order lexicographically, real part first (as NumPy);
+    // a NaN in the first operand propagates.
+    auto less = [](complex64_t x, complex64_t y) {
+      return x.real() < y.real() || (x.real() == y.real() && x.imag() < y.imag());
+    };
+    auto has_nan = [](complex64_t x) { return std::isnan(x.real()) || std::isnan(x.imag()); };
+    if (op == BinaryOp::Maximum) {
+      return arith_map<complex64_t>(a, b, out, [=](complex64_t x, complex64_t y) {
+        return has_nan(x) || !less(x, y) ? x : y;
+      });
+    }
+    return arith_map<complex64_t>(
+        a, b, out, [=](complex64_t x, complex64_t y) { return has_nan(x) || less(x, y) ? x : y; });
+  }
   // Real-valued maps.
   dispatch_real_types(t, who, [&](auto tag) {
     using T = typename decltype(tag)::type;
