@@ -9,6 +9,7 @@
 #include "lmx/core/fast.h"
 #include "lmx/core/memory.h"
 #include "lmx/core/ops.h"
+#include "lmx/core/ops_numpy.h"
 #include "lmx/core/quantized.h"
 #include "lmx/core/random.h"
 #include "lmx/core/transforms.h"

@@ -14,6 +14,7 @@ NB_MODULE(_core, m) {
   auto cls = init_array(m);
   init_indexing(cls);
   init_ops(m, cls);
+  init_ops_numpy(m);
   init_transforms(m);
   init_random(m);
   init_fast(m);

@@ -79,6 +79,7 @@ void init_device(nb::module_& m);
 nb::class_<array> init_array(nb::module_& m);
 void init_indexing(nb::class_<array>& cls);
 void init_ops(nb::module_& m, nb::class_<array>& cls);
+void init_ops_numpy(nb::module_& m);
 void init_transforms(nb::module_& m);
 void init_random(nb::module_& m);
 void init_fast(nb::module_& m);

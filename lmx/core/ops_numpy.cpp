@@ -1,0 +1,434 @@
+#include "lmx/core/ops_numpy.h"
+
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+#include "lmx/core/ops_common.h"
+
+namespace lmx {
+
+namespace {
+
+template <typename F>
+std::vector<array> each(const std::vector<array>& a, F&& f) {
+  std::vector<array> out;
+  out.reserve(a.size());
+  for (auto& x : a) out.push_back(f(x));
+  return out;
+}
+
+std::vector<int> all_axes(int ndim) {
+  std::vector<int> axes(ndim);
+  std::iota(axes.begin(), axes.end(), 0);
+  return axes;
+}
+
+// n = 1 - M, 3 - M, ..., M - 1 (NumPy's window argument), as float32.
+array window_argument(int M, StreamOrDevice s) {
+  return arange(1.0 - M, static_cast<double>(M), 2.0, float32, s);
+}
+
+// Windows of length 0 are empty and of length 1 are [1].
+template <typename F>
+array window(int M, const char* who, F&& f, StreamOrDevice s) {
+  if (M < 0) fail(who, "Window length must be non-negative, got ", M, ".");
+  if (M == 0) return zeros({0}, float32, s);
+  if (M == 1) return ones({1}, float32, s);
+  return f(window_argument(M, s), static_cast<float>(M - 1));
+}
+
+}  // namespace
+
+array atleast_1d(const array& a, StreamOrDevice s) {
+  return a.ndim() == 0 ? reshape(a, {1}, s) : a;
+}
+std::vector<array> atleast_1d(const std::vector<array>& a, StreamOrDevice s) {
+  return each(a, [&](const array& x) { return atleast_1d(x, s); });
+}
+array atleast_2d(const array& a, StreamOrDevice s) {
+  if (a.ndim() == 0) return reshape(a, {1, 1}, s);
+  if (a.ndim() == 1) return expand_dims(a, 0, s);
+  return a;
+}
+std::vector<array> atleast_2d(const std::vector<array>& a, StreamOrDevice s) {
+  return each(a, [&](const array& x) { return atleast_2d(x, s); });
+}
+array atleast_3d(const array& a, StreamOrDevice s) {
+  if (a.ndim() == 0) return reshape(a, {1, 1, 1}, s);
+  if (a.ndim() == 1) return reshape(a, {1, a.shape(0), 1}, s);
+  if (a.ndim() == 2) return expand_dims(a, 2, s);
+  return a;
+}
+std::vector<array> atleast_3d(const std::vector<array>& a, StreamOrDevice s) {
+  return each(a, [&](const array& x) { return atleast_3d(x, s); });
+}
+
+array hanning(int M, StreamOrDevice s) {
+  return window(
+      M, "hanning",
+      [&](const array& n, float d) {
+        return add(
+            array(0.5f),
+            multiply(array(0.5f), cos(multiply(n, array(std::numbers::pi_v<float> / d), s), s), s),
+            s);
+      },
+      s);
+}
+array hamming(int M, StreamOrDevice s) {
+  return window(
+      M, "hamming",
+      [&](const array& n, float d) {
+        return add(
+            array(0.54f),
+            multiply(array(0.46f), cos(multiply(n, array(std::numbers::pi_v<float> / d), s), s), s),
+            s);
+      },
+      s);
+}
+array blackman(int M, StreamOrDevice s) {
+  return window(
+      M, "blackman",
+      [&](const array& n, float d) {
+        auto x = multiply(n, array(std::numbers::pi_v<float> / d), s);
+        auto out = add(array(0.42f), multiply(array(0.5f), cos(x, s), s), s);
+        return add(out, multiply(array(0.08f), cos(multiply(x, array(2.0f), s), s), s), s);
+      },
+      s);
+}
+array bartlett(int M, StreamOrDevice s) {
+  return window(
+      M, "bartlett",
+      [&](const array& n, float d) {
+        auto r = divide(n, array(d), s);
+        return where(less_equal(n, array(0.0f), s), add(array(1.0f), r, s),
+                     subtract(array(1.0f), r, s), s);
+      },
+      s);
+}
+
+array positive(const array& a, StreamOrDevice) {
+  return a;
+}
+array trunc(const array& a, StreamOrDevice s) {
+  if (!is_floating_point(a.dtype())) return a;
+  return where(less(a, array(0.0f), s), ceil(a, s), floor(a, s), s);
+}
+array degrees(const array& a, StreamOrDevice s) {
+  return multiply(astype(a, at_least_float(a.dtype()), s), array(180.0 / std::numbers::pi), s);
+}
+array radians(const array& a, StreamOrDevice s) {
+  return multiply(astype(a, at_least_float(a.dtype()), s), array(std::numbers::pi / 180.0), s);
+}
+array logical_xor(const array& a, const array& b, StreamOrDevice s) {
+  return not_equal(astype(a, bool_, s), astype(b, bool_, s), s);
+}
+
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return astype(sum(not_equal(a, array(0, a.dtype()), s), axes, keepdims, s), int32, s);
+}
+array count_nonzero(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return count_nonzero(a, std::vector<int>{axis}, keepdims, s);
+}
+array count_nonzero(const array& a, bool keepdims, StreamOrDevice s) {
+  return count_nonzero(a, all_axes(a.ndim()), keepdims, s);
+}
+array count_nonzero(const array& a, StreamOrDevice s) {
+  return count_nonzero(a, false, s);
+}
+
+array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    fail("diagonal", "Array must have at least two dimensions, got shape ", a.shape(), ".");
+  }
+  int ax1 = normalize_axis(axis1, a.ndim(), "diagonal");
+  int ax2 = normalize_axis(axis2, a.ndim(), "diagonal");
+  if (ax1 == ax2) fail("diagonal", "axis1 and axis2 cannot be the same axis, got ", ax1, ".");
+  // Move the two axes last, flatten them and take the diagonal's positions.
+  std::vector<int> perm;
+  for (int i = 0; i < a.ndim(); ++i)
+    if (i != ax1 && i != ax2) perm.push_back(i);
+  perm.push_back(ax1);
+  perm.push_back(ax2);
+  auto x = transpose(a, perm, s);
+  int rows = a.shape(ax1), cols = a.shape(ax2);
+  int first_row = std::max(0, -offset), first_col = std::max(0, offset);
+  int len = std::max(0, std::min(rows - first_row, cols - first_col));
+  Shape flat(x.shape().begin(), x.shape().end() - 2);
+  flat.push_back(rows * cols);
+  std::vector<int32_t> idx(len);
+  for (int i = 0; i < len; ++i) idx[i] = (first_row + i) * cols + first_col + i;
+  return take(reshape(x, flat, s), array(idx.begin(), Shape{len}, int32), -1, s);
+}
+
+array diag(const array& a, int k, StreamOrDevice s) {
+  if (a.ndim() == 2) return diagonal(a, k, 0, 1, s);
+  if (a.ndim() != 1) fail("diag", "Input must be 1-D or 2-D, got shape ", a.shape(), ".");
+  int n = a.shape(0), m = n + std::abs(k);
+  auto out = zeros({m * m}, a.dtype(), s);
+  std::vector<int32_t> idx(n);
+  int first_row = std::max(0, -k), first_col = std::max(0, k);
+  for (int i = 0; i < n; ++i) idx[i] = (first_row + i) * m + first_col + i;
+  auto at = array(idx.begin(), Shape{n}, int32);
+  return reshape(put_along_axis(out, at, a, 0, s), {m, m}, s);
+}
+
+array trace(const array& a, int offset, int axis1, int axis2, Dtype dtype, StreamOrDevice s) {
+  return sum(astype(diagonal(a, offset, axis1, axis2, s), dtype, s), -1, false, s);
+}
+array trace(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {
+  return trace(a, offset, axis1, axis2, a.dtype(), s);
+}
+array trace(const array& a, StreamOrDevice s) {
+  return trace(a, 0, 0, 1, s);
+}
+
+array diff(const array& a, int n, int axis, StreamOrDevice s) {
+  if (n < 0) fail("diff", "Order must be non-negative, got ", n, ".");
+  if (a.ndim() == 0) fail("diff", "Input must have at least one dimension.");
+  int ax = normalize_axis(axis, a.ndim(), "diff");
+  auto out = a;
+  for (int i = 0; i < n && out.shape(ax) > 0; ++i) {
+    int len = out.shape(ax);
+    Shape lo(out.ndim(), 0), hi = out.shape();
+    Shape lo1 = lo, hi1 = hi;
+    lo1[ax] = 1;
+    hi[ax] = len - 1;
+    out = subtract(slice(out, lo1, hi1, s), slice(out, lo, hi, s), s);
+  }
+  return out;
+}
+
+array flip(const array& a, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "flip");
+  Shape start(a.ndim(), 0), stop = a.shape(), strides(a.ndim(), 1);
+  start[ax] = a.shape(ax) - 1;
+  stop[ax] = -a.shape(ax) - 1;
+  strides[ax] = -1;
+  return slice(a, start, stop, strides, s);
+}
+array flip(const array& a, StreamOrDevice s) {
+  auto out = a;
+  for (int i = 0; i < a.ndim(); ++i) out = flip(out, i, s);
+  return out;
+}
+
+array roll(const array& a, const Shape& shift, const std::vector<int>& axes, StreamOrDevice s) {
+  if (shift.size() != axes.size()) {
+    fail("roll", "Shift and axes must have the same length, got ", shift.size(), " and ",
+         axes.size(), ".");
+  }
+  auto out = a;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int ax = normalize_axis(axes[i], a.ndim(), "roll");
+    int n = a.shape(ax);
+    if (n == 0) continue;
+    int k = ((shift[i] % n) + n) % n;
+    if (k == 0) continue;
+    // The last k elements move to the front.
+    Shape lo(a.ndim(), 0), hi = out.shape();
+    Shape split_lo = lo, split_hi = hi;
+    split_lo[ax] = n - k;
+    hi[ax] = n - k;
+    out = concatenate({slice(out, split_lo, split_hi, s), slice(out, lo, hi, s)}, ax, s);
+  }
+  return out;
+}
+array roll(const array& a, const Shape& shift, int axis, StreamOrDevice s) {
+  return roll(a, shift, std::vector<int>(shift.size(), axis), s);
+}
+array roll(const array& a, int shift, const std::vector<int>& axes, StreamOrDevice s) {
+  return roll(a, Shape(axes.size(), shift), axes, s);
+}
+array roll(const array& a, int shift, int axis, StreamOrDevice s) {
+  return roll(a, Shape{shift}, std::vector<int>{axis}, s);
+}
+array roll(const array& a, const Shape& shift, StreamOrDevice s) {
+  // Without axes the array rolls as if flattened.
+  int total = std::accumulate(shift.begin(), shift.end(), 0);
+  return reshape(roll(flatten(a, s), total, 0, s), a.shape(), s);
+}
+array roll(const array& a, int shift, StreamOrDevice s) {
+  return roll(a, Shape{shift}, s);
+}
+
+std::vector<array> unstack(const array& a, int axis, StreamOrDevice s) {
+  if (a.ndim() == 0) fail("unstack", "No axis to unstack in a scalar.");
+  int ax = normalize_axis(axis, a.ndim(), "unstack");
+  std::vector<array> out;
+  for (int i = 0; i < a.shape(ax); ++i) out.push_back(take(a, i, ax, s));
+  return out;
+}
+std::vector<array> unstack(const array& a, StreamOrDevice s) {
+  return unstack(a, 0, s);
+}
+
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
+                            const std::string& indexing, StreamOrDevice s) {
+  if (indexing != "xy" && indexing != "ij") {
+    fail("meshgrid", "Invalid indexing value '", indexing, "'; expected 'xy' or 'ij'.");
+  }
+  int n = static_cast<int>(arrays.size());
+  std::vector<array> out;
+  for (int i = 0; i < n; ++i) {
+    // Array i varies along axis i (with "xy", the first two axes swap).
+    int ax = i;
+    if (indexing == "xy" && n >= 2 && i < 2) ax = 1 - i;
+    Shape shape(n, 1);
+    shape[ax] = static_cast<ShapeElem>(arrays[i].size());
+    out.push_back(reshape(arrays[i], shape, s));
+  }
+  if (!sparse) out = broadcast_arrays(out, s);
+  return out;
+}
+
+array kron(const array& a, const array& b, StreamOrDevice s) {
+  int nd = std::max(a.ndim(), b.ndim());
+  auto pad_front = [&](const array& x) {
+    Shape shape(nd - x.ndim(), 1);
+    shape.insert(shape.end(), x.shape().begin(), x.shape().end());
+    return reshape(x, shape, s);
+  };
+  auto x = pad_front(a), y = pad_front(b);
+  // (a0, 1, a1, 1, ...) * (1, b0, 1, b1, ...) -> (a0 b0, a1 b1, ...)
+  Shape xs, ys, out;
+  for (int i = 0; i < nd; ++i) {
+    xs.insert(xs.end(), {x.shape(i), 1});
+    ys.insert(ys.end(), {1, y.shape(i)});
+    out.push_back(x.shape(i) * y.shape(i));
+  }
+  return reshape(multiply(reshape(x, xs, s), reshape(y, ys, s), s), out, s);
+}
+
+array tensordot(const array& a, const array& b, const std::vector<int>& axes_a,
+                const std::vector<int>& axes_b, StreamOrDevice s) {
+  if (axes_a.size() != axes_b.size()) {
+    fail("tensordot", "Different number of axes for a and b, got ", axes_a.size(), " and ",
+         axes_b.size(), ".");
+  }
+  auto ax_a = normalize_axes(axes_a, a.ndim(), "tensordot");
+  auto ax_b = normalize_axes(axes_b, b.ndim(), "tensordot");
+  int64_t k = 1;
+  for (size_t i = 0; i < ax_a.size(); ++i) {
+    if (a.shape(ax_a[i]) != b.shape(ax_b[i])) {
+      fail("tensordot", "Axis ", ax_a[i], " of a (", a.shape(ax_a[i]), ") and axis ", ax_b[i],
+           " of b (", b.shape(ax_b[i]), ") must have the same size.");
+    }
+    k *= a.shape(ax_a[i]);
+  }
+  auto others = [](const array& x, const std::vector<int>& contracted) {
+    std::vector<int> rest;
+    for (int i = 0; i < x.ndim(); ++i)
+      if (std::find(contracted.begin(), contracted.end(), i) == contracted.end()) rest.push_back(i);
+    return rest;
+  };
+  auto free_a = others(a, ax_a), free_b = others(b, ax_b);
+  // a -> (free_a..., contracted) as (M, K); b -> (contracted, free_b...) as (K, N).
+  std::vector<int> perm_a = free_a, perm_b = ax_b;
+  perm_a.insert(perm_a.end(), ax_a.begin(), ax_a.end());
+  perm_b.insert(perm_b.end(), free_b.begin(), free_b.end());
+  Shape out;
+  int64_t m = 1, n = 1;
+  for (int i : free_a) out.push_back(a.shape(i)), m *= a.shape(i);
+  for (int i : free_b) out.push_back(b.shape(i)), n *= b.shape(i);
+  auto x = reshape(transpose(a, perm_a, s), {static_cast<int>(m), static_cast<int>(k)}, s);
+  auto y = reshape(transpose(b, perm_b, s), {static_cast<int>(k), static_cast<int>(n)}, s);
+  return reshape(matmul(x, y, s), out, s);
+}
+array tensordot(const array& a, const array& b, int axis, StreamOrDevice s) {
+  if (axis < 0) fail("tensordot", "axis must be non-negative, got ", axis, ".");
+  if (axis > a.ndim() || axis > b.ndim()) {
+    fail("tensordot", "axis ", axis, " is larger than the dimensions of a ", a.shape(), " or b ",
+         b.shape(), ".");
+  }
+  std::vector<int> ax_a, ax_b;
+  for (int i = 0; i < axis; ++i) {
+    ax_a.push_back(a.ndim() - axis + i);
+    ax_b.push_back(i);
+  }
+  return tensordot(a, b, ax_a, ax_b, s);
+}
+
+array vecdot(const array& a, const array& b, int axis, StreamOrDevice s) {
+  return sum(multiply(conjugate(a, s), b, s), axis, false, s);
+}
+
+array partition(const array& a, int kth, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "partition");
+  int n = a.shape(ax);
+  if (kth < -n || kth >= n) {
+    fail("partition", "Received invalid kth ", kth, " along axis ", axis, " for array with shape ",
+         a.shape(), ".");
+  }
+  return sort(a, ax, s);
+}
+array partition(const array& a, int kth, StreamOrDevice s) {
+  return partition(flatten(a, s), kth, 0, s);
+}
+array argpartition(const array& a, int kth, int axis, StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), "argpartition");
+  int n = a.shape(ax);
+  if (kth < -n || kth >= n) {
+    fail("argpartition", "Received invalid kth ", kth, " along axis ", axis,
+         " for array with shape ", a.shape(), ".");
+  }
+  return argsort(a, ax, s);
+}
+array argpartition(const array& a, int kth, StreamOrDevice s) {
+  return argpartition(flatten(a, s), kth, 0, s);
+}
+
+array median(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "median");
+  if (ax.empty()) return astype(a, at_least_float(a.dtype()), s);
+  // Gather the reduced axes last and flatten them; the median is the mean of
+  // the middle one or two of the sorted values.
+  std::vector<int> perm;
+  Shape kept;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (std::find(ax.begin(), ax.end(), i) == ax.end())
+      perm.push_back(i), kept.push_back(a.shape(i));
+  }
+  int64_t n = 1;
+  for (int i : ax) perm.push_back(i), n *= a.shape(i);
+  if (n == 0) fail("median", "Cannot compute the median of an empty reduction.");
+  Shape flat = kept;
+  flat.push_back(static_cast<int>(n));
+  auto sorted = sort(reshape(transpose(a, perm, s), flat, s), -1, s);
+  auto mid = [&](int64_t i) { return take(sorted, static_cast<int>(i), -1, s); };
+  Dtype t = at_least_float(a.dtype());
+  auto out = n % 2 ? astype(mid(n / 2), t, s)
+                   : multiply(add(astype(mid(n / 2 - 1), t, s), astype(mid(n / 2), t, s), s),
+                              array(0.5, t), s);
+  if (keepdims) {
+    Shape shape = a.shape();
+    for (int i : ax) shape[i] = 1;
+    out = reshape(out, shape, s);
+  }
+  return out;
+}
+array median(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return median(a, std::vector<int>{axis}, keepdims, s);
+}
+array median(const array& a, bool keepdims, StreamOrDevice s) {
+  return median(a, all_axes(a.ndim()), keepdims, s);
+}
+array median(const array& a, StreamOrDevice s) {
+  return median(a, false, s);
+}
+
+array searchsorted(const array& sorted_sequence, const array& values, const std::string& side,
+                   StreamOrDevice s) {
+  if (side != "left" && side != "right") {
+    fail("searchsorted", "side must be 'left' or 'right', got '", side, "'.");
+  }
+  if (sorted_sequence.ndim() == 0) fail("searchsorted", "sorted_sequence must not be a scalar.");
+  // The insertion point is the number of elements before which the value
+  // goes: those < value (left) or <= value (right).
+  array seq = sorted_sequence, v = expand_dims(values, -1, s);
+  if (seq.ndim() > 1) seq = expand_dims(seq, -2, s);
+  auto before = side == "left" ? less(seq, v, s) : less_equal(seq, v, s);
+  return astype(sum(before, -1, false, s), uint32, s);
+}
+
+}  // namespace lmx

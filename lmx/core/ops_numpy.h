@@ -1,0 +1,83 @@
+// NumPy-style array functions of MLX's ops.h that are compositions of the
+// primitive ops (ops.h): shape helpers, windows, diagonals, rolls,
+// contractions and order statistics. Being compositions, they get vjp, jvp
+// and compile from the ops they are built from.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lmx/core/array.h"
+#include "lmx/core/device.h"
+
+namespace lmx {
+
+using SOD = StreamOrDevice;
+
+array atleast_1d(const array& a, SOD s = {});
+std::vector<array> atleast_1d(const std::vector<array>& a, SOD s = {});
+array atleast_2d(const array& a, SOD s = {});
+std::vector<array> atleast_2d(const std::vector<array>& a, SOD s = {});
+array atleast_3d(const array& a, SOD s = {});
+std::vector<array> atleast_3d(const std::vector<array>& a, SOD s = {});
+
+// Window functions of length M (float32), as NumPy's.
+array hanning(int M, SOD s = {});
+array hamming(int M, SOD s = {});
+array bartlett(int M, SOD s = {});
+array blackman(int M, SOD s = {});
+
+array positive(const array& a, SOD s = {});
+array trunc(const array& a, SOD s = {});
+array degrees(const array& a, SOD s = {});
+array radians(const array& a, SOD s = {});
+array logical_xor(const array& a, const array& b, SOD s = {});
+
+array count_nonzero(const array& a, bool keepdims, SOD s = {});
+array count_nonzero(const array& a, SOD s = {});
+array count_nonzero(const array& a, int axis, bool keepdims = false, SOD s = {});
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims = false,
+                    SOD s = {});
+
+array diagonal(const array& a, int offset = 0, int axis1 = 0, int axis2 = 1, SOD s = {});
+array diag(const array& a, int k = 0, SOD s = {});
+array trace(const array& a, int offset, int axis1, int axis2, Dtype dtype, SOD s = {});
+array trace(const array& a, int offset, int axis1, int axis2, SOD s = {});
+array trace(const array& a, SOD s = {});
+
+array diff(const array& a, int n = 1, int axis = -1, SOD s = {});
+array flip(const array& a, int axis, SOD s = {});
+array flip(const array& a, SOD s = {});
+array roll(const array& a, int shift, SOD s = {});
+array roll(const array& a, const Shape& shift, SOD s = {});
+array roll(const array& a, int shift, int axis, SOD s = {});
+array roll(const array& a, int shift, const std::vector<int>& axes, SOD s = {});
+array roll(const array& a, const Shape& shift, int axis, SOD s = {});
+array roll(const array& a, const Shape& shift, const std::vector<int>& axes, SOD s = {});
+std::vector<array> unstack(const array& a, int axis, SOD s = {});
+std::vector<array> unstack(const array& a, SOD s = {});
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse = false,
+                            const std::string& indexing = "xy", SOD s = {});
+
+array kron(const array& a, const array& b, SOD s = {});
+array tensordot(const array& a, const array& b, int axis = 2, SOD s = {});
+array tensordot(const array& a, const array& b, const std::vector<int>& axes_a,
+                const std::vector<int>& axes_b, SOD s = {});
+array vecdot(const array& a, const array& b, int axis = -1, SOD s = {});
+
+// Order statistics. partition leaves the kth element where sorting would put
+// it, smaller ones before and larger ones after (here: fully sorted).
+array partition(const array& a, int kth, SOD s = {});
+array partition(const array& a, int kth, int axis, SOD s = {});
+array argpartition(const array& a, int kth, SOD s = {});
+array argpartition(const array& a, int kth, int axis, SOD s = {});
+array median(const array& a, bool keepdims, SOD s = {});
+array median(const array& a, SOD s = {});
+array median(const array& a, const std::vector<int>& axes, bool keepdims = false, SOD s = {});
+array median(const array& a, int axis, bool keepdims = false, SOD s = {});
+// For each value, the index in the sorted last axis of `sorted_sequence`
+// where it would be inserted to keep it sorted (uint32).
+array searchsorted(const array& sorted_sequence, const array& values,
+                   const std::string& side = "left", SOD s = {});
+
+}  // namespace lmx

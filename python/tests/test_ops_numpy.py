@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+import lmx.core as mx
+
+
+def test_against_numpy():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    x = mx.array(a)
+    assert np.array_equal(mx.diagonal(x, 1), np.diagonal(a, 1))
+    assert np.array_equal(mx.diag(mx.array([1, 2]), -1), np.diag([1, 2], -1))
+    assert mx.trace(x).item() == np.trace(a)
+    assert np.array_equal(mx.diff(x, 2, axis=1), np.diff(a, 2, axis=1))
+    assert np.array_equal(mx.flip(x, 1), np.flip(a, 1))
+    assert np.array_equal(mx.flip(x), np.flip(a))
+    assert np.array_equal(mx.roll(x, 1), np.roll(a, 1))
+    assert np.array_equal(mx.roll(x, (1, 2), (0, 1)), np.roll(a, (1, 2), (0, 1)))
+    assert np.array_equal(mx.roll(x, 2, (0, 1)), np.roll(a, 2, (0, 1)))
+    b = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    assert np.allclose(mx.tensordot(mx.array(b), mx.array(b), ([0, 1], [0, 1])),
+                       np.tensordot(b, b, ([0, 1], [0, 1])))
+    assert np.allclose(mx.tensordot(x, mx.array(b), 2), np.tensordot(a, b, 2))
+    assert np.array_equal(mx.kron(mx.array([[1, 2], [3, 4]]), mx.array([[0, 1], [1, 0]])),
+                          np.kron([[1, 2], [3, 4]], [[0, 1], [1, 0]]))
+    assert mx.vecdot(mx.array([1.0, 2.0]), mx.array([3.0, 4.0])).item() == 11.0
+    for f in ("hanning", "hamming", "bartlett", "blackman"):
+        assert np.allclose(getattr(mx, f)(7), getattr(np, f)(7), atol=1e-6)
+    assert np.array_equal(mx.trunc(mx.array([-1.5, 2.7])), np.trunc([-1.5, 2.7]))
+    assert np.allclose(mx.degrees(mx.array([1.0])), np.degrees([1.0]))
+    assert np.allclose(mx.radians(mx.array([90.0])), np.radians([90.0]))
+    assert mx.logical_xor(mx.array([True, False]), True).tolist() == [False, True]
+    assert mx.count_nonzero(mx.array([[1, 0], [2, 3]]), axis=0).tolist() == [2, 1]
+    assert mx.median(mx.array([3, 1, 2, 4])).item() == 2.5
+    assert mx.median(mx.array([[3.0, 1.0], [2.0, 4.0]]), axis=0).tolist() == [2.5, 2.5]
+    s = mx.searchsorted(mx.array([1, 2, 3]), mx.array([2, 2.5]))
+    assert s.dtype == mx.uint32 and s.tolist() == [1, 2]
+    assert mx.searchsorted(mx.array([1, 2, 3]), mx.array([2]), "right").tolist() == [2]
+    p = mx.partition(mx.array([5, 1, 4, 2, 3]), 2)
+    assert p[2].item() == 3 and max(p[:2].tolist()) < 3 and min(p[3:].tolist()) > 3
+    assert mx.argpartition(mx.array([5, 1, 4, 2, 3]), 2).dtype == mx.uint32
+
+
+def test_shapes_and_tuples():
+    assert mx.atleast_1d(mx.array(1)).shape == (1,)
+    r = mx.atleast_2d(mx.array(1), mx.array([1, 2]))
+    assert [a.shape for a in r] == [(1, 1), (1, 2)]
+    assert mx.atleast_3d(mx.array([1, 2])).shape == (1, 2, 1)
+    u = mx.unstack(mx.arange(6).reshape(2, 3), axis=1)
+    assert isinstance(u, tuple) and len(u) == 3 and u[2].tolist() == [2, 5]
+    g = mx.meshgrid(mx.arange(3), mx.arange(2))
+    assert isinstance(g, tuple) and g[0].shape == (2, 3)
+    gi = mx.meshgrid(mx.arange(3), mx.arange(2), indexing="ij", sparse=True)
+    assert [a.shape for a in gi] == [(3, 1), (1, 2)]
+
+
+def test_gradients():
+    g = mx.grad(lambda x: mx.trace(x * x))(mx.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert g.tolist() == [[2.0, 0.0], [0.0, 8.0]]
+    g = mx.grad(lambda x: mx.median(x))(mx.array([3.0, 1.0, 2.0]))
+    assert g.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"\[diagonal\] Array must have at least two dimensions"):
+        mx.diagonal(mx.array([1, 2]))
+    with pytest.raises(ValueError, match=r"\[tensordot\] Different number of axes"):
+        mx.tensordot(mx.ones((2, 3)), mx.ones((3, 2)), ([0, 1], [0]))
+    with pytest.raises(ValueError, match=r"\[searchsorted\] side must be"):
+        mx.searchsorted(mx.array([1]), mx.array([1]), "middle")
