@@ -11,8 +11,10 @@ namespace lmx::cpu {
 
 inline float exp_approx(float x) {
   // Below this e^x is under float's normal range; it is returned as 0.
+  // The clamp also sends NaN to kLow, so the conversion to int below stays
+  // defined (the NaN is put back at the end).
   constexpr float kLow = -87.33654f, kHigh = 88.37626f;
-  float xc = x < kLow ? kLow : (x > kHigh ? kHigh : x);
+  float xc = x > kLow ? (x < kHigh ? x : kHigh) : kLow;
   // Round to nearest by adding and removing 1.5 * 2^23 (std::floor would
   // keep the loop from vectorising).
   constexpr float kRound = 12582912.0f;
