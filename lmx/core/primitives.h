@@ -3,7 +3,9 @@
 // Backends define the eval_cpu methods (lmx/backend/cpu/*.cpp).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -32,6 +34,15 @@ class Primitive {
   virtual std::vector<array> jvp(const std::vector<array>& primals,
                                  const std::vector<array>& tangents,
                                  const std::vector<int>& argnums);
+
+  // Batching rule for vmap: the outputs for inputs that carry a batch axis at
+  // axes[i] (-1: not batched), and the batch axis of each output. `outputs`
+  // are this node's per-example outputs. The default applies the primitive
+  // to each slice and stacks the results; primitives override it with
+  // rules that batch in one node.
+  virtual std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes,
+                                                               const std::vector<array>& outputs);
 
   virtual const char* name() const = 0;
   virtual void print(std::ostream& os) const { os << name(); }
@@ -62,6 +73,11 @@ class UnaryPrimitive : public Primitive {
       override;                                                                                   \
   std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,   \
                          const std::vector<int>& argnums) override;
+
+#define LMX_VMAP_RULE                                                 \
+  std::pair<std::vector<array>, std::vector<int>> vmap(               \
+      const std::vector<array>& inputs, const std::vector<int>& axes, \
+      const std::vector<array>& outputs) override;
 
 #define LMX_PRIMITIVE_DECL(NAME)      \
   LMX_PRIMITIVE_METHODS               \
@@ -127,6 +143,7 @@ class Unary : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   UnaryOp op() const { return op_; }
 
+  LMX_VMAP_RULE
  private:
   UnaryOp op_;
 };
@@ -174,6 +191,7 @@ class Binary : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   BinaryOp op() const { return op_; }
 
+  LMX_VMAP_RULE
  private:
   BinaryOp op_;
 };
@@ -190,6 +208,7 @@ class DivMod : public Primitive {
                          const std::vector<int>& argnums) override;
   const char* name() const override { return "DivMod"; }
   bool is_equivalent(const Primitive&) const override { return true; }
+  LMX_VMAP_RULE
 };
 
 class Select : public UnaryPrimitive {
@@ -197,6 +216,7 @@ class Select : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Select)
   bool is_equivalent(const Primitive&) const override { return true; }
+  LMX_VMAP_RULE
 };
 
 class AsType : public UnaryPrimitive {
@@ -205,6 +225,7 @@ class AsType : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(AsType)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   Dtype dtype_;
 };
@@ -215,6 +236,7 @@ class Copy : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Copy)
   bool is_equivalent(const Primitive&) const override { return true; }
+  LMX_VMAP_RULE
 };
 
 // Materialises its (possibly broadcast or strided) input into a fresh
@@ -224,6 +246,7 @@ class Full : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Full)
   bool is_equivalent(const Primitive&) const override { return true; }
+  LMX_VMAP_RULE
 };
 
 class StopGradient : public UnaryPrimitive {
@@ -231,6 +254,7 @@ class StopGradient : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(StopGradient)
   bool is_equivalent(const Primitive&) const override { return true; }
+  LMX_VMAP_RULE
 };
 
 class Arange : public UnaryPrimitive {
@@ -250,6 +274,7 @@ class Reshape : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Reshape)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   Shape shape_;
 };
@@ -261,8 +286,56 @@ class Transpose : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   const std::vector<int>& axes() const { return axes_; }
 
+  LMX_VMAP_RULE
  private:
   std::vector<int> axes_;
+};
+
+// The input's bytes read as another dtype (the last axis rescales when the
+// item sizes differ).
+class View : public UnaryPrimitive {
+ public:
+  View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  LMX_PRIMITIVE_DECL(View)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Dtype dtype_;
+};
+
+// The number of elements of the input along `axes` (or, inverted, the
+// others) as a scalar: computed from the shape when the graph runs, so a
+// shapeless compiled graph stays right for every shape.
+class NumberOfElements : public UnaryPrimitive {
+ public:
+  NumberOfElements(Stream s, std::vector<int> axes, bool inverted, Dtype dtype)
+      : UnaryPrimitive(s), axes_(std::move(axes)), inverted_(inverted), dtype_(dtype) {}
+  LMX_PRIMITIVE_DECL(NumberOfElements)
+  LMX_VMAP_RULE
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  std::vector<int> axes_;
+  bool inverted_;
+  Dtype dtype_;
+};
+
+// A view of the (row-contiguous) input with any shape, strides and offset,
+// checked to stay inside it.
+class AsStrided : public UnaryPrimitive {
+ public:
+  AsStrided(Stream s, Shape shape, Strides strides, size_t offset)
+      : UnaryPrimitive(s),
+        shape_(std::move(shape)),
+        strides_(std::move(strides)),
+        offset_(offset) {}
+  LMX_PRIMITIVE_DECL(AsStrided)
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Shape shape_;
+  Strides strides_;
+  size_t offset_;
 };
 
 class Broadcast : public UnaryPrimitive {
@@ -271,6 +344,7 @@ class Broadcast : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Broadcast)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   Shape shape_;
 };
@@ -285,6 +359,7 @@ class Slice : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Slice)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   Shape start_, stop_, strides_;
 };
@@ -299,6 +374,7 @@ class SliceUpdate : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(SliceUpdate)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   Shape start_, stop_, strides_;
 };
@@ -309,6 +385,7 @@ class Concatenate : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Concatenate)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   int axis_;
 };
@@ -321,6 +398,7 @@ class Pad : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Pad)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   std::vector<int> axes_;
   Shape low_, high_;
@@ -336,6 +414,7 @@ class Unfold : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   const WindowGeometry& geometry() const { return g_; }
 
+  LMX_VMAP_RULE
  private:
   WindowGeometry g_;
   double pad_value_;
@@ -348,6 +427,7 @@ class Fold : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Fold)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   WindowGeometry g_;
 };
@@ -403,6 +483,7 @@ class Reduce : public UnaryPrimitive {
   ReduceType type() const { return type_; }
   const std::vector<int>& axes() const { return axes_; }
 
+  LMX_VMAP_RULE
  private:
   ReduceType type_;
   std::vector<int> axes_;
@@ -416,6 +497,7 @@ class ArgReduce : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(ArgReduce)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   ArgReduceType type_;
   int axis_;
@@ -423,12 +505,13 @@ class ArgReduce : public UnaryPrimitive {
 
 class Scan : public UnaryPrimitive {
  public:
-  enum ScanType { Sum, Prod, Max, Min };
+  enum ScanType { Sum, Prod, Max, Min, LogAddExp };
   Scan(Stream s, ScanType type, int axis, bool reverse, bool inclusive)
       : UnaryPrimitive(s), type_(type), axis_(axis), reverse_(reverse), inclusive_(inclusive) {}
   LMX_PRIMITIVE_DECL(Scan)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   ScanType type_;
   int axis_;
@@ -442,6 +525,7 @@ class Softmax : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Softmax)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   bool precise_;
 };
@@ -452,6 +536,7 @@ class LogSumExp : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(LogSumExp)
   bool is_equivalent(const Primitive&) const override { return true; }
+  LMX_VMAP_RULE
 };
 
 class Matmul : public UnaryPrimitive {
@@ -459,6 +544,7 @@ class Matmul : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Matmul)
   bool is_equivalent(const Primitive&) const override { return true; }
+  LMX_VMAP_RULE
 };
 
 // alpha * (a @ b) + beta * c
@@ -468,6 +554,7 @@ class AddMM : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(AddMM)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   float alpha_, beta_;
 };
@@ -480,6 +567,7 @@ class Gather : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Gather)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   std::vector<int> axes_;
   Shape slice_sizes_;
@@ -505,6 +593,7 @@ class GatherAxis : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(GatherAxis)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   int axis_;
 };
@@ -515,6 +604,7 @@ class ScatterAxis : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(ScatterAxis)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   ScatterType type_;
   int axis_;
@@ -526,6 +616,7 @@ class ArgSort : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(ArgSort)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   int axis_;
 };
@@ -537,9 +628,66 @@ class RandomBits : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(RandomBits)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   Shape shape_;
   int width_;
+};
+
+// Identity on its first `num_inputs` inputs, which it waits for together
+// with the rest (the dependencies): depends(inputs, dependencies).
+class Depends : public Primitive {
+ public:
+  Depends(Stream s, int num_inputs) : Primitive(s), num_inputs_(num_inputs) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  LMX_VMAP_RULE
+  const char* name() const override { return "Depends"; }
+
+ private:
+  int num_inputs_;
+};
+
+// A function with user-given transforms (custom_function): the inputs are
+// the function's outputs, computed as usual, then its arguments. It passes
+// the outputs through; its vjp, jvp and vmap call the user's rules with the
+// arguments (or, for a rule not given, transform the function itself).
+class CustomTransforms : public Primitive {
+ public:
+  using Fn = std::function<std::vector<array>(const std::vector<array>&)>;
+  using VjpFn = std::function<std::vector<array>(
+      const std::vector<array>&, const std::vector<array>&, const std::vector<array>&)>;
+  using JvpFn = std::function<std::vector<array>(
+      const std::vector<array>&, const std::vector<array>&, const std::vector<int>&)>;
+  using VmapFn = std::function<std::pair<std::vector<array>, std::vector<int>>(
+      const std::vector<array>&, const std::vector<int>&)>;
+  CustomTransforms(Stream s, int num_outputs, Fn fun, std::optional<VjpFn> vjp,
+                   std::optional<JvpFn> jvp, std::optional<VmapFn> vmap)
+      : Primitive(s),
+        num_outputs_(num_outputs),
+        fun_(std::move(fun)),
+        vjp_(std::move(vjp)),
+        jvp_(std::move(jvp)),
+        vmap_(std::move(vmap)) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  LMX_VMAP_RULE
+  const char* name() const override { return "CustomTransforms"; }
+
+ private:
+  int num_outputs_;
+  Fn fun_;
+  std::optional<VjpFn> vjp_;
+  std::optional<JvpFn> jvp_;
+  std::optional<VmapFn> vmap_;
 };
 
 // A fused chain of elementwise primitives (Unary, Binary, AsType, Select),
@@ -559,6 +707,7 @@ class Compiled : public UnaryPrimitive {
   array expand(const std::vector<array>& inputs) const;
   static bool fusable(const Primitive& p);
 
+  LMX_VMAP_RULE
  private:
   std::vector<Step> steps_;
   int num_inputs_;

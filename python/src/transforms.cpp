@@ -1,6 +1,6 @@
 // eval / async_eval over pytrees, and the flat forms of the function
 // transforms (lists of arrays in, lists out). lmx/core/transforms.py builds
-// MLX's pytree-aware grad, value_and_grad, vjp, jvp and compile on these.
+// MLX's pytree-aware grad, value_and_grad, vjp, jvp, vmap and compile on these.
 #include <nanobind/stl/function.h>
 
 #include "python/src/python.h"
@@ -53,6 +53,41 @@ void init_transforms(nb::module_& m) {
         return jvp(fn, primals, tangents);
       },
       nb::arg("fn"), nb::arg("primals"), nb::arg("tangents"));
+  m.def(
+      "_vmap",
+      [](FlatFn fn, const std::vector<array>& inputs, const std::vector<int>& in_axes,
+         std::function<std::vector<int>(const std::vector<array>&)> out_axes) {
+        return detail::vmap_apply(fn, inputs, in_axes, out_axes);
+      },
+      nb::arg("fn"), nb::arg("inputs"), nb::arg("in_axes"), nb::arg("out_axes"));
+  m.def(
+      "_custom_function",
+      [](FlatFn fn, std::optional<CustomVjpFn> vjp, std::optional<CustomJvpFn> jvp,
+         std::optional<CustomVmapFn> vmap) {
+        auto f = custom_function(std::move(fn), std::move(vjp), std::move(jvp), std::move(vmap));
+        return nb::cpp_function([f](const std::vector<array>& xs) { return f(xs); },
+                                nb::arg("inputs"));
+      },
+      nb::arg("fn"), nb::arg("vjp").none(), nb::arg("jvp").none(), nb::arg("vmap").none());
+  m.def(
+      "_checkpoint",
+      [](FlatFn fn) {
+        auto f = checkpoint(std::move(fn));
+        return nb::cpp_function([f](const std::vector<array>& xs) { return f(xs); },
+                                nb::arg("inputs"));
+      },
+      nb::arg("fn"));
+  m.def(
+      "depends",
+      [](nb::handle inputs, nb::handle dependencies) -> nb::object {
+        bool single = nb::isinstance<array>(inputs);
+        std::vector<array> in = tree_leaves(inputs), deps = tree_leaves(dependencies);
+        auto out = depends(in, deps);
+        if (single) return nb::cast(out[0]);
+        return nb::cast(out);
+      },
+      nb::arg("inputs"), nb::arg("dependencies"),
+      "The inputs, evaluated only after the dependencies are.");
   m.def(
       "_compile",
       [](FlatFn fn, bool shapeless) {

@@ -12,6 +12,9 @@ from lmx.core._transforms import (  # noqa: F401
     jvp,
     value_and_grad,
     vjp,
+    vmap,
+    checkpoint,
+    custom_function,
 )
 
 # `import lmx.core.random` / `from lmx.core.fast import ...` as in MLX.

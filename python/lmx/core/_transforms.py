@@ -135,6 +135,173 @@ def jvp(fun, primals, tangents):
     return outs, jvps
 
 
+# ---- vmap ----
+
+
+def _leaf_axes(spec, tree, who, extra_dim=0):
+    """Axis per array leaf of `tree` from `spec`: an int or None for all of
+    it, or a list, tuple or dict matching the tree's structure. None
+    (unmapped) becomes -1 and a negative axis counts from the end of the
+    leaf's dimensions (plus `extra_dim`, the batch axis of outputs)."""
+    if spec is None or isinstance(spec, int):
+        out = []
+        for leaf in _leaves(tree):
+            if spec is None:
+                out.append(-1)
+                continue
+            ndim = leaf.ndim + extra_dim
+            axis = spec + ndim if spec < 0 else spec
+            if axis < 0 or axis >= ndim:
+                raise ValueError(
+                    f"[vmap] {who} axis {spec} is out of range for an array with "
+                    f"{leaf.ndim} dimensions."
+                )
+            out.append(axis)
+        return out
+    if isinstance(spec, (list, tuple)) and isinstance(tree, (list, tuple)):
+        if len(spec) != len(tree):
+            raise ValueError(
+                f"[vmap] {who} has {len(spec)} entries for a tree with {len(tree)} entries."
+            )
+        return [a for sp, t in zip(spec, tree) for a in _leaf_axes(sp, t, who, extra_dim)]
+    if isinstance(spec, dict) and isinstance(tree, dict):
+        if set(spec) != set(tree):
+            raise ValueError(f"[vmap] {who} keys {sorted(spec)} do not match {sorted(tree)}.")
+        return [a for k in tree for a in _leaf_axes(spec[k], tree[k], who, extra_dim)]
+    raise ValueError(f"[vmap] {who} {spec!r} does not match the structure of the values.")
+
+
+def vmap(fun, in_axes=0, out_axes=0):
+    """Returns fun vectorized over a batch axis of its inputs: ``in_axes``
+    gives the axis of each argument (None: shared by all examples) and
+    ``out_axes`` where each output's batch axis goes."""
+
+    @functools.wraps(fun)
+    def wrapped(*args):
+        spec = in_axes
+        if isinstance(spec, list):
+            spec = tuple(spec)
+        if isinstance(spec, tuple) and len(spec) != len(args):
+            raise ValueError(
+                f"[vmap] in_axes has {len(spec)} entries but the function got "
+                f"{len(args)} arguments."
+            )
+        axes = _leaf_axes(spec, args, "in_axes")
+        if axes and all(a < 0 for a in axes):
+            raise ValueError("[vmap] At least one input must be mapped (in_axes is all None).")
+        flat = _leaves(args)
+        traced = []
+
+        def inner(xs):
+            out = fun(*_replace(args, xs))
+            traced.append(out)
+            return _leaves(out)
+
+        def resolve_out_axes(outs):
+            return _leaf_axes(out_axes, traced[-1], "out_axes", extra_dim=1)
+
+        results = _core._vmap(inner, flat, axes, resolve_out_axes)
+        return _replace(traced[-1], results)
+
+    return wrapped
+
+
+# ---- custom_function and checkpoint ----
+
+
+class custom_function:
+    """A function whose transforms may be given by hand: decorate it, then
+    define ``@f.vjp`` (``(primals, cotangents, outputs) -> cotangents``),
+    ``@f.jvp`` (``(primals, tangents) -> tangents of the outputs``) and
+    ``@f.vmap`` (``(inputs, axes) -> (outputs, axes)``, None for unmapped).
+    A transform not given uses the function itself."""
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self._fun = fun
+        self._vjp = None
+        self._jvp = None
+        self._vmap = None
+
+    def vjp(self, f):
+        self._vjp = f
+        return self
+
+    def jvp(self, f):
+        self._jvp = f
+        return self
+
+    def vmap(self, f):
+        self._vmap = f
+        return self
+
+    def __call__(self, *args):
+        flat = _leaves(args)
+        traced = []
+
+        def fun(xs):
+            out = self._fun(*_replace(args, xs))
+            traced.append(out)
+            return _leaves(out)
+
+        def out_tree():
+            if not traced:
+                fun(flat)
+            return traced[-1]
+
+        def vjp(primals, cotangents, outputs):
+            tree = out_tree()
+            cots = _replace(tree, cotangents)
+            outs = _replace(tree, outputs)
+            grads = self._vjp(_replace(args, primals), cots, outs)
+            if isinstance(grads, _core.array):
+                grads = (grads,)
+            return _leaves(tuple(grads))
+
+        def jvp(primals, tangents, argnums):
+            full = [_core.zeros_like(p) for p in primals]
+            for t, i in zip(tangents, argnums):
+                full[i] = t
+            out = self._jvp(_replace(args, primals), _replace(args, full))
+            return _leaves(out)
+
+        def vmap(inputs, axes):
+            py_axes = [None if a < 0 else a for a in axes]
+            outs, out_axes = self._vmap(_replace(args, inputs), tuple(py_axes))
+            flat_outs = _leaves(outs)
+            if isinstance(out_axes, int) or out_axes is None:
+                out_axes = [out_axes] * len(flat_outs)
+            return flat_outs, [-1 if a is None else a for a in out_axes]
+
+        f = _core._custom_function(
+            fun,
+            vjp if self._vjp else None,
+            jvp if self._jvp else None,
+            vmap if self._vmap else None,
+        )
+        return _replace(out_tree(), f(flat))
+
+
+def checkpoint(fun):
+    """fun with its forward pass recomputed in the backward pass, so a
+    gradient keeps only fun's inputs and outputs instead of every
+    intermediate."""
+
+    @functools.wraps(fun)
+    def wrapped(*args):
+        traced = []
+
+        def flat_fun(xs):
+            out = fun(*_replace(args, xs))
+            traced.append(out)
+            return _leaves(out)
+
+        outs = _core._checkpoint(flat_fun)(_leaves(args))
+        return _replace(traced[0], outs)
+
+    return wrapped
+
+
 # ---- compile ----
 
 

@@ -1,0 +1,66 @@
+// Peak memory of one gradient of a deep MLP, with and without checkpoint
+// around each layer (lmx::checkpoint recomputes a layer's forward pass
+// during the backward pass instead of keeping its intermediates).
+//   build-bench/bench/checkpoint_memory [layers] [width] [batch]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "lmx/lmx.h"
+
+using namespace lmx;
+
+namespace {
+
+struct Result {
+  double peak_mb, seconds, loss;
+};
+
+Result run(int layers, int width, int batch, bool checkpointed) {
+  std::vector<array> weights;
+  for (int i = 0; i < layers; ++i) {
+    weights.push_back(random::normal({width, width}, float32, random::key(i)) *
+                      (1.0f / std::sqrt(static_cast<float>(width))));
+  }
+  auto x = random::normal({batch, width}, float32, random::key(1000));
+  eval(weights);
+  eval(x);
+  auto layer = [](const std::vector<array>& v) {
+    return std::vector<array>{tanh(matmul(v[0], v[1]) + 0.1f)};
+  };
+  CustomFn block = checkpointed ? checkpoint(layer) : CustomFn(layer);
+  auto loss = [&](const std::vector<array>& w) {
+    auto h = x;
+    for (int i = 0; i < layers; ++i) h = block({h, w[i]})[0];
+    return mean(square(h));
+  };
+  std::vector<int> argnums(layers);
+  for (int i = 0; i < layers; ++i) argnums[i] = i;
+  auto vg = value_and_grad(loss, argnums);
+  clear_cache();
+  reset_peak_memory();
+  size_t before = get_active_memory();
+  auto t0 = std::chrono::steady_clock::now();
+  auto [value, grads] = vg(weights);
+  eval(grads);
+  eval(value);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return {(get_peak_memory() - before) / 1e6, secs, value.item<float>()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int layers = argc > 1 ? std::atoi(argv[1]) : 32;
+  int width = argc > 2 ? std::atoi(argv[2]) : 1024;
+  int batch = argc > 3 ? std::atoi(argv[3]) : 512;
+  std::printf("deep MLP: %d layers of tanh(x @ W + 0.1), width %d, batch %d, float32\n", layers,
+              width, batch);
+  std::printf("peak memory above the weights and inputs during value_and_grad + eval:\n");
+  for (bool ck : {false, true}) {
+    auto r = run(layers, width, batch, ck);
+    std::printf("  %-14s peak %8.1f MB   time %.3f s   loss %.6f\n", ck ? "checkpoint" : "plain",
+                r.peak_mb, r.seconds, r.loss);
+  }
+  return 0;
+}

@@ -1,0 +1,520 @@
+// vmap: trace the function on one example (each mapped input with its batch
+// axis removed), then replay the traced nodes on the whole batch through each
+// primitive's batching rule. The result is an ordinary lazy graph, so vmap
+// composes with grad, vjp, jvp, compile and itself.
+//
+// The batching rules of every primitive are here, family by family. Each
+// moves batch axes to the front, so the rule is the primitive with its axis
+// parameters shifted by one; the default rule (Primitive::vmap) applies the
+// primitive to each example and stacks the results.
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "lmx/core/graph.h"
+#include "lmx/core/ops_common.h"
+#include "lmx/core/transforms.h"
+
+namespace lmx {
+
+namespace {
+
+using Batched = std::pair<std::vector<array>, std::vector<int>>;
+
+// The batch size shared by the mapped inputs.
+int batch_size(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  int b = -1;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (axes[i] < 0) continue;
+    int n = inputs[i].shape(axes[i]);
+    if (b >= 0 && n != b) fail("vmap", "Inconsistent axis sizes: ", b, " and ", n, ".");
+    b = n;
+  }
+  return b;
+}
+
+// `x` with its batch axis first; an unbatched `x` is broadcast to `batch`
+// examples.
+array batch_first(const array& x, int axis, int batch) {
+  if (axis < 0) {
+    Shape shape = x.shape();
+    shape.insert(shape.begin(), batch);
+    return broadcast_to(expand_dims(x, 0), shape);
+  }
+  return axis == 0 ? x : moveaxis(x, axis, 0);
+}
+
+// `x` with its batch axis first and, when batched, ones inserted after it so
+// it has `ndim` example dimensions (right-aligned broadcasting keeps working
+// against unbatched inputs).
+array batch_first_aligned(const array& x, int axis, int ndim) {
+  if (axis < 0) return x;
+  auto y = axis == 0 ? x : moveaxis(x, axis, 0);
+  int have = y.ndim() - 1;
+  if (have >= ndim) return y;
+  Shape shape{y.shape(0)};
+  shape.insert(shape.end(), ndim - have, 1);
+  shape.insert(shape.end(), y.shape().begin() + 1, y.shape().end());
+  return reshape(y, shape);
+}
+
+Shape with_batch(int batch, const Shape& shape) {
+  Shape out{batch};
+  out.insert(out.end(), shape.begin(), shape.end());
+  return out;
+}
+
+std::vector<int> shifted(const std::vector<int>& axes) {
+  std::vector<int> out;
+  for (int a : axes) out.push_back(a + 1);
+  return out;
+}
+
+// The primitive of a node's outputs (an output its user dropped stands in as
+// a bare array, so the first one is not always the node).
+std::shared_ptr<Primitive> primitive_of(const std::vector<array>& outputs) {
+  for (auto& o : outputs)
+    if (o.has_primitive()) return o.primitive_ptr();
+  throw std::logic_error("[vmap] A node without a primitive.");
+}
+
+// The node's primitive on new inputs, with the outputs' example shapes
+// prefixed by the batch size.
+std::vector<array> rebuild(const std::vector<array>& outputs, int batch,
+                           std::vector<array> inputs) {
+  auto prim = primitive_of(outputs);
+  if (outputs.size() == 1) {
+    return {
+        array(with_batch(batch, outputs[0].shape()), outputs[0].dtype(), prim, std::move(inputs))};
+  }
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (auto& o : outputs) {
+    shapes.push_back(with_batch(batch, o.shape()));
+    dtypes.push_back(o.dtype());
+  }
+  return array::make_arrays(std::move(shapes), dtypes, prim, inputs);
+}
+
+// Elementwise primitives (inputs broadcast against each other): batched
+// inputs get their batch axis first, aligned to the output's rank.
+Batched vmap_elementwise(const std::vector<array>& inputs, const std::vector<int>& axes,
+                         const std::vector<array>& outputs) {
+  int batch = batch_size(inputs, axes);
+  int ndim = outputs[0].ndim();
+  std::vector<array> in;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    in.push_back(batch_first_aligned(inputs[i], axes[i], ndim));
+  return {rebuild(outputs, batch, std::move(in)), std::vector<int>(outputs.size(), 0)};
+}
+
+// Every input with its batch axis first (unbatched ones broadcast).
+std::vector<array> all_batch_first(const std::vector<array>& inputs, const std::vector<int>& axes,
+                                   int batch) {
+  std::vector<array> out;
+  for (size_t i = 0; i < inputs.size(); ++i) out.push_back(batch_first(inputs[i], axes[i], batch));
+  return out;
+}
+
+}  // namespace
+
+// ---- The default rule: one node per example, stacked ----
+
+Batched Primitive::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                        const std::vector<array>& outputs) {
+  int batch = batch_size(inputs, axes);
+  auto prim = primitive_of(outputs);
+  std::vector<std::vector<array>> per_output(outputs.size());
+  for (int b = 0; b < batch; ++b) {
+    std::vector<array> example;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      example.push_back(axes[i] < 0 ? inputs[i] : take(inputs[i], b, axes[i]));
+    std::vector<array> outs;
+    if (outputs.size() == 1) {
+      outs.push_back(array(outputs[0].shape(), outputs[0].dtype(), prim, std::move(example)));
+    } else {
+      std::vector<Shape> shapes;
+      std::vector<Dtype> dtypes;
+      for (auto& o : outputs) {
+        shapes.push_back(o.shape());
+        dtypes.push_back(o.dtype());
+      }
+      outs = array::make_arrays(std::move(shapes), dtypes, prim, example);
+    }
+    for (size_t j = 0; j < outs.size(); ++j) per_output[j].push_back(outs[j]);
+  }
+  std::vector<array> result;
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    result.push_back(batch == 0 ? zeros(with_batch(0, outputs[j].shape()), outputs[j].dtype())
+                                : stack(per_output[j], 0));
+  }
+  return {result, std::vector<int>(outputs.size(), 0)};
+}
+
+// ---- Elementwise ----
+
+#define LMX_ELEMENTWISE_VMAP(P)                                                   \
+  Batched P::vmap(const std::vector<array>& inputs, const std::vector<int>& axes, \
+                  const std::vector<array>& outputs) {                            \
+    return vmap_elementwise(inputs, axes, outputs);                               \
+  }
+LMX_ELEMENTWISE_VMAP(Unary)
+LMX_ELEMENTWISE_VMAP(Binary)
+LMX_ELEMENTWISE_VMAP(DivMod)
+LMX_ELEMENTWISE_VMAP(Select)
+LMX_ELEMENTWISE_VMAP(AsType)
+LMX_ELEMENTWISE_VMAP(Copy)
+LMX_ELEMENTWISE_VMAP(Full)
+LMX_ELEMENTWISE_VMAP(StopGradient)
+LMX_ELEMENTWISE_VMAP(Compiled)
+#undef LMX_ELEMENTWISE_VMAP
+
+// ---- Structure ----
+
+Batched Reshape::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                      const std::vector<array>&) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {{reshape(x, with_batch(x.shape(0), shape_))}, {0}};
+}
+
+Batched Transpose::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                        const std::vector<array>&) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  std::vector<int> perm{0};
+  for (int a : axes_) perm.push_back(a + 1);
+  return {{transpose(x, perm)}, {0}};
+}
+
+Batched Broadcast::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                        const std::vector<array>&) {
+  auto x = batch_first_aligned(inputs[0], axes[0], static_cast<int>(shape_.size()));
+  return {{broadcast_to(x, with_batch(x.shape(0), shape_))}, {0}};
+}
+
+Batched Slice::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                    const std::vector<array>& outputs) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  int batch = x.shape(0);
+  Shape start{0}, stop{batch}, strides{1};
+  start.insert(start.end(), start_.begin(), start_.end());
+  stop.insert(stop.end(), stop_.begin(), stop_.end());
+  strides.insert(strides.end(), strides_.begin(), strides_.end());
+  // The bounds are already normalized: the node is built directly.
+  return {{make_node<Slice>(with_batch(batch, outputs[0].shape()), x.dtype(), {x}, stream(), start,
+                            stop, strides)},
+          {0}};
+}
+
+Batched SliceUpdate::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                          const std::vector<array>& outputs) {
+  int batch = batch_size(inputs, axes);
+  auto in = all_batch_first(inputs, axes, batch);
+  Shape start{0}, stop{batch}, strides{1};
+  start.insert(start.end(), start_.begin(), start_.end());
+  stop.insert(stop.end(), stop_.begin(), stop_.end());
+  strides.insert(strides.end(), strides_.begin(), strides_.end());
+  return {{make_node<SliceUpdate>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(), in,
+                                  stream(), start, stop, strides)},
+          {0}};
+}
+
+Batched Concatenate::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                          const std::vector<array>& outputs) {
+  int batch = batch_size(inputs, axes);
+  return {{make_node<Concatenate>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(),
+                                  all_batch_first(inputs, axes, batch), stream(), axis_ + 1)},
+          {0}};
+}
+
+Batched Pad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                  const std::vector<array>& outputs) {
+  // A batched pad value has no single-node form.
+  if (axes[1] >= 0) return Primitive::vmap(inputs, axes, outputs);
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {{make_node<Pad>(with_batch(x.shape(0), outputs[0].shape()), x.dtype(), {x, inputs[1]},
+                          stream(), shifted(axes_), low_, high_)},
+          {0}};
+}
+
+// ---- Windows (convolution and pooling): the batch joins the N axis ----
+
+namespace {
+Batched vmap_window(const array& in, int axis, const array& out) {
+  auto x = batch_first(in, axis, 1);
+  int batch = x.shape(0), n = x.shape(1);
+  Shape merged{batch * n};
+  merged.insert(merged.end(), x.shape().begin() + 2, x.shape().end());
+  Shape out_merged = out.shape();
+  out_merged[0] = batch * n;
+  auto y = array(out_merged, out.dtype(), primitive_of({out}), {reshape(x, merged)});
+  return {{reshape(y, with_batch(batch, out.shape()))}, {0}};
+}
+}  // namespace
+
+Batched Unfold::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                     const std::vector<array>& outputs) {
+  return vmap_window(inputs[0], axes[0], outputs[0]);
+}
+Batched Fold::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                   const std::vector<array>& outputs) {
+  return vmap_window(inputs[0], axes[0], outputs[0]);
+}
+
+// ---- Reductions, scans and sorts along axes ----
+
+Batched Reduce::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                     const std::vector<array>& outputs) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {{make_node<Reduce>(with_batch(x.shape(0), outputs[0].shape()), outputs[0].dtype(), {x},
+                             stream(), type_, shifted(axes_))},
+          {0}};
+}
+
+Batched ArgReduce::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                        const std::vector<array>& outputs) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {{make_node<ArgReduce>(with_batch(x.shape(0), outputs[0].shape()), outputs[0].dtype(), {x},
+                                stream(), type_, axis_ + 1)},
+          {0}};
+}
+
+Batched Scan::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                   const std::vector<array>& outputs) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {{make_node<Scan>(with_batch(x.shape(0), outputs[0].shape()), outputs[0].dtype(), {x},
+                           stream(), type_, axis_ + 1, reverse_, inclusive_)},
+          {0}};
+}
+
+Batched ArgSort::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                      const std::vector<array>& outputs) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {{make_node<ArgSort>(with_batch(x.shape(0), outputs[0].shape()), outputs[0].dtype(), {x},
+                              stream(), axis_ + 1)},
+          {0}};
+}
+
+// Softmax and logsumexp work on the last axis, which stays last.
+Batched Softmax::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                      const std::vector<array>& outputs) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {rebuild(outputs, x.shape(0), {x}), {0}};
+}
+Batched LogSumExp::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                        const std::vector<array>& outputs) {
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {rebuild(outputs, x.shape(0), {x}), {0}};
+}
+
+// ---- Products ----
+
+Batched Matmul::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                     const std::vector<array>&) {
+  int batch = batch_size(inputs, axes);
+  auto in = all_batch_first(inputs, axes, batch);
+  return {{matmul(in[0], in[1])}, {0}};
+}
+
+Batched AddMM::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                    const std::vector<array>&) {
+  int batch = batch_size(inputs, axes);
+  auto in = all_batch_first(inputs, axes, batch);  // {a, b, c}
+  return {{addmm(in[2], in[0], in[1], alpha_, beta_)}, {0}};
+}
+
+// ---- Indexing ----
+
+Batched Gather::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                     const std::vector<array>& outputs) {
+  for (size_t i = 1; i < axes.size(); ++i) {
+    // Batched indices: one gather per example.
+    if (axes[i] >= 0) return Primitive::vmap(inputs, axes, outputs);
+  }
+  // Only the source is batched: its batch axis is one more sliced axis, kept
+  // whole, and lands after the index dimensions.
+  auto src = batch_first(inputs[0], axes[0], 1);
+  int batch = src.shape(0);
+  std::vector<array> in{src};
+  in.insert(in.end(), inputs.begin() + 1, inputs.end());
+  int index_ndim = inputs.size() > 1 ? inputs[1].ndim() : 0;
+  Shape sizes = with_batch(batch, slice_sizes_);
+  Shape out_shape = outputs[0].shape();
+  out_shape.insert(out_shape.begin() + index_ndim, batch);
+  return {{make_node<Gather>(out_shape, outputs[0].dtype(), in, stream(), shifted(axes_), sizes)},
+          {index_ndim}};
+}
+
+Batched GatherAxis::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                         const std::vector<array>& outputs) {
+  int batch = batch_size(inputs, axes);
+  return {{make_node<GatherAxis>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(),
+                                 all_batch_first(inputs, axes, batch), stream(), axis_ + 1)},
+          {0}};
+}
+
+Batched ScatterAxis::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                          const std::vector<array>& outputs) {
+  int batch = batch_size(inputs, axes);
+  return {
+      {make_node<ScatterAxis>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(),
+                              all_batch_first(inputs, axes, batch), stream(), type_, axis_ + 1)},
+      {0}};
+}
+
+// ---- Random bits: one block of bits per key ----
+
+Batched RandomBits::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                         const std::vector<array>& outputs) {
+  auto keys = batch_first(inputs[0], axes[0], 1);
+  return {{make_node<RandomBits>(with_batch(keys.shape(0), outputs[0].shape()), outputs[0].dtype(),
+                                 {keys}, stream(), shape_, width_)},
+          {0}};
+}
+
+// ---- The transform ----
+
+namespace {
+
+// The nodes between the mapped tracers and the outputs, inputs first. Stop
+// gradients stay: vmap batches through them.
+std::vector<array> batched_tape(const std::vector<array>& mapped,
+                                const std::vector<array>& outputs) {
+  std::unordered_set<std::uintptr_t> ids;
+  for (auto& m : mapped) ids.insert(m.id());
+  auto order = topological_order(
+      outputs, [&](const array& a) { return !a.has_primitive() || ids.count(a.id()) > 0; });
+  std::vector<array> tape;
+  for (auto& node : order) {
+    bool dep = false;
+    for (auto& in : node.inputs()) dep |= ids.count(in.id()) > 0;
+    if (!dep) continue;
+    for (auto& o : node.outputs()) ids.insert(o.id());
+    tape.push_back(node);
+  }
+  return tape;
+}
+
+// in_axes or out_axes given as all negative (unmapped) on one side only.
+bool all_unmapped(const std::vector<int>& axes) {
+  return !axes.empty() && std::all_of(axes.begin(), axes.end(), [](int a) { return a < 0; });
+}
+
+}  // namespace
+
+namespace detail {
+
+std::vector<array> vmap_apply(
+    const std::function<std::vector<array>(const std::vector<array>&)>& fun,
+    const std::vector<array>& inputs, const std::vector<int>& in_axes,
+    const std::function<std::vector<int>(const std::vector<array>&)>& out_axes) {
+  std::vector<int> ax = in_axes.empty() ? std::vector<int>(inputs.size(), 0) : in_axes;
+  if (ax.size() != inputs.size()) {
+    fail("vmap", "The number of in axes (", ax.size(), ") must match the number of inputs (",
+         inputs.size(), ").");
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (ax[i] >= inputs[i].ndim()) {
+      fail("vmap", "Axis ", ax[i], " invalid for input with ", inputs[i].ndim(), " dimensions.");
+    }
+  }
+  int batch = batch_size(inputs, ax);
+  // Trace one example: a mapped input's first slice stands for all.
+  std::vector<array> tracers, mapped;
+  std::vector<array> outputs;
+  {
+    TracingScope scope;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      auto t = copy(ax[i] < 0 ? inputs[i] : take(inputs[i], 0, ax[i]));
+      t.set_tracer(true);
+      tracers.push_back(t);
+      if (ax[i] >= 0) mapped.push_back(t);
+    }
+    outputs = fun(tracers);
+  }
+  std::vector<int> oax = out_axes(outputs);
+  if (oax.empty()) oax.assign(outputs.size(), 0);
+  if (oax.size() != outputs.size()) {
+    fail("vmap", "The number of out axes (", oax.size(), ") must match the number of outputs (",
+         outputs.size(), ").");
+  }
+  // Replay: every node that depends on a mapped input runs its batching
+  // rule on the batched values of its inputs.
+  std::unordered_map<std::uintptr_t, std::pair<array, int>> batched;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (ax[i] >= 0) batched.insert_or_assign(tracers[i].id(), std::make_pair(inputs[i], ax[i]));
+  }
+  for (auto& node : batched_tape(mapped, outputs)) {
+    std::vector<array> in;
+    std::vector<int> in_ax;
+    for (auto& x : node.inputs()) {
+      auto it = batched.find(x.id());
+      if (it == batched.end()) {
+        in.push_back(x);
+        in_ax.push_back(-1);
+      } else {
+        in.push_back(it->second.first);
+        in_ax.push_back(it->second.second);
+      }
+    }
+    auto outs = node.outputs();
+    auto [vals, vax] = node.primitive().vmap(in, in_ax, outs);
+    for (size_t j = 0; j < outs.size(); ++j) {
+      batched.insert_or_assign(outs[j].id(), std::make_pair(vals[j], vax[j]));
+    }
+  }
+  std::vector<array> result;
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    auto it = batched.find(outputs[j].id());
+    // An output that does not depend on a mapped input is the same for every
+    // example.
+    array value = it == batched.end() ? outputs[j] : it->second.first;
+    int axis = it == batched.end() ? -1 : it->second.second;
+    int target = oax[j];
+    if (target < 0) {
+      if (axis >= 0) {
+        fail("vmap", "Output ", j, " depends on the mapped inputs, so its out axis cannot be ",
+             "unmapped.");
+      }
+      result.push_back(value);
+      continue;
+    }
+    int example_ndim = value.ndim() - (axis >= 0 ? 1 : 0);
+    if (target > example_ndim) {
+      fail("vmap", "Axis ", target, " invalid for output with ", example_ndim + 1, " dimensions.");
+    }
+    auto v = batch_first(value, axis, batch);
+    result.push_back(target == 0 ? v : moveaxis(v, 0, target));
+  }
+  return result;
+}
+
+}  // namespace detail
+
+std::function<std::vector<array>(const std::vector<array>&)> vmap(
+    const std::function<std::vector<array>(const std::vector<array>&)>& fun,
+    const std::vector<int>& in_axes, const std::vector<int>& out_axes) {
+  if (all_unmapped(in_axes) != all_unmapped(out_axes)) {
+    fail("vmap", "Input (or output) axes must be specified if output (or input) axes are.");
+  }
+  return [fun, in_axes, out_axes](const std::vector<array>& inputs) {
+    return detail::vmap_apply(fun, inputs, in_axes,
+                              [&](const std::vector<array>&) { return out_axes; });
+  };
+}
+
+std::function<array(const array&)> vmap(const std::function<array(const array&)>& fun, int in_axis,
+                                        int out_axis) {
+  auto f = vmap([fun](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; },
+                {in_axis}, {out_axis});
+  return [f](const array& x) { return f({x})[0]; };
+}
+
+std::function<array(const array&, const array&)> vmap(
+    const std::function<array(const array&, const array&)>& fun, int in_axis_a, int in_axis_b,
+    int out_axis) {
+  auto f = vmap([fun](const std::vector<array>& x) { return std::vector<array>{fun(x[0], x[1])}; },
+                {in_axis_a, in_axis_b}, {out_axis});
+  return [f](const array& a, const array& b) { return f({a, b})[0]; };
+}
+
+}  // namespace lmx
