@@ -42,16 +42,18 @@ class array {
   array(It data, Shape shape,
         Dtype dtype = dtype_of<typename std::iterator_traits<It>::value_type>());
 
+  // The list constructors are explicit (as MLX's), so a braced list passed
+  // where a Shape or an array could go is a Shape.
   template <typename T>
-  array(std::initializer_list<T> data, Dtype dtype = dtype_of<T>());
+  explicit array(std::initializer_list<T> data, Dtype dtype = dtype_of<T>());
 
   // An empty list is a float32 array of shape (0,), as MLX.
-  array(std::initializer_list<float> data);
+  explicit array(std::initializer_list<float> data);
   // So that array({}, dtype) is an empty array of that dtype.
-  array(std::initializer_list<int> data, Dtype dtype);
+  explicit array(std::initializer_list<int> data, Dtype dtype);
 
   template <typename T>
-  array(std::initializer_list<T> data, Shape shape, Dtype dtype = dtype_of<T>());
+  explicit array(std::initializer_list<T> data, Shape shape, Dtype dtype = dtype_of<T>());
 
   // Wraps an existing buffer without copying; `deleter` releases it.
   array(allocator::Buffer data, Shape shape, Dtype dtype, Deleter deleter = allocator::free);

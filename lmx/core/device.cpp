@@ -18,7 +18,56 @@ Stream& default_cpu_stream() {
   static Stream s(0, Device::cpu);
   return s;
 }
+struct StreamRegistry {
+  std::mutex mutex;
+  std::vector<Stream> streams{Stream(0, Device::cpu)};
+};
+StreamRegistry& registry() {
+  static StreamRegistry r;
+  return r;
+}
 }  // namespace
+
+int device_count(Device::DeviceType type) {
+  return type == Device::cpu ? 1 : 0;
+}
+
+std::optional<Stream> peek_default_stream(Device d) {
+  if (!is_available(d)) return std::nullopt;
+  return default_cpu_stream();
+}
+
+std::vector<Stream> get_streams() {
+  auto& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  return r.streams;
+}
+
+void clear_streams() {
+  synchronize();
+}
+
+StreamContext::StreamContext(StreamOrDevice s)
+    : previous_(default_stream(default_device())),
+      previous_device_(default_device()),
+      owner_(std::this_thread::get_id()) {
+  if (std::holds_alternative<std::monostate>(s)) {
+    throw std::runtime_error(
+        "[StreamContext] Invalid argument, please specify a stream or device.");
+  }
+  auto st = to_stream(s);
+  set_default_device(st.device);
+  set_default_stream(st);
+}
+
+StreamContext::~StreamContext() noexcept(false) {
+  if (std::this_thread::get_id() != owner_) {
+    throw std::runtime_error(
+        "[StreamContext] Destroyed in a different thread than it was constructed in.");
+  }
+  set_default_device(previous_device_);
+  set_default_stream(previous_);
+}
 
 bool is_available(const Device& d) {
   return d.type == Device::cpu;
@@ -53,7 +102,11 @@ Stream new_stream(Device d) {
   if (!is_available(d)) {
     throw std::invalid_argument("[new_stream] Cannot make gpu stream without gpu backend.");
   }
-  return Stream(next_stream_index++, d);
+  Stream s(next_stream_index++, d);
+  auto& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.streams.push_back(s);
+  return s;
 }
 
 Stream to_stream(StreamOrDevice s) {

@@ -3,8 +3,12 @@
 // signature.
 #pragma once
 
+#include <optional>
 #include <ostream>
+#include <thread>
+#include <tuple>
 #include <variant>
+#include <vector>
 
 namespace lmx {
 
@@ -37,20 +41,49 @@ struct Stream {
 };
 
 inline bool operator==(const Stream& a, const Stream& b) {
-  return a.index == b.index;
+  return a.index == b.index && a.device == b.device;
 }
 inline bool operator!=(const Stream& a, const Stream& b) {
   return !(a == b);
 }
+inline bool operator<(const Stream& a, const Stream& b) {
+  return std::tie(a.device.type, a.device.index, a.index) <
+         std::tie(b.device.type, b.device.index, b.index);
+}
+
+// The number of devices of a type (one CPU; no GPU backend yet).
+int device_count(Device::DeviceType type);
 
 Stream default_stream(Device d);
+// The default stream of d, if d has one.
+std::optional<Stream> peek_default_stream(Device d);
 void set_default_stream(Stream s);
 Stream new_stream(Device d);
+// Every stream made so far, the default ones first.
+std::vector<Stream> get_streams();
+// Waits for all streams; on the CPU backend streams hold nothing to free,
+// so they stay valid.
+void clear_streams();
 void synchronize();
 void synchronize(Stream s);
 
 using StreamOrDevice = std::variant<std::monostate, Stream, Device>;
 Stream to_stream(StreamOrDevice s);
+
+// Makes `s` the default stream (and its device the default device) for the
+// scope, on the thread that made it.
+class StreamContext {
+ public:
+  StreamContext(StreamOrDevice s);
+  ~StreamContext() noexcept(false);
+  StreamContext(const StreamContext&) = delete;
+  StreamContext& operator=(const StreamContext&) = delete;
+
+ private:
+  Stream previous_;
+  Device previous_device_;
+  std::thread::id owner_;
+};
 
 std::ostream& operator<<(std::ostream& os, const Device& d);
 std::ostream& operator<<(std::ostream& os, const Stream& s);

@@ -197,6 +197,28 @@ array cumprod_jvp(const array& x, const array& y, const array& t, int axis, bool
   return add(before_part, multiply(z.reached, multiply(zero_tangent, z.after, s), s), s);
 }
 
+// Sums of the form sum_{j >= i} g_j exp(x_i - y_j) (the vjp of an inclusive
+// logcumsumexp y of x; j <= i for the jvp): the positive and negative parts
+// of g go through logcumsumexp separately, so nothing overflows.
+array logcumsumexp_vjp(const array& x, const array& y, const array& g, int axis, bool reverse,
+                       Stream s) {
+  auto part = [&](const array& gp) {
+    auto l = logcumsumexp(subtract(log(gp, s), y, s), axis, !reverse, true, s);
+    return exp(add(x, l, s), s);
+  };
+  auto zero = array(0, g.dtype());
+  return subtract(part(maximum(g, zero, s)), part(maximum(negative(g, s), zero, s)), s);
+}
+array logcumsumexp_jvp(const array& x, const array& y, const array& t, int axis, bool reverse,
+                       Stream s) {
+  auto part = [&](const array& tp) {
+    auto l = logcumsumexp(add(log(tp, s), x, s), axis, reverse, true, s);
+    return exp(subtract(l, y, s), s);
+  };
+  auto zero = array(0, t.dtype());
+  return subtract(part(maximum(t, zero, s)), part(maximum(negative(t, s), zero, s)), s);
+}
+
 // For an inclusive cummax/cummin, the index along `axis` of the element each
 // output came from (the latest one reaching the running extreme).
 array scan_source_index(const array& x, const array& y, int axis, bool reverse, Stream s) {
@@ -223,6 +245,7 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
                        : array(x.shape(), x.dtype(),
                                std::make_shared<Scan>(s, type_, axis_, reverse_, true), {x});
   if (type_ == Prod) return {cumprod_vjp(x, y, g, axis_, reverse_, s)};
+  if (type_ == LogAddExp) return {logcumsumexp_vjp(x, y, g, axis_, reverse_, s)};
   auto idx = scan_source_index(x, y, axis_, reverse_, s);
   return {scatter_add_axis(zeros_like(x, s), idx, g, axis_, s)};
 }
@@ -236,7 +259,9 @@ std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vecto
   array y(x.shape(), x.dtype(), std::make_shared<Scan>(s, type_, axis_, reverse_, true), {x});
   array inclusive_tangent =
       type_ == Prod ? cumprod_jvp(x, y, t, axis_, reverse_, s)
-                    : take_along_axis(t, scan_source_index(x, y, axis_, reverse_, s), axis_, s);
+      : type_ == LogAddExp
+          ? logcumsumexp_jvp(x, y, t, axis_, reverse_, s)
+          : take_along_axis(t, scan_source_index(x, y, axis_, reverse_, s), axis_, s);
   // An exclusive scan's tangent is the inclusive one shifted forward.
   return {inclusive_ ? inclusive_tangent : shift(inclusive_tangent, axis_, !reverse_, s)};
 }

@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "lmx/core/ops_common.h"
+#include "lmx/core/ops_numpy.h"
 
 namespace lmx {
 
@@ -216,6 +217,82 @@ std::vector<array> Pad::jvp(const std::vector<array>& primals, const std::vector
 bool Pad::is_equivalent(const Primitive& o) const {
   auto& p = static_cast<const Pad&>(o);
   return axes_ == p.axes_ && low_ == p.low_ && high_ == p.high_;
+}
+
+// The flat input position of every element of an as_strided view.
+namespace {
+array strided_positions(const Shape& shape, const Strides& strides, size_t offset, Stream s) {
+  array idx = array(static_cast<int64_t>(offset));
+  for (size_t i = 0; i < shape.size(); ++i) {
+    Shape bshape(shape.size(), 1);
+    bshape[i] = shape[i];
+    auto r =
+        multiply(arange(0.0, static_cast<double>(shape[i]), 1.0, int64, s), array(strides[i]), s);
+    idx = add(idx, reshape(r, bshape, s), s);
+  }
+  return broadcast_to(idx, shape, s);
+}
+}  // namespace
+
+std::vector<array> AsStrided::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>& cotangents, const std::vector<int>&,
+                                  const std::vector<array>&) {
+  auto s = stream();
+  const array& x = primals[0];
+  // Every view element adds its cotangent to the input element it reads.
+  auto idx = flatten(strided_positions(shape_, strides_, offset_, s), s);
+  auto flat = scatter_add_axis(zeros({static_cast<int>(x.size())}, cotangents[0].dtype(), s), idx,
+                               flatten(cotangents[0], s), 0, s);
+  return {reshape(flat, x.shape(), s)};
+}
+std::vector<array> AsStrided::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {as_strided(tangents[0], shape_, strides_, offset_, stream())};
+}
+bool AsStrided::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const AsStrided&>(o);
+  return shape_ == p.shape_ && strides_ == p.strides_ && offset_ == p.offset_;
+}
+
+}  // namespace lmx
+
+namespace lmx {
+
+// Reinterpreted bits and element counts carry no gradient.
+std::vector<array> View::vjp(const std::vector<array>& primals, const std::vector<array>&,
+                             const std::vector<int>&, const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+std::vector<array> View::jvp(const std::vector<array>& primals, const std::vector<array>&,
+                             const std::vector<int>&) {
+  return {zeros(view(primals[0], dtype_).shape(), dtype_, stream())};
+}
+bool View::is_equivalent(const Primitive& o) const {
+  return dtype_ == static_cast<const View&>(o).dtype_;
+}
+
+std::vector<array> NumberOfElements::vjp(const std::vector<array>& primals,
+                                         const std::vector<array>&, const std::vector<int>&,
+                                         const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+std::vector<array> NumberOfElements::jvp(const std::vector<array>&, const std::vector<array>&,
+                                         const std::vector<int>&) {
+  return {zeros({}, dtype_, stream())};
+}
+bool NumberOfElements::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const NumberOfElements&>(o);
+  return axes_ == p.axes_ && inverted_ == p.inverted_ && dtype_ == p.dtype_;
+}
+std::pair<std::vector<array>, std::vector<int>> NumberOfElements::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes, const std::vector<array>&) {
+  // Counted on one example: the batch axis is left out.
+  auto x = axes[0] == 0 ? inputs[0] : moveaxis(inputs[0], axes[0], 0);
+  std::vector<int> shifted;
+  for (int a : axes_) shifted.push_back(a + 1);
+  if (inverted_) shifted.push_back(0);
+  auto n = make_node<NumberOfElements>({}, dtype_, {x}, stream(), shifted, inverted_, dtype_);
+  return {{n}, {-1}};
 }
 
 }  // namespace lmx

@@ -1,8 +1,11 @@
 #include "lmx/core/memory.h"
 
+#include "lmx/core/array.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <mutex>
@@ -203,6 +206,28 @@ size_t get_memory_limit() {
 }
 void clear_cache() {
   cache().clear();
+}
+
+size_t get_array_buffer_size(const std::vector<array>& arrays) {
+  std::unordered_map<const void*, size_t> buffers;
+  for (auto& a : arrays) {
+    if (!a.is_available()) {
+      throw std::invalid_argument(
+          "[get_array_buffer_size] Arrays must be evaluated before querying buffer size.");
+    }
+    if (a.has_data()) buffers.emplace(a.buffer().raw_ptr(), a.buffer_size());
+  }
+  size_t total = 0;
+  for (auto& [ptr, size] : buffers) total += size;
+  return total;
+}
+
+namespace {
+std::atomic<size_t> wired_limit{0};
+}  // namespace
+
+size_t set_wired_limit(size_t limit) {
+  return wired_limit.exchange(limit);
 }
 
 }  // namespace lmx

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 namespace lmx {
+
+class array;
 
 namespace allocator {
 
@@ -26,6 +29,9 @@ void free(Buffer buffer);
 }  // namespace allocator
 
 size_t get_active_memory();
+// Bytes held by the buffers of `arrays` (each buffer once); they must be
+// evaluated.
+size_t get_array_buffer_size(const std::vector<array>& arrays);
 size_t get_peak_memory();
 void reset_peak_memory();
 size_t get_cache_memory();
@@ -33,5 +39,8 @@ size_t set_cache_limit(size_t limit);
 size_t set_memory_limit(size_t limit);
 size_t get_memory_limit();
 void clear_cache();
+// Wired (resident) memory is a Metal notion; the CPU backend records the
+// limit and returns the previous one.
+size_t set_wired_limit(size_t limit);
 
 }  // namespace lmx

@@ -91,6 +91,34 @@ array slice(const array& a, Shape start, Shape stop, SOD s = {});
 array slice_update(const array& src, const array& update, Shape start, Shape stop, Shape strides,
                    SOD s = {});
 array slice_update(const array& src, const array& update, Shape start, Shape stop, SOD s = {});
+// Slices whose start along `axes` is given by an integer array (one entry per
+// axis; other axes start at 0); slice_size is the size along every axis.
+// Starts are clamped so the slice stays inside the array. (The start is a
+// template constrained to array so that a braced list there always means
+// the Shape overloads above.)
+array dynamic_slice(const array& a, const array& start, std::vector<int> axes, Shape slice_size,
+                    SOD s = {});
+array dynamic_slice_update(const array& src, const array& update, const array& start,
+                           std::vector<int> axes, SOD s = {});
+template <typename A, typename = std::enable_if_t<std::is_same_v<A, array>>>
+array slice(const array& a, const A& start, std::vector<int> axes, Shape slice_size, SOD s = {}) {
+  return dynamic_slice(a, start, std::move(axes), std::move(slice_size), s);
+}
+template <typename A, typename = std::enable_if_t<std::is_same_v<A, array>>>
+array slice_update(const array& src, const array& update, const A& start, std::vector<int> axes,
+                   SOD s = {}) {
+  return dynamic_slice_update(src, update, start, std::move(axes), s);
+}
+// src with the slice combined with update: added, multiplied, maximum, minimum.
+#define LMX_SLICE_UPDATE_OP(NAME)                                                           \
+  array NAME(const array& src, const array& update, Shape start, Shape stop, Shape strides, \
+             SOD s = {});                                                                   \
+  array NAME(const array& src, const array& update, Shape start, Shape stop, SOD s = {});
+LMX_SLICE_UPDATE_OP(slice_update_add)
+LMX_SLICE_UPDATE_OP(slice_update_prod)
+LMX_SLICE_UPDATE_OP(slice_update_max)
+LMX_SLICE_UPDATE_OP(slice_update_min)
+#undef LMX_SLICE_UPDATE_OP
 array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad_size,
           const Shape& high_pad_size, const array& pad_value = array(0),
           const std::string& mode = "constant", SOD s = {});
@@ -261,6 +289,11 @@ array cumsum(const array& a, int axis, bool reverse = false, bool inclusive = tr
 array cumprod(const array& a, int axis, bool reverse = false, bool inclusive = true, SOD s = {});
 array cummax(const array& a, int axis, bool reverse = false, bool inclusive = true, SOD s = {});
 array cummin(const array& a, int axis, bool reverse = false, bool inclusive = true, SOD s = {});
+// log(cumsum(exp(a))), computed stably in one pass; without an axis, of the
+// flattened array.
+array logcumsumexp(const array& a, int axis, bool reverse = false, bool inclusive = true,
+                   SOD s = {});
+array logcumsumexp(const array& a, bool reverse = false, bool inclusive = true, SOD s = {});
 array sort(const array& a, int axis, SOD s = {});
 array sort(const array& a, SOD s = {});
 array argsort(const array& a, int axis, SOD s = {});

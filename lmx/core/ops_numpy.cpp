@@ -431,4 +431,111 @@ array searchsorted(const array& sorted_sequence, const array& values, const std:
   return astype(sum(before, -1, false, s), uint32, s);
 }
 
+array view(const array& a, const Dtype& dtype, StreamOrDevice s) {
+  if (a.dtype() == dtype) return a;
+  size_t in = a.itemsize(), out = size_of(dtype);
+  Shape shape = a.shape();
+  if (in != out) {
+    if (a.ndim() == 0) {
+      fail("view",
+           "Changing the type of a scalar is only allowed for types with the same size, "
+           "got ",
+           a.dtype(), " and ", dtype, ".");
+    }
+    int64_t bytes = int64_t(shape.back()) * static_cast<int64_t>(in);
+    if (bytes % static_cast<int64_t>(out) != 0) {
+      fail("view", "The last dimension (", shape.back(), " of ", a.dtype(),
+           ") is not divisible by the size of ", dtype, ".");
+    }
+    shape.back() = static_cast<ShapeElem>(bytes / static_cast<int64_t>(out));
+  }
+  return make_node<View>(std::move(shape), dtype, {a}, to_stream(s), dtype);
+}
+
+array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
+  // Full copies into a fresh row-contiguous buffer when the graph runs.
+  (void)allow_col_major;
+  return make_node<Full>(a.shape(), a.dtype(), {a}, to_stream(s));
+}
+
+array number_of_elements(const array& a, std::vector<int> axes, bool inverted, Dtype dtype,
+                         StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "number_of_elements");
+  return make_node<NumberOfElements>({}, dtype, {stop_gradient(a, s)}, to_stream(s), ax, inverted,
+                                     dtype);
+}
+
+array masked_scatter(const array& a, const array& mask, const array& src, StreamOrDevice s) {
+  if (mask.dtype() != bool_) {
+    fail("masked_scatter", "The mask must be a boolean array, got ", mask.dtype(), ".");
+  }
+  auto m = broadcast_to(mask, a.shape(), s);
+  // The k-th true position takes src's k-th element.
+  auto flat_mask = flatten(m, s);
+  auto position = subtract(cumsum(astype(flat_mask, int32, s), 0, false, true, s), array(1), s);
+  auto flat_src = flatten(astype(src, a.dtype(), s), s);
+  if (flat_src.size() == 0) {
+    return where(m, zeros_like(a, s), a, s);
+  }
+  position = clip(position, array(0), array(static_cast<int>(flat_src.size()) - 1), s);
+  auto values = reshape(take(flat_src, position, 0, s), a.shape(), s);
+  return where(m, values, a, s);
+}
+
+namespace {
+
+// The value of every E4M3 code (no infinities; 0x7f and 0xff are NaN).
+std::vector<float> fp8_values() {
+  std::vector<float> v(256);
+  for (int c = 0; c < 256; ++c) {
+    int e = (c >> 3) & 15, m = c & 7;
+    float mag = e == 0 ? std::ldexp(static_cast<float>(m), -9)
+                       : std::ldexp(1.0f + static_cast<float>(m) / 8.0f, e - 7);
+    if ((c & 127) == 127) mag = std::numeric_limits<float>::quiet_NaN();
+    v[c] = (c & 128) ? -mag : mag;
+  }
+  return v;
+}
+
+}  // namespace
+
+array from_fp8(array x, Dtype dtype, StreamOrDevice s) {
+  if (x.dtype() != uint8)
+    fail("from_fp8", "Input must be uint8 (E4M3 codes), got ", x.dtype(), ".");
+  if (!is_floating_point(dtype)) {
+    fail("from_fp8", "Output dtype must be a floating point type, got ", dtype, ".");
+  }
+  static const std::vector<float> values = fp8_values();
+  auto table = array(values.begin(), Shape{256}, float32);
+  return astype(take(table, astype(x, int32, s), 0, s), dtype, s);
+}
+
+array to_fp8(array x, StreamOrDevice s) {
+  if (!is_floating_point(x.dtype())) {
+    fail("to_fp8", "Input must be a floating point type, got ", x.dtype(), ".");
+  }
+  x = astype(x, float32, s);
+  auto negative_sign = less(x, array(0.0f), s);
+  // |x|, saturated at the largest finite value (NaN and infinities too).
+  auto a = abs(x, s);
+  a = where(isnan(a, s), array(448.0f), minimum(a, array(448.0f), s), s);
+  // Subnormals are multiples of 2^-9; normals have 3 mantissa bits below
+  // exponent e (bias 7), so the code is 8 (e + 7) + round(8 (a / 2^e - 1)),
+  // whose carry into the exponent is the right code as well.
+  auto sub_code = round(multiply(a, array(512.0f), s), 0, s);
+  auto e = floor(log2(maximum(a, array(0x1p-6f), s), s), s);
+  auto p = power(array(2.0f), e, s);
+  // log2 may be off by one next to a power of two.
+  e = where(greater(p, a, s), subtract(e, array(1.0f), s), e, s);
+  e = where(less_equal(multiply(power(array(2.0f), e, s), array(2.0f), s), a, s),
+            add(e, array(1.0f), s), e, s);
+  auto mant = round(
+      multiply(subtract(divide(a, power(array(2.0f), e, s), s), array(1.0f), s), array(8.0f), s), 0,
+      s);
+  auto norm_code = add(multiply(add(e, array(7.0f), s), array(8.0f), s), mant, s);
+  auto code = where(less(a, array(0x1p-6f), s), sub_code, norm_code, s);
+  code = add(code, where(negative_sign, array(128.0f), array(0.0f), s), s);
+  return astype(code, uint8, s);
+}
+
 }  // namespace lmx

@@ -80,4 +80,22 @@ array median(const array& a, int axis, bool keepdims = false, SOD s = {});
 array searchsorted(const array& sorted_sequence, const array& values,
                    const std::string& side = "left", SOD s = {});
 
+// The bytes of `a` read as `dtype`; with another item size the last axis
+// rescales (it must be divisible).
+array view(const array& a, const Dtype& dtype, SOD s = {});
+// A row-contiguous copy of `a` (or a as it is when already laid out so; with
+// allow_col_major, column-major also counts).
+array contiguous(const array& a, bool allow_col_major = false, SOD s = {});
+// The number of elements along `axes` (or, inverted, along the other axes)
+// as a scalar of `dtype`, recomputed for every shape under shapeless compile.
+array number_of_elements(const array& a, std::vector<int> axes, bool inverted, Dtype dtype = int32,
+                         SOD s = {});
+// a with the positions where `mask` (broadcast to a's shape) is true filled,
+// in row-major order, by the elements of src.
+array masked_scatter(const array& a, const array& mask, const array& src, SOD s = {});
+// float8 E4M3 (as uint8): to_fp8 rounds to nearest even and saturates at
+// ±448 (NaN and infinities too, as MLX); from_fp8 decodes to `dtype`.
+array to_fp8(array x, SOD s = {});
+array from_fp8(array x, Dtype dtype, SOD s = {});
+
 }  // namespace lmx

@@ -234,6 +234,13 @@ array cummax(const array& a, int axis, bool reverse, bool inclusive, StreamOrDev
 array cummin(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
   return scan(a, axis, reverse, inclusive, Scan::Min, "cummin", s);
 }
+array logcumsumexp(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
+  return scan(astype(a, at_least_float(a.dtype()), s), axis, reverse, inclusive, Scan::LogAddExp,
+              "logcumsumexp", s);
+}
+array logcumsumexp(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
+  return logcumsumexp(flatten(a, s), 0, reverse, inclusive, s);
+}
 
 // ---- Sorting ----
 

@@ -512,12 +512,119 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
   return slice_update(src, update, std::move(start), std::move(stop), std::move(strides), s);
 }
 
+#define LMX_SLICE_UPDATE_OP(NAME, COMBINE)                                                       \
+  array NAME(const array& src, const array& update, Shape start, Shape stop, Shape strides,      \
+             StreamOrDevice s) {                                                                 \
+    auto current = slice(src, start, stop, strides, s);                                          \
+    return slice_update(src, COMBINE(current, update, s), std::move(start), std::move(stop),     \
+                        std::move(strides), s);                                                  \
+  }                                                                                              \
+  array NAME(const array& src, const array& update, Shape start, Shape stop, StreamOrDevice s) { \
+    Shape strides(src.ndim(), 1);                                                                \
+    return NAME(src, update, std::move(start), std::move(stop), std::move(strides), s);          \
+  }
+LMX_SLICE_UPDATE_OP(slice_update_add, add)
+LMX_SLICE_UPDATE_OP(slice_update_prod, multiply)
+LMX_SLICE_UPDATE_OP(slice_update_max, maximum)
+LMX_SLICE_UPDATE_OP(slice_update_min, minimum)
+#undef LMX_SLICE_UPDATE_OP
+
+namespace {
+
+// Per-axis start positions of a dynamic slice: start[k] for axes[k] (clamped
+// so `size` elements fit), 0 elsewhere, as an int32 array of one per axis.
+array dynamic_starts(const Shape& shape, const array& start, const std::vector<int>& axes,
+                     const Shape& size, const char* who, StreamOrDevice s) {
+  if (!is_integral(start.dtype())) {
+    fail(who, "Start indices must be integers, got ", start.dtype(), ".");
+  }
+  if (start.ndim() > 1 || static_cast<size_t>(start.size()) != axes.size()) {
+    fail(who, "Expected one start index per axis (", axes.size(), "), got shape ", start.shape(),
+         ".");
+  }
+  int nd = static_cast<int>(shape.size());
+  auto ax = normalize_axes(axes, nd, who);
+  std::vector<array> per_axis;
+  auto st = reshape(astype(start, int32, s), {static_cast<int>(axes.size())}, s);
+  for (int d = 0; d < nd; ++d) {
+    auto it = std::find(ax.begin(), ax.end(), d);
+    if (it == ax.end()) {
+      per_axis.push_back(array(0));
+      continue;
+    }
+    auto v = take(st, static_cast<int>(it - ax.begin()), 0, s);
+    per_axis.push_back(clip(v, array(0), array(std::max(0, shape[d] - size[d])), s));
+  }
+  return stack(per_axis, 0, s);
+}
+
+// The index array of axis d for every position of a block of `size`
+// starting at starts[d], shaped to broadcast over the block.
+array block_indices(const array& starts, const Shape& size, int d, StreamOrDevice s) {
+  Shape bshape(size.size(), 1);
+  bshape[d] = size[d];
+  auto pos = add(take(starts, d, 0, s), arange(size[d], s), s);
+  return reshape(pos, bshape, s);
+}
+
+}  // namespace
+
+array dynamic_slice(const array& a, const array& start, std::vector<int> axes, Shape slice_size,
+                    StreamOrDevice s) {
+  if (static_cast<int>(slice_size.size()) != a.ndim()) {
+    fail("slice", "Slice size must have one entry per dimension of the array with shape ",
+         a.shape(), ", got ", slice_size.size(), ".");
+  }
+  for (int d = 0; d < a.ndim(); ++d) {
+    if (slice_size[d] < 0 || slice_size[d] > a.shape(d)) {
+      fail("slice", "Slice size ", slice_size, " does not fit in an array of shape ", a.shape(),
+           ".");
+    }
+  }
+  auto starts = dynamic_starts(a.shape(), start, axes, slice_size, "slice", s);
+  auto out = a;
+  for (int d = 0; d < a.ndim(); ++d) {
+    Shape n(1, slice_size[d]);
+    out = take(out, reshape(block_indices(starts, slice_size, d, s), n, s), d, s);
+  }
+  return out;
+}
+
+array dynamic_slice_update(const array& src, const array& update, const array& start,
+                           std::vector<int> axes, StreamOrDevice s) {
+  if (update.ndim() > src.ndim()) {
+    fail("slice_update", "Update with shape ", update.shape(),
+         " has more dimensions than the source with shape ", src.shape(), ".");
+  }
+  Shape size(src.ndim() - update.ndim(), 1);
+  size.insert(size.end(), update.shape().begin(), update.shape().end());
+  for (int d = 0; d < src.ndim(); ++d) {
+    if (size[d] > src.shape(d)) {
+      fail("slice_update", "Update with shape ", update.shape(),
+           " does not fit in the source with shape ", src.shape(), ".");
+    }
+  }
+  auto starts = dynamic_starts(src.shape(), start, axes, size, "slice_update", s);
+  // One scatter over every axis: the indices of each position of the block,
+  // and the update as one element per position.
+  std::vector<array> indices;
+  std::vector<int> all(src.ndim());
+  for (int d = 0; d < src.ndim(); ++d) {
+    all[d] = d;
+    indices.push_back(broadcast_to(block_indices(starts, size, d, s), size, s));
+  }
+  Shape upd_shape = size;
+  upd_shape.insert(upd_shape.end(), src.ndim(), 1);
+  auto upd = reshape(astype(reshape(update, size, s), src.dtype(), s), upd_shape, s);
+  return scatter(src, indices, upd, all, s);
+}
+
 namespace {
 
 // The source index along one axis for each position of an "edge" or
 // "reflect" padded axis: edge repeats the end elements, reflect mirrors
 // without repeating them (period 2 (n - 1), as NumPy's "reflect").
-array pad_source_indices(int n, int low, int high, bool reflect, StreamOrDevice s) {
+array pad_source_indices(int n, int low, int high, bool reflect) {
   int64_t total = int64_t(n) + low + high;
   std::vector<int32_t> idx(static_cast<size_t>(total));
   int64_t period = 2 * (int64_t(n) - 1);
@@ -567,7 +674,7 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low, const 
         fail("pad", "Cannot pad an empty axis (", ax[i], " of shape ", a.shape(), ") in mode '",
              mode, "'.");
       }
-      auto idx = pad_source_indices(a.shape(ax[i]), low[i], high[i], mode == "reflect", s);
+      auto idx = pad_source_indices(a.shape(ax[i]), low[i], high[i], mode == "reflect");
       out = take(out, idx, ax[i], s);
     }
     return out;
@@ -600,20 +707,26 @@ array pad(const array& a, int pad_width, const array& pad_value, const std::stri
 }
 
 array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrDevice s) {
-  // Expressed as a gather over flat indices so it stays safe: every index is
-  // checked against the array's size.
   if (shape.size() != strides.size()) {
     fail("as_strided", "Shape ", shape, " and strides ", strides, " must have the same length.");
   }
-  array idx = array(static_cast<int64_t>(offset));
-  for (size_t i = 0; i < shape.size(); ++i) {
-    Shape bshape(shape.size(), 1);
-    bshape[i] = shape[i];
-    auto r = reshape(multiply(arange(0, shape[i], 1, s), array(strides[i]), s), bshape, s);
-    idx = add(idx, r, s);
+  size_t n = checked_size(shape, "as_strided");
+  if (n > 0) {
+    // The lowest and highest elements the view reaches, in 128 bits so no
+    // stride or offset can wrap.
+    __int128 lo = static_cast<__int128>(offset), hi = lo;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      __int128 span = static_cast<__int128>(shape[i] - 1) * strides[i];
+      (span < 0 ? lo : hi) += span;
+    }
+    if (lo < 0 || hi >= static_cast<__int128>(a.size())) {
+      fail("as_strided", "The view of shape ", shape, ", strides ", strides, " and offset ", offset,
+           " reaches outside the array of ", a.size(), " elements.");
+    }
   }
-  idx = broadcast_to(idx, shape, s);
-  return take(flatten(a, s), idx, 0, s);
+  Shape out_shape = shape;
+  return make_node<AsStrided>(std::move(out_shape), a.dtype(), {a}, to_stream(s), std::move(shape),
+                              std::move(strides), offset);
 }
 
 }  // namespace lmx

@@ -555,6 +555,7 @@ void init_ops(nb::module_& m, nb::class_<array>& cls) {
   LMX_SCAN("cumprod", cumprod)
   LMX_SCAN("cummax", cummax)
   LMX_SCAN("cummin", cummin)
+  LMX_SCAN("logcumsumexp", logcumsumexp)
 #undef LMX_SCAN
 #define LMX_SORT(NAME, FN)                                 \
   m.def(                                                   \

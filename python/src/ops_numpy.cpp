@@ -202,6 +202,81 @@ void init_ops_numpy(nb::module_& m) {
       },
       nb::arg("sorted_sequence"), nb::arg("values"), nb::arg("side") = "left", nb::kw_only(),
       nb::arg(S) = nb::none());
+
+  // ---- Views, dtype conversions and products ----
+  m.def(
+      "view", [](A a, Dtype dtype, StreamOrDevice s) { return view(to_array(a), dtype, s); },
+      nb::arg("a"), nb::arg("dtype"), nb::arg(S) = nb::none());
+  m.def(
+      "contiguous",
+      [](A a, bool allow_col_major, StreamOrDevice s) {
+        return contiguous(to_array(a), allow_col_major, s);
+      },
+      nb::arg("a"), nb::arg("allow_col_major") = false, nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "to_fp8", [](A x, StreamOrDevice s) { return to_fp8(to_array(x), s); }, nb::arg("x"),
+      nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "from_fp8",
+      [](A x, Dtype dtype, StreamOrDevice s) { return from_fp8(to_array(x), dtype, s); },
+      nb::arg("x"), nb::arg("dtype") = bfloat16, nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "hadamard_transform",
+      [](A a, std::optional<float> scale, StreamOrDevice s) {
+        return hadamard_transform(to_array(a), scale, s);
+      },
+      nb::arg("a"), nb::arg("scale") = nb::none(), nb::arg(S) = nb::none());
+  m.def(
+      "gather_mm",
+      [](A a, A b, std::optional<array> lhs, std::optional<array> rhs, bool sorted,
+         StreamOrDevice s) { return gather_mm(to_array(a), to_array(b), lhs, rhs, sorted, s); },
+      nb::arg("a"), nb::arg("b"), nb::arg("lhs_indices") = nb::none(),
+      nb::arg("rhs_indices") = nb::none(), nb::kw_only(), nb::arg("sorted_indices") = false,
+      nb::arg(S) = nb::none());
+  m.def(
+      "gather_qmm",
+      [](A x, A w, A scales, std::optional<array> biases, std::optional<array> lhs,
+         std::optional<array> rhs, bool transpose, std::optional<int> group_size,
+         std::optional<int> bits, const std::string& mode, bool sorted, StreamOrDevice s) {
+        return gather_qmm(to_array(x), to_array(w), to_array(scales), biases, lhs, rhs, transpose,
+                          group_size, bits, mode, sorted, s);
+      },
+      nb::arg("x"), nb::arg("w"), nb::arg("scales"), nb::arg("biases") = nb::none(),
+      nb::arg("lhs_indices") = nb::none(), nb::arg("rhs_indices") = nb::none(),
+      nb::arg("transpose") = true, nb::arg("group_size") = nb::none(), nb::arg("bits") = nb::none(),
+      nb::arg("mode") = "affine", nb::kw_only(), nb::arg("sorted_indices") = false,
+      nb::arg(S) = nb::none());
+  m.def(
+      "block_masked_mm",
+      [](A a, A b, int block_size, std::optional<array> mask_out, std::optional<array> mask_lhs,
+         std::optional<array> mask_rhs, StreamOrDevice s) {
+        return block_masked_mm(to_array(a), to_array(b), block_size, mask_out, mask_lhs, mask_rhs,
+                               s);
+      },
+      nb::arg("a"), nb::arg("b"), nb::arg("block_size") = 64, nb::arg("mask_out") = nb::none(),
+      nb::arg("mask_lhs") = nb::none(), nb::arg("mask_rhs") = nb::none(), nb::kw_only(),
+      nb::arg(S) = nb::none());
+  m.def(
+      "segmented_mm",
+      [](A a, A b, A segments, StreamOrDevice s) {
+        return segmented_mm(to_array(a), to_array(b), to_array(segments), s);
+      },
+      nb::arg("a"), nb::arg("b"), nb::arg("segments"), nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "slice",
+      [](A a, A start, std::vector<int> axes, const ShapeArg& size, StreamOrDevice s) {
+        return dynamic_slice(to_array(a), to_array(start), std::move(axes), size.shape, s);
+      },
+      nb::arg("a"), nb::arg("start_indices"), nb::arg("axes"), nb::arg("slice_size"), nb::kw_only(),
+      nb::arg(S) = nb::none());
+  m.def(
+      "slice_update",
+      [](A a, A update, A start, std::vector<int> axes, StreamOrDevice s) {
+        auto [x, u] = to_arrays(a.obj, update.obj);
+        return dynamic_slice_update(x, u, to_array(start), std::move(axes), s);
+      },
+      nb::arg("a"), nb::arg("update"), nb::arg("start_indices"), nb::arg("axes"), nb::kw_only(),
+      nb::arg(S) = nb::none());
 }
 
 }  // namespace lmx::python

@@ -67,3 +67,26 @@ def test_errors():
         mx.tensordot(mx.ones((2, 3)), mx.ones((3, 2)), ([0, 1], [0]))
     with pytest.raises(ValueError, match=r"\[searchsorted\] side must be"):
         mx.searchsorted(mx.array([1]), mx.array([1]), "middle")
+
+
+def test_views_fp8_and_products():
+    assert mx.view(mx.array([1.0]), mx.uint32).tolist() == [1065353216]
+    assert mx.contiguous(mx.arange(6).reshape(2, 3).T).tolist() == [[0, 3], [1, 4], [2, 5]]
+    x = mx.array([0.0, 1.0, -2.5, 500.0, 0.3])
+    q = mx.to_fp8(x)
+    assert q.dtype == mx.uint8 and q.tolist() == [0, 56, 194, 126, 42]
+    assert mx.from_fp8(q).dtype == mx.bfloat16
+    assert mx.from_fp8(q, mx.float32).tolist() == [0.0, 1.0, -2.5, 448.0, 0.3125]
+    assert mx.hadamard_transform(mx.ones((4,))).tolist() == [2, 0, 0, 0]
+    a = mx.arange(24.0).reshape(2, 3, 4)
+    b = mx.arange(40.0).reshape(2, 4, 5)
+    g = mx.gather_mm(a, b, mx.array([1, 0]), mx.array([0, 1]))
+    assert np.allclose(g, np.array(a)[[1, 0]] @ np.array(b)[[0, 1]])
+    s = mx.segmented_mm(mx.ones((3, 4)), mx.ones((4, 2)), mx.array([[0, 2], [2, 4]]))
+    assert s.shape == (2, 3, 2)
+    m = mx.arange(12.0).reshape(3, 4)
+    assert mx.slice(m, mx.array([1, 2]), [0, 1], (2, 2)).tolist() == [[6, 7], [10, 11]]
+    u = mx.slice_update(m, mx.zeros((1, 2)), mx.array([2]), [1])
+    assert u.tolist()[0] == [0, 1, 0, 0]
+    assert np.allclose(mx.logcumsumexp(mx.array([0.0, 1.0])),
+                       np.logaddexp.accumulate([0.0, 1.0]))

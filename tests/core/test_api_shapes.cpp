@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "../test_utils.h"
+#include "lmx/core/primitives.h"
 
 using namespace lmx;
 using namespace lmx::test;
@@ -180,4 +181,112 @@ TEST(ApiShapes, GradientRulesAsMlx) {
   EXPECT_THROW_MSG(
       jvp(tka, {array({1.f, 2.f, 3.f}), array({0, 2})}, {array({1.f, 1.f, 1.f}), array({1, 1})}),
       std::invalid_argument, "[gather_axis] Cannot calculate JVP with respect to indices.");
+}
+
+TEST(ApiShapes, PrintGraph) {
+  auto x = array({1.f, 2.f});
+  auto y = array(3.f);
+  auto w = sum(exp(x * y) + x);
+  std::ostringstream os;
+  print_graph(os, w);
+  auto text = os.str();
+  // Inputs first, then outputs, then the nodes in the order they run.
+  EXPECT_EQ(text.rfind("Inputs: A [(2), float32], B [(), float32]\nOutputs: C [(), float32]\n", 0),
+            0u)
+      << text;
+  EXPECT_NE(text.find("Exp "), std::string::npos) << text;
+  EXPECT_NE(text.find("-> C [(), float32]"), std::string::npos) << text;
+  auto dm = divmod(x, y);
+  std::ostringstream os2;
+  print_graph(os2, dm[0], dm[1]);
+  EXPECT_NE(os2.str().find("Outputs: C [(2), float32], D [(2), float32]"), std::string::npos)
+      << os2.str();
+  EXPECT_NE(os2.str().find("DivMod"), std::string::npos);
+  NodeNamer namer;
+  namer.set_name(x, "x");
+  std::ostringstream dot;
+  export_to_dot(dot, namer, {w});
+  auto d = dot.str();
+  EXPECT_EQ(d.rfind("digraph {\n{ rank=source; \"x\"; }\n", 0), 0u) << d;
+  EXPECT_NE(d.find("shape=rectangle"), std::string::npos);
+  EXPECT_NE(d.find("rank=sink"), std::string::npos);
+  EXPECT_EQ(d.substr(d.size() - 2), "}\n");
+}
+
+TEST(ApiShapes, StreamsAndMemory) {
+  EXPECT_EQ(device_count(Device::cpu), 1);
+  EXPECT_EQ(device_count(Device::gpu), 0);
+  auto before = get_streams().size();
+  auto s = new_stream(Device::cpu);
+  EXPECT_EQ(get_streams().size(), before + 1);
+  EXPECT_EQ(get_streams().back(), s);
+  auto d = default_stream(Device::cpu);
+  {
+    StreamContext ctx(s);
+    EXPECT_EQ(default_stream(Device::cpu), s);
+    auto a = add(array(1.0f), array(2.0f));
+    EXPECT_EQ(a.primitive().stream(), s);
+  }
+  EXPECT_EQ(default_stream(Device::cpu), d);
+  EXPECT_TRUE(peek_default_stream(Device::cpu).has_value());
+  EXPECT_FALSE(peek_default_stream(Device::gpu).has_value());
+  EXPECT_THROW_MSG(StreamContext ctx(StreamOrDevice{}), std::runtime_error,
+                   "[StreamContext] Invalid argument, please specify a stream or device.");
+  synchronize(s);
+  clear_streams();
+  auto x = array({1.f, 2.f});
+  auto z = exp(x);
+  EXPECT_THROW_MSG(get_array_buffer_size({z}), std::invalid_argument,
+                   "[get_array_buffer_size] Arrays must be evaluated");
+  eval(z);
+  EXPECT_GE(get_array_buffer_size({x, z, x}), 16u);
+  auto old = set_wired_limit(1 << 20);
+  EXPECT_EQ(set_wired_limit(old), size_t{1} << 20);
+}
+
+TEST(ApiShapes, SliceUpdateOpsAndDynamicSlices) {
+  auto x = reshape(arange(12.0f), {3, 4});
+  auto u = ones({2, 2});
+  EXPECT_EQ(to_vector<float>(slice_update_add(x, u, {1, 1}, {3, 3})),
+            (std::vector<float>{0, 1, 2, 3, 4, 6, 7, 7, 8, 10, 11, 11}));
+  EXPECT_EQ(to_vector<float>(slice_update_prod(x, full({1, 2}, 2.0f), {0, 0}, {1, 2})),
+            (std::vector<float>{0, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(to_vector<float>(slice_update_max(x, full({1, 4}, 5.0f), {0, 0}, {1, 4})),
+            (std::vector<float>{5, 5, 5, 5, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(to_vector<float>(slice_update_min(x, zeros({1, 2}), {2, 0}, {3, 4}, {1, 2})),
+            (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 0, 9, 0, 11}));
+  // Start indices from an array.
+  auto d = slice(x, array({1, 2}), {0, 1}, {2, 2});
+  EXPECT_EQ(to_vector<float>(d), (std::vector<float>{6, 7, 10, 11}));
+  EXPECT_EQ(to_vector<float>(slice(x, array({1}), {1}, {3, 2})),
+            (std::vector<float>{1, 2, 5, 6, 9, 10}));
+  // A start past the end is clamped so the slice fits.
+  EXPECT_EQ(to_vector<float>(slice(x, array({5}), {0}, {1, 4})),
+            (std::vector<float>{8, 9, 10, 11}));
+  auto up = slice_update(x, full({2, 2}, -1.0f), array({1, 1}), {0, 1});
+  EXPECT_EQ(to_vector<float>(up), (std::vector<float>{0, 1, 2, 3, 4, -1, -1, 7, 8, -1, -1, 11}));
+  auto xs = astype(x, float64);
+  check_grad(
+      [](const std::vector<array>& v) {
+        return slice(v[0], array({1}), {1}, {2, 2});
+      },
+      {xs});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return slice_update(v[0], v[1], array({0, 2}), {0, 1});
+      },
+      {xs, astype(full({2, 2}, 0.5f), float64)});
+  check_grad(
+      [](const std::vector<array>& v) {
+        return slice_update_add(v[0], v[1], {1, 1}, {3, 3});
+      },
+      {xs, astype(full({2, 2}, 0.5f), float64)});
+  EXPECT_THROW_MSG(slice(x, array({1.0f}), {0}, {1, 4}), std::invalid_argument,
+                   "[slice] Start indices must be integers");
+  EXPECT_THROW_MSG(slice(x, array({1, 2}), {0}, {1, 4}), std::invalid_argument,
+                   "[slice] Expected one start index per axis (1)");
+  EXPECT_THROW_MSG(slice(x, array({0}), {0}, {4, 4}), std::invalid_argument,
+                   "[slice] Slice size (4,4) does not fit");
+  EXPECT_THROW_MSG(slice_update(x, zeros({4, 4}), array({0}), {0}), std::invalid_argument,
+                   "[slice_update] Update with shape (4,4) does not fit");
 }

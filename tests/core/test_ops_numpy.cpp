@@ -192,3 +192,105 @@ TEST(OpsNumpy, OrderStatistics) {
   EXPECT_THROW_MSG(searchsorted(seq, array(1), "middle"), std::invalid_argument,
                    "[searchsorted] side must be 'left' or 'right'");
 }
+
+TEST(OpsNumpy, Logcumsumexp) {
+  auto x = array({0.5f, -1.0f, 2.0f, 0.0f});
+  auto ref = log(cumsum(exp(x), 0));
+  EXPECT_TRUE(allclose(logcumsumexp(x, 0), ref, 1e-6, 1e-6).item<bool>());
+  EXPECT_TRUE(allclose(logcumsumexp(x), ref, 1e-6, 1e-6).item<bool>());
+  EXPECT_TRUE(
+      allclose(logcumsumexp(x, 0, true), log(cumsum(exp(x), 0, true)), 1e-6, 1e-6).item<bool>());
+  auto ex = to_vector<float>(logcumsumexp(x, 0, false, false));
+  EXPECT_TRUE(std::isinf(ex[0]) && ex[0] < 0);
+  EXPECT_NEAR(ex[1], 0.5f, 1e-6);
+  // Stable where exp under- or overflows.
+  auto big = to_vector<float>(logcumsumexp(array({-1000.0f, 0.0f, 1000.0f}), 0));
+  EXPECT_NEAR(big[0], -1000.0f, 1e-3);
+  EXPECT_NEAR(big[1], 0.0f, 1e-6);
+  EXPECT_NEAR(big[2], 1000.0f, 1e-3);
+  EXPECT_EQ(logcumsumexp(array({1, 2})).dtype(), float32);
+  auto m = array({0.5, -1.0, 2.0, 0.0, 1.5, -0.5}, {2, 3}, float64);
+  check_grad([](const std::vector<array>& v) { return logcumsumexp(v[0], 1); }, {m});
+  check_grad([](const std::vector<array>& v) { return logcumsumexp(v[0], 0, true); }, {m});
+  // An exclusive scan starts at -inf; the rest equals the inclusive one shifted.
+  auto excl = grad([](const array& v) {
+    return sum(slice(logcumsumexp(v, 0, false, false), {1}, {4}));
+  })(astype(x, float64));
+  auto incl = grad([](const array& v) { return sum(slice(logcumsumexp(v, 0), {0}, {3})); })(
+      astype(x, float64));
+  EXPECT_TRUE(allclose(excl, incl, 1e-10, 1e-10).item<bool>());
+  auto [o, t] =
+      jvp([](const array& v) { return slice(logcumsumexp(v, 0, false, false), {1}, {4}); },
+          astype(x, float64), astype(ones({4}), float64));
+  EXPECT_TRUE(allclose(t, ones({3}), 1e-10, 1e-10).item<bool>());
+}
+
+TEST(OpsNumpy, ViewsAndCounts) {
+  auto v = view(array(1.0f), uint32);
+  EXPECT_EQ(v.item<uint32_t>(), 1065353216u);
+  auto b = view(array({1, 2}), uint8);
+  EXPECT_EQ(b.shape(), (Shape{8}));
+  EXPECT_EQ(to_vector<int>(b), (std::vector<int>{1, 0, 0, 0, 2, 0, 0, 0}));
+  EXPECT_EQ(view(zeros({2, 4}, uint8), int32).shape(), (Shape{2, 1}));
+  EXPECT_EQ(to_vector<float>(view(view(array({1.5f, -2.0f}), int32), float32)),
+            (std::vector<float>{1.5f, -2.0f}));
+  // Of a transposed (non-contiguous) input: its row-major bytes.
+  auto t = transpose(reshape(arange(4), {2, 2}));
+  EXPECT_EQ(to_vector<int>(view(t, uint32)), (std::vector<int>{0, 2, 1, 3}));
+  EXPECT_THROW_MSG(view(zeros({3}, uint8), int32), std::invalid_argument,
+                   "[view] The last dimension (3 of uint8) is not divisible by the size of int32.");
+  EXPECT_THROW_MSG(view(array(1.0f), float16), std::invalid_argument, "[view] Changing the type");
+  auto c = contiguous(transpose(reshape(arange(6), {2, 3})));
+  EXPECT_EQ(to_vector<int>(c), (std::vector<int>{0, 3, 1, 4, 2, 5}));
+  c.eval();
+  EXPECT_TRUE(c.flags().row_contiguous);
+  auto x = zeros({2, 3, 4});
+  EXPECT_EQ(number_of_elements(x, {0, 2}, false).item<int>(), 8);
+  EXPECT_EQ(number_of_elements(x, {0, 2}, true).item<int>(), 3);
+  EXPECT_EQ(number_of_elements(x, {1}, false, float32).dtype(), float32);
+  // Under shapeless compile the count follows the input's shape.
+  auto f = compile(
+      [](const std::vector<array>& v) {
+        return std::vector<array>{sum(v[0], -1) / number_of_elements(v[0], {-1}, false, float32)};
+      },
+      true);
+  EXPECT_EQ(f({ones({2, 4})})[0].shape(), (Shape{2}));
+  EXPECT_EQ(to_vector<float>(f({full({1, 5}, 2.0f)})[0]), (std::vector<float>{2.0f}));
+  EXPECT_EQ(to_vector<float>(f({full({3, 2}, 4.0f)})[0]), (std::vector<float>{4.0f, 4.0f, 4.0f}));
+  auto ms = masked_scatter(zeros({2, 3}), array({true, false, true, false, true, false}, {2, 3}),
+                           array({1.f, 2.f, 3.f, 4.f}));
+  EXPECT_EQ(to_vector<float>(ms), (std::vector<float>{1, 0, 2, 0, 3, 0}));
+  check_grad(
+      [](const std::vector<array>& p) {
+        return masked_scatter(p[0], array({false, true, true}), p[1]);
+      },
+      {array({1.0, 2.0, 3.0}, float64), array({5.0, 6.0}, float64)});
+  EXPECT_THROW_MSG(masked_scatter(zeros({2}), ones({2}), ones({2})), std::invalid_argument,
+                   "[masked_scatter] The mask must be a boolean array");
+}
+
+TEST(OpsNumpy, Fp8) {
+  // MLX's codes and values (E4M3, round to nearest even, saturating).
+  auto x = array({0.0f, 1.0f, -2.5f, 448.0f, 500.0f, 1e-3f, NAN, INFINITY, 0.3f, 240.0f, -1e-9f,
+                  464.0f, 0.0009765625f, 0.00146484375f});
+  auto q = to_fp8(x);
+  EXPECT_EQ(q.dtype(), uint8);
+  EXPECT_EQ(to_vector<int>(q),
+            (std::vector<int>{0, 56, 194, 126, 126, 1, 126, 126, 42, 119, 128, 126, 0, 1}));
+  auto back = from_fp8(q, float32);
+  EXPECT_EQ(to_vector<float>(back),
+            (std::vector<float>{0.0f, 1.0f, -2.5f, 448.0f, 448.0f, 0.001953125f, 448.0f, 448.0f,
+                                0.3125f, 240.0f, -0.0f, 448.0f, 0.0f, 0.001953125f}));
+  EXPECT_EQ(from_fp8(q, bfloat16).dtype(), bfloat16);
+  auto all = from_fp8(astype(arange(256), uint8), float32);
+  auto vals = to_vector<float>(all);
+  EXPECT_EQ(vals[1], 0.001953125f);
+  EXPECT_EQ(vals[126], 448.0f);
+  EXPECT_TRUE(std::isnan(vals[127]) && std::isnan(vals[255]));
+  // Every finite code round-trips (negative zero comes back as zero).
+  auto codes = astype(arange(256), uint8);
+  auto keep = logical_and(logical_not(isnan(all)), not_equal(codes, array(128, uint8)));
+  EXPECT_TRUE(array_equal(where(keep, to_fp8(all), codes), codes).item<bool>());
+  EXPECT_THROW_MSG(to_fp8(array({1, 2})), std::invalid_argument, "[to_fp8]");
+  EXPECT_THROW_MSG(from_fp8(array({1, 2}), float32), std::invalid_argument, "[from_fp8]");
+}

@@ -135,7 +135,28 @@ TEST(Shape, AsStrided) {
   auto a = arange(6);
   auto w = as_strided(a, {2, 3}, {1, 2}, 0);
   EXPECT_EQ(to_vector<int>(w), (std::vector<int>{0, 2, 4, 1, 3, 5}));
-  EXPECT_THROW(as_strided(a, {2, 3}, {3, 3}, 0).eval(), std::out_of_range);
+  EXPECT_THROW_MSG(as_strided(a, {2, 3}, {3, 3}, 0), std::invalid_argument,
+                   "[as_strided] The view of shape (2,3), strides (3,3) and offset 0 reaches "
+                   "outside the array of 6 elements.");
+  EXPECT_THROW_MSG(as_strided(a, {2}, {-1}, 0), std::invalid_argument, "reaches outside");
+  EXPECT_THROW_MSG(as_strided(a, {2, 3}, {1}, 0), std::invalid_argument,
+                   "[as_strided] Shape (2,3) and strides (1) must have the same length.");
+  // A real view: overlapping windows share the input's buffer.
+  auto x = arange(8.0f);
+  eval(x);
+  auto windows = as_strided(x, {3, 3}, {2, 1}, 1);
+  eval(windows);
+  EXPECT_EQ(windows.buffer().raw_ptr(), x.buffer().raw_ptr());
+  EXPECT_EQ(to_vector<float>(windows), (std::vector<float>{1, 2, 3, 3, 4, 5, 5, 6, 7}));
+  EXPECT_EQ(to_vector<float>(as_strided(x, {4}, {-2}, 7)), (std::vector<float>{7, 5, 3, 1}));
+  // Of a transposed input, strides count the row-major elements.
+  auto t = transpose(reshape(arange(6), {2, 3}));
+  EXPECT_EQ(to_vector<int>(as_strided(t, {3}, {2}, 0)), (std::vector<int>{0, 1, 2}));
+  check_grad(
+      [](const std::vector<array>& v) {
+        return as_strided(v[0], {3, 3}, {2, 1}, 1);
+      },
+      {astype(arange(8.0f) * 0.5f, float64)});
 }
 
 namespace lmx::test {

@@ -1,4 +1,4 @@
-// Cumulative sums, products, maxima and minima along one axis.
+// Cumulative sums, products, maxima, minima and log-sum-exps along one axis.
 #include <cmath>
 #include <limits>
 
@@ -32,6 +32,7 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
         init = A(1);
         break;
       case Max:
+      case LogAddExp:
         init = std::numeric_limits<A>::has_infinity ? -std::numeric_limits<A>::infinity()
                                                     : std::numeric_limits<A>::lowest();
         break;
@@ -56,6 +57,16 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
             return a * b;
           case Max:
             return b > a ? b : a;
+          case LogAddExp:
+            if constexpr (std::is_floating_point_v<A>) {
+              // log(exp(a) + exp(b)) from the larger one; -inf + -inf stays -inf.
+              A hi = a > b ? a : b, lo = a > b ? b : a;
+              if (std::isnan(a) || std::isnan(b)) return a + b;
+              if (std::isinf(hi) && hi < 0) return hi;
+              return hi + std::log1p(std::exp(lo - hi));
+            } else {
+              return b > a ? b : a;
+            }
           default:
             return b < a ? b : a;
         }

@@ -48,6 +48,14 @@ void Reshape::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_to_contiguous(in, out);
 }
 
+void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
+  // Strides count elements of the row-major input (the op checked the range).
+  array in = cpu::ensure_row_contiguous(inputs[0]);
+  auto flags = cpu::layout_flags(out.shape(), strides_);
+  out.copy_shared_buffer(in, strides_, flags, flags.contiguous ? out.size() : in.data_size(),
+                         offset_);
+}
+
 void Transpose::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   Strides strides(axes_.size());
@@ -119,6 +127,30 @@ void Arange::eval_cpu(const std::vector<array>&, array& out) {
     using T = typename decltype(tag)::type;
     T* d = out.data<T>();
     for (size_t i = 0; i < out.size(); ++i) d[i] = static_cast<T>(start_ + double(i) * step_);
+  });
+}
+
+}  // namespace lmx
+
+namespace lmx {
+
+void View::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array in = cpu::ensure_row_contiguous(inputs[0]);
+  size_t data_size = in.data_size() * in.itemsize() / out.itemsize();
+  out.copy_shared_buffer(in, cpu::row_strides(out.shape()), in.flags(), data_size);
+}
+
+void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const Shape& shape = inputs[0].shape();
+  double n = 1;
+  for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
+    bool listed = std::find(axes_.begin(), axes_.end(), i) != axes_.end();
+    if (listed != inverted_) n *= shape[i];
+  }
+  cpu::allocate(out);
+  dispatch_all_types(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    *out.data<T>() = static_cast<T>(n);
   });
 }
 
