@@ -1,7 +1,9 @@
-// Peak memory of one gradient of a deep MLP, with and without checkpoint
-// around each layer (lmx::checkpoint recomputes a layer's forward pass
-// during the backward pass instead of keeping its intermediates).
-//   build-bench/bench/checkpoint_memory [layers] [width] [batch]
+// Peak memory of one gradient of a deep residual MLP (each block
+// x + gelu(x W1) W2 with a 4x wider hidden layer, as a transformer's), with
+// and without checkpoint around each block: lmx::checkpoint recomputes a
+// block's forward pass during the backward pass instead of keeping its
+// intermediates.
+//   build-bench/bench/checkpoint_memory [blocks (16)] [width (256)] [batch (2048)]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,24 +20,27 @@ struct Result {
 
 Result run(int layers, int width, int batch, bool checkpointed) {
   std::vector<array> weights;
-  for (int i = 0; i < layers; ++i) {
-    weights.push_back(random::normal({width, width}, float32, random::key(i)) *
-                      (1.0f / std::sqrt(static_cast<float>(width))));
+  for (int i = 0; i < 2 * layers; ++i) {
+    Shape shape = i % 2 == 0 ? Shape{width, 4 * width} : Shape{4 * width, width};
+    weights.push_back(random::normal(shape, float32, random::key(i)) *
+                      (0.5f / std::sqrt(static_cast<float>(shape[0]))));
   }
   auto x = random::normal({batch, width}, float32, random::key(1000));
   eval(weights);
   eval(x);
   auto layer = [](const std::vector<array>& v) {
-    return std::vector<array>{tanh(matmul(v[0], v[1]) + 0.1f)};
+    auto h = matmul(v[0], v[1]);
+    auto g = h * sigmoid(h * 1.702f);
+    return std::vector<array>{v[0] + matmul(g, v[2])};
   };
   CustomFn block = checkpointed ? checkpoint(layer) : CustomFn(layer);
   auto loss = [&](const std::vector<array>& w) {
     auto h = x;
-    for (int i = 0; i < layers; ++i) h = block({h, w[i]})[0];
+    for (int i = 0; i < layers; ++i) h = block({h, w[2 * i], w[2 * i + 1]})[0];
     return mean(square(h));
   };
-  std::vector<int> argnums(layers);
-  for (int i = 0; i < layers; ++i) argnums[i] = i;
+  std::vector<int> argnums(2 * layers);
+  for (int i = 0; i < 2 * layers; ++i) argnums[i] = i;
   auto vg = value_and_grad(loss, argnums);
   clear_cache();
   reset_peak_memory();
@@ -51,11 +56,12 @@ Result run(int layers, int width, int batch, bool checkpointed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int layers = argc > 1 ? std::atoi(argv[1]) : 32;
-  int width = argc > 2 ? std::atoi(argv[2]) : 1024;
-  int batch = argc > 3 ? std::atoi(argv[3]) : 512;
-  std::printf("deep MLP: %d layers of tanh(x @ W + 0.1), width %d, batch %d, float32\n", layers,
-              width, batch);
+  int layers = argc > 1 ? std::atoi(argv[1]) : 16;
+  int width = argc > 2 ? std::atoi(argv[2]) : 256;
+  int batch = argc > 3 ? std::atoi(argv[3]) : 2048;
+  std::printf("residual MLP: %d blocks of x + gelu(x @ W1) @ W2, width %d (hidden %d), batch %d, "
+              "float32\n",
+              layers, width, 4 * width, batch);
   std::printf("peak memory above the weights and inputs during value_and_grad + eval:\n");
   for (bool ck : {false, true}) {
     auto r = run(layers, width, batch, ck);

@@ -147,12 +147,13 @@ CustomFn custom_vjp(CustomFn fun, CustomVjpFn fun_vjp) {
 }
 
 CustomFn checkpoint(CustomFn fun) {
-  // The backward pass traces fun again, on arguments that wait for the
-  // forward outputs, so the recomputation happens then and the forward
-  // intermediates need not be kept.
+  // The backward pass traces fun again on arguments that wait for the
+  // cotangents, so the recomputation runs when the backward pass reaches
+  // this function (evaluation is depth first) and the forward intermediates
+  // need not be kept in between.
   auto recompute = [fun](const std::vector<array>& primals, const std::vector<array>& cotangents,
-                         const std::vector<array>& outputs) {
-    return lmx::vjp(fun, depends(primals, outputs), cotangents).second;
+                         const std::vector<array>&) {
+    return lmx::vjp(fun, depends(primals, cotangents), cotangents).second;
   };
   return custom_vjp(std::move(fun), recompute);
 }
