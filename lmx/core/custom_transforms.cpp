@@ -149,11 +149,13 @@ CustomFn custom_vjp(CustomFn fun, CustomVjpFn fun_vjp) {
 CustomFn checkpoint(CustomFn fun) {
   // The backward pass traces fun again on arguments that wait for the
   // cotangents, so the recomputation runs when the backward pass reaches
-  // this function (evaluation is depth first) and the forward intermediates
-  // need not be kept in between.
+  // this function, and all of its cotangents are produced together, so the
+  // recomputed intermediates are used up at once instead of waiting for
+  // whichever gradient the evaluation visits last.
   auto recompute = [fun](const std::vector<array>& primals, const std::vector<array>& cotangents,
                          const std::vector<array>&) {
-    return lmx::vjp(fun, depends(primals, cotangents), cotangents).second;
+    auto grads = lmx::vjp(fun, depends(primals, cotangents), cotangents).second;
+    return depends(grads, grads);
   };
   return custom_vjp(std::move(fun), recompute);
 }

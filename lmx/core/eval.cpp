@@ -111,13 +111,7 @@ void eval_now(const std::vector<array>& outputs) {
       return;
     }
   }
-  // Several outputs are walked last first: gradients come in parameter
-  // order, and the backward pass reaches the last parameters first, so
-  // their consumers run while the intermediates they read are fresh instead
-  // of keeping every layer's intermediates until the walk returns to them
-  // (it is what lets checkpoint save memory; results are the same).
-  std::vector<array> roots(outputs.rbegin(), outputs.rend());
-  auto order = topological_order(roots, is_done);
+  auto order = topological_order(outputs, is_done);
   run_in_order(order);
 }
 

@@ -582,6 +582,7 @@ class Scatter : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Scatter)
   bool is_equivalent(const Primitive& other) const override;
 
+  LMX_VMAP_RULE
  private:
   ScatterType type_;
   std::vector<int> axes_;

@@ -326,22 +326,72 @@ Batched AddMM::vmap(const std::vector<array>& inputs, const std::vector<int>& ax
 
 Batched Gather::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
                      const std::vector<array>& outputs) {
-  for (size_t i = 1; i < axes.size(); ++i) {
-    // Batched indices: one gather per example.
+  int batch = batch_size(inputs, axes);
+  bool batched_indices = false;
+  for (size_t i = 1; i < axes.size(); ++i) batched_indices |= axes[i] >= 0;
+  int index_ndim = inputs.size() > 1 ? inputs[1].ndim() - (axes[1] >= 0 ? 1 : 0) : 0;
+  if (!batched_indices) {
+    // Only the source is batched: its batch axis is one more sliced axis,
+    // kept whole, and lands after the index dimensions.
+    auto src = batch_first(inputs[0], axes[0], 1);
+    std::vector<array> in{src};
+    in.insert(in.end(), inputs.begin() + 1, inputs.end());
+    Shape out_shape = outputs[0].shape();
+    out_shape.insert(out_shape.begin() + index_ndim, batch);
+    return {{make_node<Gather>(out_shape, outputs[0].dtype(), in, stream(), shifted(axes_),
+                               with_batch(batch, slice_sizes_))},
+            {index_ndim}};
+  }
+  // Batched indices: every index array gets the batch first, and a batched
+  // source is indexed along its batch axis by the example number too, with a
+  // slice of one there that is then dropped.
+  std::vector<array> idx;
+  for (size_t i = 1; i < inputs.size(); ++i) idx.push_back(batch_first(inputs[i], axes[i], batch));
+  Shape out_shape = with_batch(batch, outputs[0].shape());
+  if (axes[0] < 0) {
+    std::vector<array> in{inputs[0]};
+    in.insert(in.end(), idx.begin(), idx.end());
+    return {{make_node<Gather>(out_shape, outputs[0].dtype(), in, stream(), axes_, slice_sizes_)},
+            {0}};
+  }
+  auto src = batch_first(inputs[0], axes[0], batch);
+  Shape index_shape = idx[0].shape();
+  Shape example_index(index_shape.size(), 1);
+  example_index[0] = batch;
+  auto example = broadcast_to(reshape(arange(batch), example_index), index_shape);
+  std::vector<array> in{src, example};
+  in.insert(in.end(), idx.begin(), idx.end());
+  std::vector<int> new_axes{0};
+  for (int a : axes_) new_axes.push_back(a + 1);
+  Shape sizes{1};
+  sizes.insert(sizes.end(), slice_sizes_.begin(), slice_sizes_.end());
+  Shape gathered = index_shape;
+  gathered.insert(gathered.end(), sizes.begin(), sizes.end());
+  auto g = make_node<Gather>(gathered, outputs[0].dtype(), in, stream(), new_axes, sizes);
+  return {{squeeze(g, static_cast<int>(index_shape.size()))}, {0}};
+}
+
+Batched Scatter::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                      const std::vector<array>& outputs) {
+  for (size_t i = 1; i + 1 < axes.size(); ++i) {
+    // Batched indices: one scatter per example.
     if (axes[i] >= 0) return Primitive::vmap(inputs, axes, outputs);
   }
-  // Only the source is batched: its batch axis is one more sliced axis, kept
-  // whole, and lands after the index dimensions.
-  auto src = batch_first(inputs[0], axes[0], 1);
-  int batch = src.shape(0);
-  std::vector<array> in{src};
-  in.insert(in.end(), inputs.begin() + 1, inputs.end());
-  int index_ndim = inputs.size() > 1 ? inputs[1].ndim() : 0;
-  Shape sizes = with_batch(batch, slice_sizes_);
-  Shape out_shape = outputs[0].shape();
-  out_shape.insert(out_shape.begin() + index_ndim, batch);
-  return {{make_node<Gather>(out_shape, outputs[0].dtype(), in, stream(), shifted(axes_), sizes)},
-          {index_ndim}};
+  // Shared indices: the batch is one more axis of the target, updated
+  // whole; in the updates it sits where the target's axes begin.
+  int batch = batch_size(inputs, axes);
+  auto target = batch_first(inputs[0], axes[0], batch);
+  const array& upd = inputs.back();
+  int upd_axis = axes.back();
+  int index_ndim = upd.ndim() - (upd_axis >= 0 ? 1 : 0) - (inputs[0].ndim() - (axes[0] >= 0 ? 1 : 0));
+  auto updates = batch_first(upd, upd_axis, batch);
+  if (index_ndim > 0) updates = moveaxis(updates, 0, index_ndim);
+  std::vector<array> in{target};
+  in.insert(in.end(), inputs.begin() + 1, inputs.end() - 1);
+  in.push_back(updates);
+  return {{make_node<Scatter>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(), in,
+                              stream(), type_, shifted(axes_))},
+          {0}};
 }
 
 Batched GatherAxis::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,

@@ -3,6 +3,9 @@
 // MLX's pytree-aware grad, value_and_grad, vjp, jvp, vmap and compile on these.
 #include <nanobind/stl/function.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "python/src/python.h"
 
 namespace lmx::python {
@@ -88,6 +91,30 @@ void init_transforms(nb::module_& m) {
       },
       nb::arg("inputs"), nb::arg("dependencies"),
       "The inputs, evaluated only after the dependencies are.");
+  m.def(
+      "export_to_dot",
+      [](nb::object file, nb::args args, nb::kwargs kwargs) {
+        // Keyword arguments name arrays in the graph (x=x labels x "x").
+        NodeNamer namer;
+        std::vector<array> outputs = leaves_of_args(args);
+        for (auto [key, value] : kwargs) {
+          array a = nb::cast<array>(value);
+          namer.set_name(a, nb::cast<std::string>(key));
+          outputs.push_back(a);
+        }
+        std::ostringstream os;
+        export_to_dot(os, namer, outputs);
+        if (nb::isinstance<nb::str>(file)) {
+          std::ofstream out(nb::cast<std::string>(file));
+          if (!out) throw std::invalid_argument("[export_to_dot] Cannot open the file for writing.");
+          out << os.str();
+        } else {
+          file.attr("write")(os.str());
+        }
+      },
+      nb::arg("file"), nb::arg("args"), nb::arg("kwargs"),
+      "Writes the graph computing the arrays in Graphviz's DOT language to a path or a file "
+      "object; keyword arguments name arrays.");
   m.def(
       "_compile",
       [](FlatFn fn, bool shapeless) {

@@ -88,3 +88,17 @@ def test_custom_function_and_checkpoint():
     assert np.allclose(plain, checked, atol=1e-6)
     d = mx.depends(mx.array([1.0]), [mx.array(2.0)])
     assert d.tolist() == [1.0]
+
+
+def test_export_to_dot(tmp_path):
+    import io
+
+    x = mx.array([1.0, 2.0])
+    y = mx.exp(x) * 2
+    buf = io.StringIO()
+    mx.export_to_dot(buf, y, x=x)
+    text = buf.getvalue()
+    assert text.startswith("digraph {") and '"x"' in text and "Exp" in text
+    path = tmp_path / "g.dot"
+    mx.export_to_dot(str(path), y)
+    assert path.read_text().startswith("digraph {")

@@ -11,10 +11,8 @@ namespace lmx::cpu {
 
 inline float exp_approx(float x) {
   // Below this e^x is under float's normal range; it is returned as 0.
-  // The clamp also sends NaN to kLow, so the conversion to int below stays
-  // defined (the NaN is put back at the end).
   constexpr float kLow = -87.33654f, kHigh = 88.37626f;
-  float xc = x > kLow ? (x < kHigh ? x : kHigh) : kLow;
+  float xc = x < kLow ? kLow : (x > kHigh ? kHigh : x);
   // Round to nearest by adding and removing 1.5 * 2^23 (std::floor would
   // keep the loop from vectorising).
   constexpr float kRound = 12582912.0f;
@@ -27,6 +25,9 @@ inline float exp_approx(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
+  // A NaN x leaves n NaN; converting that to int is undefined, so it becomes
+  // 0 first (the NaN is put back at the end).
+  n = n == n ? n : 0.0f;
   float scale = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
   float y = p * scale;
   y = x > kHigh ? INFINITY : y;
