@@ -59,9 +59,10 @@ int main(int argc, char** argv) {
   int layers = argc > 1 ? std::atoi(argv[1]) : 16;
   int width = argc > 2 ? std::atoi(argv[2]) : 256;
   int batch = argc > 3 ? std::atoi(argv[3]) : 2048;
-  std::printf("residual MLP: %d blocks of x + gelu(x @ W1) @ W2, width %d (hidden %d), batch %d, "
-              "float32\n",
-              layers, width, 4 * width, batch);
+  std::printf(
+      "residual MLP: %d blocks of x + gelu(x @ W1) @ W2, width %d (hidden %d), batch %d, "
+      "float32\n",
+      layers, width, 4 * width, batch);
   std::printf("peak memory above the weights and inputs during value_and_grad + eval:\n");
   for (bool ck : {false, true}) {
     auto r = run(layers, width, batch, ck);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <unordered_set>
 
 #include "lmx/core/background.h"
 #include "lmx/core/graph.h"
@@ -55,6 +56,26 @@ std::vector<array> topological_order(const std::vector<array>& outputs,
     }
   }
   return order;
+}
+
+std::vector<array> tape_between(const std::vector<array>& inputs, const std::vector<array>& outputs,
+                                bool skip_stop_gradient) {
+  std::unordered_set<std::uintptr_t> depends;
+  for (auto& in : inputs) depends.insert(in.id());
+  auto order = topological_order(
+      outputs, [&](const array& a) { return !a.has_primitive() || depends.count(a.id()) > 0; });
+  std::vector<array> tape;
+  for (auto& node : order) {
+    if (skip_stop_gradient && dynamic_cast<const StopGradient*>(&node.primitive()) != nullptr) {
+      continue;
+    }
+    bool dep = false;
+    for (auto& in : node.inputs()) dep |= depends.count(in.id()) > 0;
+    if (!dep) continue;
+    for (auto& o : node.outputs()) depends.insert(o.id());
+    tape.push_back(node);
+  }
+  return tape;
 }
 
 namespace {

@@ -27,6 +27,12 @@ class GraphAccess {
 std::vector<array> topological_order(const std::vector<array>& outputs,
                                      const std::function<bool(const array&)>& stop);
 
+// The nodes between `inputs` and `outputs` that depend on an input, inputs
+// before their users. Gradients skip stop_gradient nodes (what only they
+// lead to is not on the tape); vmap batches through them.
+std::vector<array> tape_between(const std::vector<array>& inputs, const std::vector<array>& outputs,
+                                bool skip_stop_gradient);
+
 // Depth of nested transforms on this thread.
 int tracing_depth();
 struct TracingScope {

@@ -24,31 +24,6 @@ std::vector<array> make_tracers(const std::vector<array>& primals) {
   return out;
 }
 
-bool is_stop_gradient(const array& a) {
-  return a.has_primitive() && dynamic_cast<const StopGradient*>(&a.primitive()) != nullptr;
-}
-
-// The nodes between `inputs` and `outputs`, in topological order.
-std::vector<array> tape_between(const std::vector<array>& inputs,
-                                const std::vector<array>& outputs) {
-  std::unordered_set<std::uintptr_t> input_ids;
-  for (auto& in : inputs) input_ids.insert(in.id());
-  auto order = topological_order(
-      outputs, [&](const array& a) { return !a.has_primitive() || input_ids.count(a.id()) > 0; });
-  // Keep only nodes that depend on an input.
-  std::unordered_set<std::uintptr_t> depends(input_ids);
-  std::vector<array> tape;
-  for (auto& node : order) {
-    if (is_stop_gradient(node)) continue;
-    bool dep = false;
-    for (auto& in : node.inputs()) dep |= depends.count(in.id()) > 0;
-    if (!dep) continue;
-    for (auto& o : node.outputs()) depends.insert(o.id());
-    tape.push_back(node);
-  }
-  return tape;
-}
-
 }  // namespace
 
 using CotangentFn = std::function<std::vector<array>(const std::vector<array>&)>;
@@ -76,7 +51,7 @@ static std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     auto [it, inserted] = cot.emplace(outputs[i].id(), c);
     if (!inserted) it->second = add(it->second, c);
   }
-  auto tape = tape_between(tracers, outputs);
+  auto tape = tape_between(tracers, outputs, true);
   // Only inputs that depend on the tracers get cotangents; constants (data,
   // frozen weights) are skipped, which also spares building their graphs.
   std::unordered_set<std::uintptr_t> active;
@@ -152,7 +127,7 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
   auto outputs = fun(tracers);
   std::unordered_map<std::uintptr_t, array> tan;
   for (size_t i = 0; i < tracers.size(); ++i) tan.emplace(tracers[i].id(), tangents[i]);
-  auto tape = tape_between(tracers, outputs);
+  auto tape = tape_between(tracers, outputs, true);
   for (auto& node : tape) {
     std::vector<int> argnums;
     std::vector<array> in_tans;

@@ -383,7 +383,8 @@ Batched Scatter::vmap(const std::vector<array>& inputs, const std::vector<int>& 
   auto target = batch_first(inputs[0], axes[0], batch);
   const array& upd = inputs.back();
   int upd_axis = axes.back();
-  int index_ndim = upd.ndim() - (upd_axis >= 0 ? 1 : 0) - (inputs[0].ndim() - (axes[0] >= 0 ? 1 : 0));
+  int index_ndim =
+      upd.ndim() - (upd_axis >= 0 ? 1 : 0) - (inputs[0].ndim() - (axes[0] >= 0 ? 1 : 0));
   auto updates = batch_first(upd, upd_axis, batch);
   if (index_ndim > 0) updates = moveaxis(updates, 0, index_ndim);
   std::vector<array> in{target};
@@ -424,25 +425,6 @@ Batched RandomBits::vmap(const std::vector<array>& inputs, const std::vector<int
 // ---- The transform ----
 
 namespace {
-
-// The nodes between the mapped tracers and the outputs, inputs first. Stop
-// gradients stay: vmap batches through them.
-std::vector<array> batched_tape(const std::vector<array>& mapped,
-                                const std::vector<array>& outputs) {
-  std::unordered_set<std::uintptr_t> ids;
-  for (auto& m : mapped) ids.insert(m.id());
-  auto order = topological_order(
-      outputs, [&](const array& a) { return !a.has_primitive() || ids.count(a.id()) > 0; });
-  std::vector<array> tape;
-  for (auto& node : order) {
-    bool dep = false;
-    for (auto& in : node.inputs()) dep |= ids.count(in.id()) > 0;
-    if (!dep) continue;
-    for (auto& o : node.outputs()) ids.insert(o.id());
-    tape.push_back(node);
-  }
-  return tape;
-}
 
 // in_axes or out_axes given as all negative (unmapped) on one side only.
 bool all_unmapped(const std::vector<int>& axes) {
@@ -493,7 +475,7 @@ std::vector<array> vmap_apply(
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (ax[i] >= 0) batched.insert_or_assign(tracers[i].id(), std::make_pair(inputs[i], ax[i]));
   }
-  for (auto& node : batched_tape(mapped, outputs)) {
+  for (auto& node : tape_between(mapped, outputs, /*skip_stop_gradient=*/false)) {
     std::vector<array> in;
     std::vector<int> in_ax;
     for (auto& x : node.inputs()) {

@@ -106,7 +106,8 @@ void init_transforms(nb::module_& m) {
         export_to_dot(os, namer, outputs);
         if (nb::isinstance<nb::str>(file)) {
           std::ofstream out(nb::cast<std::string>(file));
-          if (!out) throw std::invalid_argument("[export_to_dot] Cannot open the file for writing.");
+          if (!out)
+            throw std::invalid_argument("[export_to_dot] Cannot open the file for writing.");
           out << os.str();
         } else {
           file.attr("write")(os.str());
