@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "lmx/core/error.h"
 #include "lmx/core/graph.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/primitives.h"
@@ -199,8 +200,7 @@ void array::move_shared_buffer(array other) {
 }
 
 array::ArrayIterator::ArrayIterator(const array& arr, int idx) : arr(arr), idx(idx) {
-  if (arr.ndim() == 0)
-    throw std::invalid_argument("[ArrayIterator] Cannot iterate over 0-d array.");
+  if (arr.ndim() == 0) fail("ArrayIterator", "Cannot iterate over 0-d array.");
 }
 
 array::ArrayIterator::reference array::ArrayIterator::operator*() const {

@@ -33,7 +33,9 @@ struct Graph {
   std::vector<array> inputs;
   std::vector<array> tape;
   std::vector<array> outputs;
-  bool elementwise_only = true;
+  // Every node knows its output shapes from its inputs' (output_shapes), so
+  // a shapeless compile replays this graph on any shapes.
+  bool shapes_follow_inputs = true;
   // Replay plan: value slots are the inputs, then each node's outputs in tape
   // order; a node argument is a slot index, or -1 for a captured constant.
   std::vector<std::vector<int>> arg_slots;
@@ -48,16 +50,10 @@ array mapped(const IdMap& m, const array& a) {
 }
 
 // Rebuilds `node` on new inputs; fills `m` with its outputs.
-void emit(const array& node, std::vector<array> inputs, IdMap& m, std::vector<array>& tape,
-          bool infer_shapes) {
+void emit(const array& node, std::vector<array> inputs, IdMap& m, std::vector<array>& tape) {
   auto outs = node.outputs();
   if (outs.size() == 1) {
-    Shape shape = node.shape();
-    if (infer_shapes) {
-      shape = inputs[0].shape();
-      for (auto& in : inputs) shape = broadcast_shapes(shape, in.shape());
-    }
-    array out(shape, node.dtype(), node.primitive_ptr(), std::move(inputs));
+    array out(node.shape(), node.dtype(), node.primitive_ptr(), std::move(inputs));
     m.insert_or_assign(node.id(), out);
     tape.push_back(out);
     return;
@@ -101,7 +97,7 @@ std::vector<array> remove_duplicates(const std::vector<array>& tape, IdMap& m) {
       }
     }
     if (merged) continue;
-    emit(node, inputs, m, out, false);
+    emit(node, inputs, m, out);
     if (node.outputs().size() == 1) seen[key].push_back(out.back());
   }
   return out;
@@ -118,9 +114,9 @@ std::vector<array> fuse(const std::vector<array>& tape, const std::vector<array>
   for (auto& o : outputs) is_output.insert(o.id());
   std::unordered_map<std::uintptr_t, std::uintptr_t> absorbed_into;  // node -> consumer
   for (auto& node : tape) {
-    if (!Compiled::fusable(node.primitive())) continue;
+    if (!node.primitive().is_elementwise()) continue;
     for (auto& in : node.inputs()) {
-      if (in.has_primitive() && Compiled::fusable(in.primitive()) && uses[in.id()] == 1 &&
+      if (in.has_primitive() && in.primitive().is_elementwise() && uses[in.id()] == 1 &&
           !is_output.count(in.id()) && in.shape() == node.shape() && in.outputs().size() == 1) {
         absorbed_into[in.id()] = node.id();
       }
@@ -136,7 +132,7 @@ std::vector<array> fuse(const std::vector<array>& tape, const std::vector<array>
     if (!is_root) {
       std::vector<array> inputs;
       for (auto& in : node.inputs()) inputs.push_back(mapped(m, in));
-      emit(node, inputs, m, out, false);
+      emit(node, inputs, m, out);
       continue;
     }
     // Collect the group in topological order (depth first over absorbed inputs).
@@ -177,6 +173,23 @@ std::vector<array> fuse(const std::vector<array>& tape, const std::vector<array>
     out.push_back(fused);
   }
   return out;
+}
+
+// Whether the node's primitive has an output_shapes rule, checked against the
+// shapes it was traced with.
+bool infers_its_shapes(const array& node) {
+  std::vector<Shape> shapes;
+  try {
+    shapes = node.primitive().output_shapes(node.inputs());
+  } catch (const std::exception&) {
+    return false;
+  }
+  auto outs = node.outputs();
+  if (shapes.size() != outs.size()) return false;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (shapes[i] != outs[i].shape()) return false;
+  }
+  return true;
 }
 
 Graph trace(const CompilableFn& fun, const std::vector<array>& args) {
@@ -235,8 +248,8 @@ Graph trace(const CompilableFn& fun, const std::vector<array>& args) {
     g.output_slots.push_back(it == slot.end() ? -1 : it->second);
   }
   for (auto& n : g.tape) {
-    g.elementwise_only &= Compiled::fusable(n.primitive()) ||
-                          dynamic_cast<const Compiled*>(&n.primitive()) != nullptr;
+    if (!g.shapes_follow_inputs) break;
+    g.shapes_follow_inputs = infers_its_shapes(n);
   }
   return g;
 }
@@ -253,11 +266,7 @@ std::vector<array> replay(const Graph& g, const std::vector<array>& args, bool i
       inputs.push_back(sl < 0 ? node.inputs()[j] : values[sl]);
     }
     if (node.outputs().size() == 1) {
-      Shape shape = node.shape();
-      if (infer_shapes) {
-        shape = inputs[0].shape();
-        for (auto& in : inputs) shape = broadcast_shapes(shape, in.shape());
-      }
+      Shape shape = infer_shapes ? node.primitive().output_shapes(inputs)[0] : node.shape();
       values.emplace_back(std::move(shape), node.dtype(), node.primitive_ptr(), std::move(inputs));
     } else {
       std::vector<Shape> shapes;
@@ -266,6 +275,7 @@ std::vector<array> replay(const Graph& g, const std::vector<array>& args, bool i
         shapes.push_back(o.shape());
         dtypes.push_back(o.dtype());
       }
+      if (infer_shapes) shapes = node.primitive().output_shapes(inputs);
       for (auto& o : array::make_arrays(shapes, dtypes, node.primitive_ptr(), inputs))
         values.push_back(o);
     }
@@ -318,7 +328,7 @@ CompilableFn compile(CompilableFn fun, bool shapeless) {
     std::unique_lock<std::mutex> lock(cache->mutex);
     auto key = signature(args, shapeless);
     auto it = cache->graphs.find(key);
-    if (it != cache->graphs.end() && shapeless && !it->second.elementwise_only) {
+    if (it != cache->graphs.end() && shapeless && !it->second.shapes_follow_inputs) {
       // Shapes matter for this graph: cache it per shape as well.
       key = signature(args, false);
       it = cache->graphs.find(key);
@@ -334,11 +344,6 @@ CompilableFn compile(CompilableFn fun, bool shapeless) {
 }
 
 // ---- The Compiled primitive's transforms ----
-
-bool Compiled::fusable(const Primitive& p) {
-  return dynamic_cast<const Unary*>(&p) || dynamic_cast<const Binary*>(&p) ||
-         dynamic_cast<const AsType*>(&p) || dynamic_cast<const Select*>(&p);
-}
 
 array Compiled::expand(const std::vector<array>& inputs) const {
   std::vector<array> regs = inputs;

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 
 namespace lmx {
@@ -52,8 +53,8 @@ StreamContext::StreamContext(StreamOrDevice s)
       previous_device_(default_device()),
       owner_(std::this_thread::get_id()) {
   if (std::holds_alternative<std::monostate>(s)) {
-    throw std::runtime_error(
-        "[StreamContext] Invalid argument, please specify a stream or device.");
+    fail_as<std::runtime_error>("StreamContext",
+                                "Invalid argument, please specify a stream or device.");
   }
   auto st = to_stream(s);
   set_default_device(st.device);
@@ -62,8 +63,8 @@ StreamContext::StreamContext(StreamOrDevice s)
 
 StreamContext::~StreamContext() noexcept(false) {
   if (std::this_thread::get_id() != owner_) {
-    throw std::runtime_error(
-        "[StreamContext] Destroyed in a different thread than it was constructed in.");
+    fail_as<std::runtime_error>("StreamContext",
+                                "Destroyed in a different thread than it was constructed in.");
   }
   set_default_device(previous_device_);
   set_default_stream(previous_);
@@ -79,28 +80,28 @@ const Device& default_device() {
 
 void set_default_device(const Device& d) {
   if (!is_available(d)) {
-    throw std::invalid_argument("[set_default_device] Cannot set gpu device without gpu backend.");
+    fail("set_default_device", "Cannot set gpu device without gpu backend.");
   }
   default_device_ref() = d;
 }
 
 Stream default_stream(Device d) {
   if (!is_available(d)) {
-    throw std::invalid_argument("[default_stream] Cannot get gpu stream without gpu backend.");
+    fail("default_stream", "Cannot get gpu stream without gpu backend.");
   }
   return default_cpu_stream();
 }
 
 void set_default_stream(Stream s) {
   if (!is_available(s.device)) {
-    throw std::invalid_argument("[set_default_stream] Cannot set gpu stream without gpu backend.");
+    fail("set_default_stream", "Cannot set gpu stream without gpu backend.");
   }
   default_cpu_stream() = s;
 }
 
 Stream new_stream(Device d) {
   if (!is_available(d)) {
-    throw std::invalid_argument("[new_stream] Cannot make gpu stream without gpu backend.");
+    fail("new_stream", "Cannot make gpu stream without gpu backend.");
   }
   Stream s(next_stream_index++, d);
   auto& r = registry();
@@ -114,7 +115,7 @@ Stream to_stream(StreamOrDevice s) {
   if (std::holds_alternative<Device>(s)) return default_stream(std::get<Device>(s));
   const Stream& st = std::get<Stream>(s);
   if (!is_available(st.device)) {
-    throw std::invalid_argument("[to_stream] Stream is on a device that is not available.");
+    fail("to_stream", "Stream is on a device that is not available.");
   }
   return st;
 }

@@ -2,12 +2,11 @@
 // where dtypes meet types.
 #pragma once
 
-#include <sstream>
-#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
 #include "lmx/core/dtype.h"
+#include "lmx/core/error.h"
 
 namespace lmx {
 
@@ -17,9 +16,7 @@ struct TypeTag {
 };
 
 [[noreturn]] inline void throw_unsupported_dtype(const char* who, Dtype t) {
-  std::ostringstream msg;
-  msg << who << " Unsupported dtype " << t << ".";
-  throw std::invalid_argument(msg.str());
+  fail(who, "Unsupported dtype ", t, ".");
 }
 
 // Calls f(TypeTag<T>{}) for the C++ type of `t`.
@@ -55,56 +52,74 @@ decltype(auto) dispatch_all_types(Dtype t, F&& f) {
     case Dtype::Val::complex64:
       return f(TypeTag<complex64_t>{});
   }
-  throw_unsupported_dtype("[dispatch]", t);
+  throw_unsupported_dtype("dispatch", t);
 }
 
-// Dispatches only over the dtypes `accept`s C++ type is admitted by; others
-// throw naming `who`.
-template <template <typename> class Accept, typename F>
-decltype(auto) dispatch_if(Dtype t, const char* who, F&& f) {
-  return dispatch_all_types(t, [&](auto tag) {
+// The sets of dtypes a kernel is written for (the "dtype class" column of the
+// elementwise tables in elementwise_ops.h).
+enum class DtypeClass {
+  All,      // every dtype
+  Numeric,  // every dtype but bool
+  Real,     // every dtype but complex64
+  Float,    // the real floating types
+  Inexact,  // the floating types and complex64
+  Integer,  // the integer types and bool
+  Bool,
+  Complex,
+};
+
+template <DtypeClass C, typename T>
+constexpr bool admits() {
+  switch (C) {
+    case DtypeClass::All:
+      return true;
+    case DtypeClass::Numeric:
+      return !std::is_same_v<T, bool>;
+    case DtypeClass::Real:
+      return !is_complex_v<T>;
+    case DtypeClass::Float:
+      return is_float_v<T>;
+    case DtypeClass::Inexact:
+      return is_float_v<T> || is_complex_v<T>;
+    case DtypeClass::Integer:
+      return std::is_integral_v<T>;
+    case DtypeClass::Bool:
+      return std::is_same_v<T, bool>;
+    case DtypeClass::Complex:
+      return is_complex_v<T>;
+  }
+  return false;
+}
+
+// Calls f(TypeTag<T>{}) when class C admits `t`'s type (only those are
+// instantiated); other dtypes throw naming `who`. f returns void.
+template <DtypeClass C, typename F>
+void dispatch_class(Dtype t, const char* who, F&& f) {
+  dispatch_all_types(t, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (Accept<T>::value) {
-      return f(tag);
+    if constexpr (admits<C, T>()) {
+      f(tag);
     } else {
       throw_unsupported_dtype(who, t);
-      return f(TypeTag<typename Accept<T>::fallback>{});  // unreachable; fixes the return type
     }
   });
 }
 
-template <typename T>
-struct IsFloatType {
-  static constexpr bool value = is_float_v<T>;
-  using fallback = float;
-};
-template <typename T>
-struct IsIntType {
-  static constexpr bool value = std::is_integral_v<T>;
-  using fallback = int32_t;
-};
-
-template <typename T>
-struct IsRealType {
-  static constexpr bool value = !is_complex_v<T>;
-  using fallback = float;
-};
-
 // Every dtype but complex64.
 template <typename F>
-decltype(auto) dispatch_real_types(Dtype t, const char* who, F&& f) {
-  return dispatch_if<IsRealType>(t, who, std::forward<F>(f));
+void dispatch_real_types(Dtype t, const char* who, F&& f) {
+  dispatch_class<DtypeClass::Real>(t, who, std::forward<F>(f));
 }
 
 template <typename F>
-decltype(auto) dispatch_float_types(Dtype t, const char* who, F&& f) {
-  return dispatch_if<IsFloatType>(t, who, std::forward<F>(f));
+void dispatch_float_types(Dtype t, const char* who, F&& f) {
+  dispatch_class<DtypeClass::Float>(t, who, std::forward<F>(f));
 }
 
 // Integers and bool.
 template <typename F>
-decltype(auto) dispatch_int_types(Dtype t, const char* who, F&& f) {
-  return dispatch_if<IsIntType>(t, who, std::forward<F>(f));
+void dispatch_int_types(Dtype t, const char* who, F&& f) {
+  dispatch_class<DtypeClass::Integer>(t, who, std::forward<F>(f));
 }
 
 // Converts between any two scalar types, complex and 16-bit floats included

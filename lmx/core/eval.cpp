@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "lmx/core/background.h"
+#include "lmx/core/error.h"
 #include "lmx/core/graph.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/primitives.h"
@@ -66,9 +67,7 @@ std::vector<array> tape_between(const std::vector<array>& inputs, const std::vec
       outputs, [&](const array& a) { return !a.has_primitive() || depends.count(a.id()) > 0; });
   std::vector<array> tape;
   for (auto& node : order) {
-    if (skip_stop_gradient && dynamic_cast<const StopGradient*>(&node.primitive()) != nullptr) {
-      continue;
-    }
+    if (skip_stop_gradient && node.primitive().is_stop_gradient()) continue;
     bool dep = false;
     for (auto& in : node.inputs()) dep |= depends.count(in.id()) > 0;
     if (!dep) continue;
@@ -239,10 +238,8 @@ void async_eval(std::vector<array> outputs) {
   async_queue().push(outputs);
 }
 
-void Primitive::eval_gpu(const std::vector<array>&, std::vector<array>&) {
-  std::ostringstream msg;
-  msg << "[" << name() << "] No GPU backend is available in this build.";
-  throw std::runtime_error(msg.str());
+void Primitive::eval_elementwise_cpu(const std::vector<array>&, array&) const {
+  fail(name(), "Not an elementwise primitive: it cannot be evaluated in a fused kernel.");
 }
 
 }  // namespace lmx

@@ -1,6 +1,7 @@
 // vjp and jvp rules of the elementwise primitives. For a map f of one or two
-// inputs both transforms multiply by the same partial derivatives, so each
-// rule is written once as "partials" and used by both.
+// inputs both transforms multiply by the same partial derivatives, read from
+// the derivative columns of the tables in elementwise_ops.h; the complex-
+// linear maps (real, imag, conjugate) have their own rules.
 #include <cmath>
 #include <numbers>
 
@@ -34,113 +35,62 @@ std::optional<array> apply(const Partial& p, const array& v, Stream s) {
   }
 }
 
-array scalar_like(double v, const array& a) {
-  return array(v, a.dtype());
+// The names the derivative columns of elementwise_ops.h use.
+const Partial kZero = Partial::zero();
+const Partial kOne = Partial::one();
+const Partial kNegOne = Partial::neg_one();
+const Partial kLinear = Partial::one();  // complex-linear maps: the rules below
+Partial of(array a) {
+  return Partial::of(std::move(a));
+}
+constexpr double kLn2 = std::numbers::ln2;
+constexpr double kLn10 = std::numbers::ln10;
+const double kTwoOverSqrtPi = 2.0 / std::sqrt(std::numbers::pi);
+const double kSqrtPiOverTwo = std::sqrt(std::numbers::pi) / 2.0;
+
+// d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a <= 0.
+array power_da(const array& a, const array& b, Stream s) {
+  return multiply(b, power(a, subtract(b, array(1.0, a.dtype()), s), s), s);
+}
+array power_db(const array& a, const array& y, Stream s) {
+  auto zero = zeros_like(a, s);
+  auto positive = greater(a, zero, s);
+  auto safe_log = where(positive, log(where(positive, a, array(1.0, a.dtype()), s), s), zero, s);
+  return multiply(y, safe_log, s);
+}
+// 1 where `mask`, else 0, in x's dtype (the partials of maximum and minimum).
+array indicator(const array& mask, const array& x, Stream s) {
+  return astype(mask, x.dtype(), s);
+}
+array sum_of_squares(const array& a, const array& b, Stream s) {
+  return add(square(a, s), square(b, s), s);
 }
 
+// d op(x) / dx, from the table's derivative column.
 Partial unary_partial(UnaryOp op, const array& x, const array& y, Stream s) {
-  auto one = scalar_like(1.0, x);
+  auto c = [&](double v) { return array(v, x.dtype()); };
+  auto one = c(1.0);
   switch (op) {
-    case UnaryOp::Abs:
-      return Partial::of(sign(x, s));
-    case UnaryOp::Negative:
-      return Partial::neg_one();
-    case UnaryOp::Sqrt:
-      return Partial::of(divide(scalar_like(0.5, x), y, s));
-    case UnaryOp::Rsqrt:
-      return Partial::of(multiply(scalar_like(-0.5, x), divide(y, x, s), s));
-    case UnaryOp::Square:
-      return Partial::of(multiply(scalar_like(2.0, x), x, s));
-    case UnaryOp::Reciprocal:
-      return Partial::of(negative(square(y, s), s));
-    case UnaryOp::Exp:
-      return Partial::of(y);
-    case UnaryOp::Expm1:
-      return Partial::of(add(y, one, s));
-    case UnaryOp::Log:
-      return Partial::of(reciprocal(x, s));
-    case UnaryOp::Log1p:
-      return Partial::of(reciprocal(add(x, one, s), s));
-    case UnaryOp::Log2:
-      return Partial::of(reciprocal(multiply(x, scalar_like(std::numbers::ln2, x), s), s));
-    case UnaryOp::Log10:
-      return Partial::of(reciprocal(multiply(x, scalar_like(std::numbers::ln10, x), s), s));
-    case UnaryOp::Sin:
-      return Partial::of(cos(x, s));
-    case UnaryOp::Cos:
-      return Partial::of(negative(sin(x, s), s));
-    case UnaryOp::Tan:
-      return Partial::of(add(one, square(y, s), s));
-    case UnaryOp::ArcSin:
-      return Partial::of(rsqrt(subtract(one, square(x, s), s), s));
-    case UnaryOp::ArcCos:
-      return Partial::of(negative(rsqrt(subtract(one, square(x, s), s), s), s));
-    case UnaryOp::ArcTan:
-      return Partial::of(reciprocal(add(one, square(x, s), s), s));
-    case UnaryOp::Sinh:
-      return Partial::of(cosh(x, s));
-    case UnaryOp::Cosh:
-      return Partial::of(sinh(x, s));
-    case UnaryOp::Tanh:
-      return Partial::of(subtract(one, square(y, s), s));
-    case UnaryOp::ArcSinh:
-      return Partial::of(rsqrt(add(square(x, s), one, s), s));
-    case UnaryOp::ArcCosh:
-      return Partial::of(rsqrt(subtract(square(x, s), one, s), s));
-    case UnaryOp::ArcTanh:
-      return Partial::of(reciprocal(subtract(one, square(x, s), s), s));
-    case UnaryOp::Erf:
-      return Partial::of(multiply(scalar_like(2.0 / std::sqrt(std::numbers::pi), x),
-                                  exp(negative(square(x, s), s), s), s));
-    case UnaryOp::ErfInv:
-      return Partial::of(
-          multiply(scalar_like(std::sqrt(std::numbers::pi) / 2.0, x), exp(square(y, s), s), s));
-    case UnaryOp::Sigmoid:
-      return Partial::of(multiply(y, subtract(one, y, s), s));
-    case UnaryOp::Conjugate:
-      return Partial::one();  // handled by the caller
-    default:
-      return Partial::zero();  // piecewise constant or not differentiable
+#define LMX_UNARY_PARTIAL(code, name, dtypes, output, derivative) \
+  case UnaryOp::code:                                             \
+    return derivative;
+    LMX_UNARY_OPS(LMX_UNARY_PARTIAL)
+#undef LMX_UNARY_PARTIAL
   }
+  return kZero;
 }
 
+// (d op(a, b) / da, d op(a, b) / db), from the table's derivative columns.
 std::pair<Partial, Partial> binary_partials(BinaryOp op, const array& a, const array& b,
                                             const array& y, Stream s) {
   switch (op) {
-    case BinaryOp::Add:
-      return {Partial::one(), Partial::one()};
-    case BinaryOp::Subtract:
-      return {Partial::one(), Partial::neg_one()};
-    case BinaryOp::Multiply:
-      return {Partial::of(b), Partial::of(a)};
-    case BinaryOp::Divide:
-      return {Partial::of(reciprocal(b, s)), Partial::of(negative(divide(y, b, s), s))};
-    case BinaryOp::Remainder:
-      return {Partial::one(), Partial::of(negative(floor_divide(a, b, s), s))};
-    case BinaryOp::Power: {
-      auto one = array(1.0, a.dtype());
-      auto da = multiply(b, power(a, subtract(b, one, s), s), s);
-      auto zero = zeros_like(a, s);
-      auto safe_log =
-          where(greater(a, zero, s), log(where(greater(a, zero, s), a, one, s), s), zero, s);
-      return {Partial::of(da), Partial::of(multiply(y, safe_log, s))};
-    }
-    case BinaryOp::Maximum:
-      return {Partial::of(astype(greater(a, b, s), a.dtype(), s)),
-              Partial::of(astype(less_equal(a, b, s), a.dtype(), s))};
-    case BinaryOp::Minimum:
-      return {Partial::of(astype(less(a, b, s), a.dtype(), s)),
-              Partial::of(astype(greater_equal(a, b, s), a.dtype(), s))};
-    case BinaryOp::LogAddExp:
-      return {Partial::of(sigmoid(subtract(a, b, s), s)),
-              Partial::of(sigmoid(subtract(b, a, s), s))};
-    case BinaryOp::ArcTan2: {
-      auto denom = add(square(a, s), square(b, s), s);
-      return {Partial::of(divide(b, denom, s)), Partial::of(negative(divide(a, denom, s), s))};
-    }
-    default:
-      return {Partial::zero(), Partial::zero()};
+#define LMX_BINARY_PARTIALS(code, name, dtypes, output, da, db) \
+  case BinaryOp::code:                                          \
+    return {da, db};
+    LMX_BINARY_OPS(LMX_BINARY_PARTIALS)
+#undef LMX_BINARY_PARTIALS
   }
+  return {kZero, kZero};
 }
 
 array zeros_for(const array& like, Stream s) {

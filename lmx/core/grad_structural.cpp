@@ -284,15 +284,5 @@ bool NumberOfElements::is_equivalent(const Primitive& o) const {
   auto& p = static_cast<const NumberOfElements&>(o);
   return axes_ == p.axes_ && inverted_ == p.inverted_ && dtype_ == p.dtype_;
 }
-std::pair<std::vector<array>, std::vector<int>> NumberOfElements::vmap(
-    const std::vector<array>& inputs, const std::vector<int>& axes, const std::vector<array>&) {
-  // Counted on one example: the batch axis is left out.
-  auto x = axes[0] == 0 ? inputs[0] : moveaxis(inputs[0], axes[0], 0);
-  std::vector<int> shifted;
-  for (int a : axes_) shifted.push_back(a + 1);
-  if (inverted_) shifted.push_back(0);
-  auto n = make_node<NumberOfElements>({}, dtype_, {x}, stream(), shifted, inverted_, dtype_);
-  return {{n}, {-1}};
-}
 
 }  // namespace lmx

@@ -1,6 +1,7 @@
 #include "lmx/core/memory.h"
 
 #include "lmx/core/array.h"
+#include "lmx/core/error.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -212,8 +213,7 @@ size_t get_array_buffer_size(const std::vector<array>& arrays) {
   std::unordered_map<const void*, size_t> buffers;
   for (auto& a : arrays) {
     if (!a.is_available()) {
-      throw std::invalid_argument(
-          "[get_array_buffer_size] Arrays must be evaluated before querying buffer size.");
+      fail("get_array_buffer_size", "Arrays must be evaluated before querying buffer size.");
     }
     if (a.has_data()) buffers.emplace(a.buffer().raw_ptr(), a.buffer_size());
   }

@@ -5,20 +5,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/primitives.h"
+#include "lmx/core/sizes.h"
 #include "lmx/core/utils.h"
 
 namespace lmx {
-
-// Builds "[who] message" errors from streamable pieces.
-template <typename... Args>
-[[noreturn]] void fail(const char* who, const Args&... args) {
-  std::ostringstream msg;
-  msg << "[" << who << "] ";
-  (msg << ... << args);
-  throw std::invalid_argument(msg.str());
-}
 
 template <typename P, typename... Args>
 array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, Args&&... args) {

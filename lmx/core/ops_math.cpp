@@ -225,7 +225,7 @@ array binary_op(const array& a, const array& b, BinaryOp op, Dtype compute, Dtyp
     try {
       shape = broadcast_shapes(a.shape(), b.shape());
     } catch (const std::invalid_argument&) {
-      fail(binary_op_name(op), "Shapes ", a.shape(), " and ", b.shape(), " cannot be broadcast.");
+      fail(op_name(op), "Shapes ", a.shape(), " and ", b.shape(), " cannot be broadcast.");
     }
   }
   return make_node<Binary>(std::move(shape), out, {astype(a, compute, s), astype(b, compute, s)},

@@ -2,6 +2,7 @@
 #include <numeric>
 
 #include "lmx/core/ops_common.h"
+#include "lmx/core/ops_numpy.h"
 
 namespace lmx {
 
@@ -74,11 +75,10 @@ LMX_DEFINE_REDUCTION(min, ReduceType::Min, a.dtype())
 
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   auto ax = normalize_axes(axes, a.ndim(), "mean");
-  double n = 1;
-  for (int i : ax) n *= a.shape(i);
   Dtype t = at_least_float(a.dtype());
   auto total = sum(astype(a, t, s), ax, keepdims, s);
-  return multiply(total, array(1.0 / n, t), s);
+  // The count is a node of its own, so a shapeless compiled mean stays right.
+  return multiply(total, number_of_elements(a, ax, true, t, s), s);
 }
 LMX_DEFINE_REDUCTION_OVERLOADS(mean)
 
@@ -114,21 +114,21 @@ array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, 
     for (int ax : axes) keep[ax] = 1;
     return reshape(out, keep, s);
   }
-  return reshape(out, kept, s);
+  return squeeze(out, static_cast<int>(kept.size()), s);
 }
 LMX_DEFINE_REDUCTION_OVERLOADS(logsumexp)
 
 array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
   auto ax = normalize_axes(axes, a.ndim(), "var");
-  double n = 1;
-  for (int i : ax) n *= a.shape(i);
   Dtype t = at_least_float(a.dtype());
   auto x = astype(a, t, s);
   auto mu = mean(x, ax, true, s);
   auto v = sum(square(subtract(x, mu, s), s), ax, keepdims, s);
-  double denom = n - ddof;
-  return multiply(v, array(denom > 0 ? 1.0 / denom : std::numeric_limits<double>::quiet_NaN(), t),
-                  s);
+  if (ddof == 0) return multiply(v, number_of_elements(a, ax, true, t, s), s);
+  // n - ddof <= 0 gives NaN (as NumPy).
+  auto denom = subtract(number_of_elements(a, ax, false, t, s), array(ddof, t), s);
+  auto nan = array(std::numeric_limits<double>::quiet_NaN(), t);
+  return multiply(v, where(greater(denom, array(0, t), s), reciprocal(denom, s), nan, s), s);
 }
 array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
   return var(a, all_axes(a), keepdims, ddof, s);

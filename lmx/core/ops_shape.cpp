@@ -229,26 +229,30 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
 array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
   auto ax = normalize_axes(axes, a.ndim(), "squeeze");
   Shape shape;
+  std::vector<int> removed;
   for (int i = 0; i < a.ndim(); ++i) {
     if (std::find(ax.begin(), ax.end(), i) != ax.end()) {
       if (a.shape(i) != 1) {
         fail("squeeze", "Cannot squeeze axis ", i, " with size ", a.shape(i),
              " which is not equal to 1.");
       }
+      removed.push_back(i);
     } else {
       shape.push_back(a.shape(i));
     }
   }
-  return reshape(a, shape, s);
+  if (removed.empty()) return a;
+  return make_node<Reshape>(shape, a.dtype(), {a}, to_stream(s), shape, Reshape::Rule::Squeeze,
+                            removed);
 }
 array squeeze(const array& a, int axis, StreamOrDevice s) {
   return squeeze(a, std::vector<int>{axis}, s);
 }
 array squeeze(const array& a, StreamOrDevice s) {
-  Shape shape;
-  for (auto d : a.shape())
-    if (d != 1) shape.push_back(d);
-  return reshape(a, shape, s);
+  std::vector<int> unit;
+  for (int i = 0; i < a.ndim(); ++i)
+    if (a.shape(i) == 1) unit.push_back(i);
+  return squeeze(a, unit, s);
 }
 
 array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
@@ -257,7 +261,9 @@ array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s
   std::sort(ax.begin(), ax.end());
   Shape shape = a.shape();
   for (int i : ax) shape.insert(shape.begin() + i, 1);
-  return reshape(a, shape, s);
+  if (ax.empty()) return a;
+  return make_node<Reshape>(shape, a.dtype(), {a}, to_stream(s), shape, Reshape::Rule::ExpandDims,
+                            ax);
 }
 array expand_dims(const array& a, int axis, StreamOrDevice s) {
   return expand_dims(a, std::vector<int>{axis}, s);

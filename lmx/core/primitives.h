@@ -1,6 +1,12 @@
 // Primitives: the nodes of the graph. Each one evaluates on a device and knows
-// its vjp and jvp rules; the ops in ops.h only validate and build them.
-// Backends define the eval_cpu methods (lmx/backend/cpu/*.cpp).
+// its vjp, jvp and vmap rules; the ops in ops.h only validate and build them.
+// Backends define the eval_cpu methods (lmx/backend/cpu/*.cpp) and eval_gpu
+// methods (lmx/backend/no_gpu.cpp where no GPU backend is built); every
+// primitive declares both. Where each family's rules live: elementwise in
+// grad_elementwise.cpp (their table in elementwise_ops.h), reductions, scans,
+// sorts and softmax in grad_reduce.cpp, indexing and matmul in
+// grad_index.cpp, layout and the rest in grad_structural.cpp, every vmap rule
+// in vmap.cpp, every output_shapes rule in output_shapes.cpp.
 #pragma once
 
 #include <functional>
@@ -12,6 +18,7 @@
 #include "lmx/core/array.h"
 #include "lmx/core/conv.h"
 #include "lmx/core/device.h"
+#include "lmx/core/elementwise_ops.h"
 
 namespace lmx {
 
@@ -23,7 +30,7 @@ class Primitive {
   Primitive& operator=(const Primitive&) = delete;
 
   virtual void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
-  virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs);
+  virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
 
   // Cotangents of the inputs listed in argnums, given the outputs' cotangents.
   virtual std::vector<array> vjp(const std::vector<array>& primals,
@@ -44,6 +51,22 @@ class Primitive {
                                                                const std::vector<int>& axes,
                                                                const std::vector<array>& outputs);
 
+  // The outputs' shapes for these inputs, where they follow from the inputs'
+  // shapes alone: shapeless compile replays a graph on new shapes with them.
+  // The default throws (the shapes were fixed when the node was built).
+  virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs);
+
+  // Properties the transforms ask of a primitive.
+  // One output, each element a function of the same element of the inputs
+  // (broadcast to one shape): compile may fuse it, and evaluates it fused
+  // with eval_elementwise_cpu.
+  virtual bool is_elementwise() const { return false; }
+  // Passes its input through and cuts gradients (stop_gradient).
+  virtual bool is_stop_gradient() const { return false; }
+  // For elementwise primitives: evaluates into `out`, which already has
+  // storage, with the inputs broadcast to its shape.
+  virtual void eval_elementwise_cpu(const std::vector<array>& inputs, array& out) const;
+
   virtual const char* name() const = 0;
   virtual void print(std::ostream& os) const { os << name(); }
   // Same computation on the same inputs gives the same outputs (used to remove
@@ -63,16 +86,36 @@ class UnaryPrimitive : public Primitive {
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
     eval_cpu(inputs, outputs[0]);
   }
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
+    eval_gpu(inputs, outputs[0]);
+  }
   virtual void eval_cpu(const std::vector<array>& inputs, array& out) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, array& out) = 0;
 };
 
-#define LMX_PRIMITIVE_METHODS                                                                     \
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;                           \
+// Declarations every primitive repeats: evaluation on each device (one output
+// or several), the gradient rules, the batching rule and output shapes.
+#define LMX_EVAL_METHODS                                                \
+  void eval_cpu(const std::vector<array>& inputs, array& out) override; \
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+
+#define LMX_EVAL_MULTI_METHODS                                                           \
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override; \
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+
+#define LMX_GRAD_METHODS                                                                          \
   std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents, \
                          const std::vector<int>& argnums, const std::vector<array>& outputs)      \
       override;                                                                                   \
   std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,   \
                          const std::vector<int>& argnums) override;
+
+#define LMX_PRIMITIVE_METHODS \
+  LMX_EVAL_METHODS            \
+  LMX_GRAD_METHODS
+
+#define LMX_OUTPUT_SHAPES \
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 
 #define LMX_VMAP_RULE                                                 \
   std::pair<std::vector<array>, std::vector<int>> vmap(               \
@@ -85,113 +128,37 @@ class UnaryPrimitive : public Primitive {
     return #NAME;                     \
   }
 
-// Elementwise maps of one input.
-enum class UnaryOp {
-  Abs,
-  Negative,
-  Sign,
-  Floor,
-  Ceil,
-  Round,
-  Sqrt,
-  Rsqrt,
-  Square,
-  Reciprocal,
-  Exp,
-  Expm1,
-  Log,
-  Log1p,
-  Log2,
-  Log10,
-  Sin,
-  Cos,
-  Tan,
-  ArcSin,
-  ArcCos,
-  ArcTan,
-  Sinh,
-  Cosh,
-  Tanh,
-  ArcSinh,
-  ArcCosh,
-  ArcTanh,
-  Erf,
-  ErfInv,
-  Sigmoid,
-  IsNaN,
-  IsInf,
-  IsPosInf,
-  IsNegInf,
-  LogicalNot,
-  BitwiseInvert,
-  Real,
-  Imag,
-  Conjugate,
-};
-const char* unary_op_name(UnaryOp op);
-
+// Elementwise maps of one input (the rows of LMX_UNARY_OPS).
 class Unary : public UnaryPrimitive {
  public:
   Unary(Stream s, UnaryOp op) : UnaryPrimitive(s), op_(op) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  const char* name() const override { return unary_op_name(op_); }
+  LMX_PRIMITIVE_METHODS
+  LMX_OUTPUT_SHAPES
+  LMX_VMAP_RULE
+  const char* name() const override { return primitive_name(op_); }
   bool is_equivalent(const Primitive& other) const override;
+  bool is_elementwise() const override { return true; }
+  void eval_elementwise_cpu(const std::vector<array>& inputs, array& out) const override;
   UnaryOp op() const { return op_; }
 
-  LMX_VMAP_RULE
  private:
   UnaryOp op_;
 };
 
-// Elementwise maps of two inputs of one dtype (broadcast by the op).
-enum class BinaryOp {
-  Add,
-  Subtract,
-  Multiply,
-  Divide,
-  FloorDivide,
-  Remainder,
-  Power,
-  Maximum,
-  Minimum,
-  LogAddExp,
-  ArcTan2,
-  Equal,
-  NotEqual,
-  Less,
-  LessEqual,
-  Greater,
-  GreaterEqual,
-  LogicalAnd,
-  LogicalOr,
-  BitwiseAnd,
-  BitwiseOr,
-  BitwiseXor,
-  LeftShift,
-  RightShift,
-  NaNEqual,
-};
-const char* binary_op_name(BinaryOp op);
-
+// Elementwise maps of two inputs of one dtype, broadcast by the op (the rows
+// of LMX_BINARY_OPS).
 class Binary : public UnaryPrimitive {
  public:
   Binary(Stream s, BinaryOp op) : UnaryPrimitive(s), op_(op) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  const char* name() const override { return binary_op_name(op_); }
+  LMX_PRIMITIVE_METHODS
+  LMX_OUTPUT_SHAPES
+  LMX_VMAP_RULE
+  const char* name() const override { return primitive_name(op_); }
   bool is_equivalent(const Primitive& other) const override;
+  bool is_elementwise() const override { return true; }
+  void eval_elementwise_cpu(const std::vector<array>& inputs, array& out) const override;
   BinaryOp op() const { return op_; }
 
-  LMX_VMAP_RULE
  private:
   BinaryOp op_;
 };
@@ -200,7 +167,8 @@ class Binary : public UnaryPrimitive {
 class DivMod : public Primitive {
  public:
   using Primitive::Primitive;
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  LMX_EVAL_MULTI_METHODS
+  LMX_OUTPUT_SHAPES
   std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                          const std::vector<int>& argnums,
                          const std::vector<array>& outputs) override;
@@ -215,6 +183,9 @@ class Select : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Select)
+  LMX_OUTPUT_SHAPES
+  bool is_elementwise() const override { return true; }
+  void eval_elementwise_cpu(const std::vector<array>& inputs, array& out) const override;
   bool is_equivalent(const Primitive&) const override { return true; }
   LMX_VMAP_RULE
 };
@@ -223,6 +194,9 @@ class AsType : public UnaryPrimitive {
  public:
   AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   LMX_PRIMITIVE_DECL(AsType)
+  LMX_OUTPUT_SHAPES
+  bool is_elementwise() const override { return true; }
+  void eval_elementwise_cpu(const std::vector<array>& inputs, array& out) const override;
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
@@ -235,6 +209,7 @@ class Copy : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Copy)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive&) const override { return true; }
   LMX_VMAP_RULE
 };
@@ -245,6 +220,7 @@ class Full : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Full)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive&) const override { return true; }
   LMX_VMAP_RULE
 };
@@ -253,6 +229,8 @@ class StopGradient : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(StopGradient)
+  LMX_OUTPUT_SHAPES
+  bool is_stop_gradient() const override { return true; }
   bool is_equivalent(const Primitive&) const override { return true; }
   LMX_VMAP_RULE
 };
@@ -268,21 +246,32 @@ class Arange : public UnaryPrimitive {
   double start_, stop_, step_;
 };
 
+// A reshape to `shape`. Squeezes and expand_dims also record which unit axes
+// they remove or insert, so their output shape follows from any input shape.
 class Reshape : public UnaryPrimitive {
  public:
-  Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
+  enum class Rule { Fixed, Squeeze, ExpandDims };
+  Reshape(Stream s, Shape shape, Rule rule = Rule::Fixed, std::vector<int> unit_axes = {})
+      : UnaryPrimitive(s),
+        shape_(std::move(shape)),
+        rule_(rule),
+        unit_axes_(std::move(unit_axes)) {}
   LMX_PRIMITIVE_DECL(Reshape)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
  private:
   Shape shape_;
+  Rule rule_;
+  std::vector<int> unit_axes_;
 };
 
 class Transpose : public UnaryPrimitive {
  public:
   Transpose(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
   LMX_PRIMITIVE_DECL(Transpose)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
   const std::vector<int>& axes() const { return axes_; }
 
@@ -303,14 +292,15 @@ class View : public UnaryPrimitive {
   Dtype dtype_;
 };
 
-// The number of elements of the input along `axes` (or, inverted, the
-// others) as a scalar: computed from the shape when the graph runs, so a
+// The number of elements of the input along `axes` (or, inverted, its
+// reciprocal) as a scalar: computed from the shape when the graph runs, so a
 // shapeless compiled graph stays right for every shape.
 class NumberOfElements : public UnaryPrimitive {
  public:
   NumberOfElements(Stream s, std::vector<int> axes, bool inverted, Dtype dtype)
       : UnaryPrimitive(s), axes_(std::move(axes)), inverted_(inverted), dtype_(dtype) {}
   LMX_PRIMITIVE_DECL(NumberOfElements)
+  LMX_OUTPUT_SHAPES
   LMX_VMAP_RULE
   bool is_equivalent(const Primitive& other) const override;
 
@@ -383,6 +373,7 @@ class Concatenate : public UnaryPrimitive {
  public:
   Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   LMX_PRIMITIVE_DECL(Concatenate)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
@@ -437,7 +428,7 @@ class AffineQuantize : public Primitive {
  public:
   AffineQuantize(Stream s, int group_size, int bits)
       : Primitive(s), group_size_(group_size), bits_(bits) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  LMX_EVAL_MULTI_METHODS
   const char* name() const override { return "AffineQuantize"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -478,6 +469,7 @@ class Reduce : public UnaryPrimitive {
   Reduce(Stream s, ReduceType type, std::vector<int> axes)
       : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
   LMX_PRIMITIVE_METHODS
+  LMX_OUTPUT_SHAPES
   const char* name() const override;
   bool is_equivalent(const Primitive& other) const override;
   ReduceType type() const { return type_; }
@@ -495,6 +487,7 @@ class ArgReduce : public UnaryPrimitive {
  public:
   ArgReduce(Stream s, ArgReduceType type, int axis) : UnaryPrimitive(s), type_(type), axis_(axis) {}
   LMX_PRIMITIVE_DECL(ArgReduce)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
@@ -509,6 +502,7 @@ class Scan : public UnaryPrimitive {
   Scan(Stream s, ScanType type, int axis, bool reverse, bool inclusive)
       : UnaryPrimitive(s), type_(type), axis_(axis), reverse_(reverse), inclusive_(inclusive) {}
   LMX_PRIMITIVE_DECL(Scan)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
@@ -523,6 +517,7 @@ class Softmax : public UnaryPrimitive {
  public:
   Softmax(Stream s, bool precise) : UnaryPrimitive(s), precise_(precise) {}
   LMX_PRIMITIVE_DECL(Softmax)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
@@ -535,6 +530,7 @@ class LogSumExp : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(LogSumExp)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive&) const override { return true; }
   LMX_VMAP_RULE
 };
@@ -543,6 +539,7 @@ class Matmul : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   LMX_PRIMITIVE_DECL(Matmul)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive&) const override { return true; }
   LMX_VMAP_RULE
 };
@@ -552,6 +549,7 @@ class AddMM : public UnaryPrimitive {
  public:
   AddMM(Stream s, float alpha, float beta) : UnaryPrimitive(s), alpha_(alpha), beta_(beta) {}
   LMX_PRIMITIVE_DECL(AddMM)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
@@ -615,6 +613,7 @@ class ArgSort : public UnaryPrimitive {
  public:
   ArgSort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   LMX_PRIMITIVE_DECL(ArgSort)
+  LMX_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
@@ -640,7 +639,8 @@ class RandomBits : public UnaryPrimitive {
 class Depends : public Primitive {
  public:
   Depends(Stream s, int num_inputs) : Primitive(s), num_inputs_(num_inputs) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  LMX_EVAL_MULTI_METHODS
+  LMX_OUTPUT_SHAPES
   std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                          const std::vector<int>& argnums,
                          const std::vector<array>& outputs) override;
@@ -674,7 +674,7 @@ class CustomTransforms : public Primitive {
         vjp_(std::move(vjp)),
         jvp_(std::move(jvp)),
         vmap_(std::move(vmap)) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  LMX_EVAL_MULTI_METHODS
   std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                          const std::vector<int>& argnums,
                          const std::vector<array>& outputs) override;
@@ -703,15 +703,26 @@ class Compiled : public UnaryPrimitive {
   Compiled(Stream s, std::vector<Step> steps, int num_inputs)
       : UnaryPrimitive(s), steps_(std::move(steps)), num_inputs_(num_inputs) {}
   LMX_PRIMITIVE_DECL(Compiled)
+  LMX_OUTPUT_SHAPES
   const std::vector<Step>& steps() const { return steps_; }
   // The unfused graph of the steps on `inputs` (used for vjp and jvp).
   array expand(const std::vector<array>& inputs) const;
-  static bool fusable(const Primitive& p);
 
   LMX_VMAP_RULE
  private:
   std::vector<Step> steps_;
   int num_inputs_;
 };
+
+// Every primitive class, for code that defines a method for each one
+// (lmx/backend/no_gpu.cpp): X for one output, XM for several.
+#define LMX_PRIMITIVE_CLASSES(X, XM)                                                              \
+  X(Unary)                                                                                        \
+  X(Binary) XM(DivMod) X(Select) X(AsType) X(Copy) X(Full) X(StopGradient) X(Arange) X(Reshape)   \
+      X(Transpose) X(View) X(NumberOfElements) X(AsStrided) X(Broadcast) X(Slice) X(SliceUpdate)  \
+          X(Concatenate) X(Pad) X(Unfold) X(Fold) XM(AffineQuantize) X(AffineDequantize)          \
+              X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax) X(LogSumExp) X(Matmul) \
+                  X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis) X(ArgSort)           \
+                      X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)
 
 }  // namespace lmx

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "lmx/core/error.h"
 #include "lmx/core/utils.h"
 
 namespace lmx {
@@ -68,7 +69,7 @@ bool Tree::contains(const std::string& key) const {
 const Tree& Tree::operator[](const std::string& key) const {
   as_dict();
   if (auto* t = find(key)) return *t;
-  throw std::invalid_argument("[Tree] Key '" + key + "' not found.");
+  fail("Tree", "Key '", key, "' not found.");
 }
 Tree& Tree::operator[](const std::string& key) {
   auto& d = as_dict();
@@ -80,18 +81,16 @@ Tree& Tree::operator[](const std::string& key) {
 const Tree& Tree::operator[](size_t i) const {
   auto& l = as_list();
   if (i >= l.size()) {
-    throw std::invalid_argument("[Tree] Index " + std::to_string(i) +
-                                " out of range for a list of size " + std::to_string(l.size()) +
-                                ".");
+    fail("Tree", "Index ", std::to_string(i), " out of range for a list of size ",
+         std::to_string(l.size()), ".");
   }
   return l[i];
 }
 Tree& Tree::operator[](size_t i) {
   auto& l = as_list();
   if (i >= l.size()) {
-    throw std::invalid_argument("[Tree] Index " + std::to_string(i) +
-                                " out of range for a list of size " + std::to_string(l.size()) +
-                                ".");
+    fail("Tree", "Index ", std::to_string(i), " out of range for a list of size ",
+         std::to_string(l.size()), ".");
   }
   return l[i];
 }
@@ -187,7 +186,7 @@ Tree tree_map(const Tree& tree, const std::vector<Tree>& rest,
       std::vector<Tree> sub;
       for (auto& r : rest) {
         auto* s = r.find(k);
-        if (!s) throw std::invalid_argument("[tree_map] Tree is missing key '" + k + "'.");
+        if (!s) fail("tree_map", "Tree is missing key '", k, "'.");
         sub.push_back(*s);
       }
       out.emplace_back(k, tree_map(v, sub, fn));
@@ -201,7 +200,7 @@ Tree tree_map(const Tree& tree, const std::vector<Tree>& rest,
       std::vector<Tree> sub;
       for (auto& r : rest) {
         if (!r.is_list() || r.as_list().size() <= i) {
-          throw std::invalid_argument("[tree_map] Trees have different list lengths.");
+          fail("tree_map", "Trees have different list lengths.");
         }
         sub.push_back(r.as_list()[i]);
       }

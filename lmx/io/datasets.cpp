@@ -1,5 +1,6 @@
 #include "lmx/io/datasets.h"
 
+#include "lmx/core/error.h"
 #include "lmx/core/sizes.h"
 
 #include <curl/curl.h>
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 [[noreturn]] void idx_error(const std::string& path, const std::string& why) {
-  throw std::runtime_error("[read_idx_gz] Invalid IDX file " + path + ": " + why);
+  fail_as<std::runtime_error>("read_idx_gz", "Invalid IDX file ", path, ": ", why);
 }
 
 uint32_t be32(const unsigned char* p) {
@@ -213,9 +214,9 @@ ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::stri
     if (!has_all(base)) {
       std::string where = dir ? *dir + " or " + base.string() : base.string();
       if (!download) {
-        throw std::runtime_error("[" + spec.name + "] The data set files are not in " + where +
-                                 ". Copy the four IDX .gz files (" + spec.files[0].name +
-                                 ", ...) there.");
+        fail_as<std::runtime_error>(spec.name, "The data set files are not in ", where,
+                                    ". Copy the four IDX .gz files (", spec.files[0].name,
+                                    ", ...) there.");
       }
       std::error_code ec;
       fs::create_directories(base, ec);
@@ -232,9 +233,9 @@ ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::stri
           errors += "\n  " + mirror + f.name + ": " + err;
         }
         if (!ok) {
-          throw std::runtime_error(
-              "[" + spec.name + "] Could not download " + f.name + ":" + errors +
-              "\nIf this machine is offline, copy the four IDX .gz files into " + base.string() +
+          fail_as<std::runtime_error>(
+              spec.name, "Could not download ", f.name, ":", errors,
+              "\nIf this machine is offline, copy the four IDX .gz files into ", base.string(),
               " (or pass their directory).");
         }
       }
@@ -242,24 +243,22 @@ ImageDataset load_dataset(const DatasetSpec& spec, const std::optional<std::stri
   }
   auto images = [&](const std::string& name) {
     auto raw = read_idx_gz((base / name).string());
-    if (raw.ndim() != 3)
-      throw std::runtime_error("[" + spec.name + "] " + name + " does not hold images.");
+    if (raw.ndim() != 3) fail_as<std::runtime_error>(spec.name, name, " does not hold images.");
     return divide(astype(reshape(raw, {raw.shape(0), raw.shape(1) * raw.shape(2)}), float32),
                   array(255.0f));
   };
   auto labels = [&](const std::string& name) {
     auto raw = read_idx_gz((base / name).string());
-    if (raw.ndim() != 1)
-      throw std::runtime_error("[" + spec.name + "] " + name + " does not hold labels.");
+    if (raw.ndim() != 1) fail_as<std::runtime_error>(spec.name, name, " does not hold labels.");
     if (max(raw).item<uint8_t>() > 9)
-      throw std::runtime_error("[" + spec.name + "] " + name + " has labels above 9.");
+      fail_as<std::runtime_error>(spec.name, name, " has labels above 9.");
     return astype(raw, uint32);
   };
   ImageDataset d{images(spec.files[0].name), labels(spec.files[1].name), images(spec.files[2].name),
                  labels(spec.files[3].name)};
   if (d.train_images.shape(0) != d.train_labels.shape(0) ||
       d.test_images.shape(0) != d.test_labels.shape(0)) {
-    throw std::runtime_error("[" + spec.name + "] Image and label counts differ.");
+    fail_as<std::runtime_error>(spec.name, "Image and label counts differ.");
   }
   eval(d.train_images, d.train_labels, d.test_images, d.test_labels);
   return d;
@@ -278,9 +277,9 @@ BatchIterate::BatchIterate(int batch_size, array x, array y, bool prefetch)
       y_(std::move(y)),
       perm_(array(0)),
       prefetch_(prefetch) {
-  if (batch_size <= 0) throw std::invalid_argument("[batch_iterate] Batch size must be positive.");
+  if (batch_size <= 0) fail("batch_iterate", "Batch size must be positive.");
   if (x_.ndim() == 0 || y_.ndim() == 0 || x_.shape(0) != y_.shape(0)) {
-    throw std::invalid_argument("[batch_iterate] X and y must have the same first dimension.");
+    fail("batch_iterate", "X and y must have the same first dimension.");
   }
   perm_ = random::permutation(x_.shape(0));
   perm_.eval();

@@ -16,13 +16,14 @@
 #include <stdexcept>
 #include <vector>
 
+#include "lmx/core/error.h"
+
 namespace lmx::io {
 
 std::string read_file(const std::string& path, const char* who) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
-    throw std::runtime_error(std::string("[") + who + "] Could not open file " + path + ": " +
-                             std::strerror(errno) + ".");
+    fail_as<std::runtime_error>(who, "Could not open file ", path, ": ", std::strerror(errno), ".");
   }
   std::ostringstream ss;
   ss << f.rdbuf();
@@ -65,8 +66,8 @@ void write_file_atomic(const std::string& path, const std::string& bytes, const 
   name.push_back('\0');
   int fd = ::open(name.data(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    throw std::runtime_error(std::string("[") + who + "] Could not create a file next to " + path +
-                             ": " + std::strerror(errno) + ".");
+    fail_as<std::runtime_error>(who, "Could not create a file next to ", path, ": ",
+                                std::strerror(errno), ".");
   }
   size_t written = 0;
   while (written < bytes.size()) {
@@ -76,21 +77,19 @@ void write_file_atomic(const std::string& path, const std::string& bytes, const 
       int err = errno;
       ::close(fd);
       ::unlink(name.data());
-      throw std::runtime_error(std::string("[") + who + "] Could not write " + path + ": " +
-                               std::strerror(err) + ".");
+      fail_as<std::runtime_error>(who, "Could not write ", path, ": ", std::strerror(err), ".");
     }
     written += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(name.data());
-    throw std::runtime_error(std::string("[") + who + "] Could not write " + path + ".");
+    fail_as<std::runtime_error>(who, "Could not write ", path, ".");
   }
   ::chmod(name.data(), 0644);
   if (std::rename(name.data(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(name.data());
-    throw std::runtime_error(std::string("[") + who + "] Could not rename into " + path + ": " +
-                             std::strerror(err) + ".");
+    fail_as<std::runtime_error>(who, "Could not rename into ", path, ": ", std::strerror(err), ".");
   }
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/sizes.h"
 #include "lmx/core/utils.h"
@@ -16,7 +17,7 @@ namespace io {
 namespace {
 
 [[noreturn]] void bad(const std::string& what, const std::string& why) {
-  throw std::runtime_error("[load] Invalid .npy data in " + what + ": " + why);
+  fail_as<std::runtime_error>("load", "Invalid .npy data in ", what, ": ", why);
 }
 
 const char* descr_of(Dtype t, const char* who) {
@@ -48,10 +49,9 @@ const char* descr_of(Dtype t, const char* who) {
     case Dtype::Val::complex64:
       return "<c8";
     case Dtype::Val::bfloat16:
-      throw std::invalid_argument(std::string("[") + who +
-                                  "] bfloat16 has no .npy dtype; use .safetensors or cast first.");
+      fail(who, "bfloat16 has no .npy dtype; use .safetensors or cast first.");
   }
-  throw std::invalid_argument(std::string("[") + who + "] Unsupported dtype.");
+  fail(who, "Unsupported dtype.");
 }
 
 bool dtype_from_descr(const std::string& d, Dtype& out) {
@@ -209,7 +209,7 @@ void save(std::string file, array a) {
 
 array load(std::string file, StreamOrDevice) {
   if (io::ends_with(file, ".npz") || io::ends_with(file, ".safetensors")) {
-    throw std::invalid_argument("[load] Use load_npz or load_safetensors for " + file + ".");
+    fail("load", "Use load_npz or load_safetensors for ", file, ".");
   }
   return io::npy_from_bytes(io::read_file(file, "load"), file);
 }

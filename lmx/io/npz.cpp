@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "lmx/core/error.h"
 #include "lmx/io/file_io.h"
 #include "lmx/io/load_save.h"
 
@@ -15,7 +16,7 @@ namespace io {
 namespace {
 
 [[noreturn]] void bad(const std::string& file, const std::string& why) {
-  throw std::runtime_error("[load_npz] Invalid .npz file " + file + ": " + why);
+  fail_as<std::runtime_error>("load_npz", "Invalid .npz file ", file, ": ", why);
 }
 
 uint32_t rd32(const std::string& b, size_t at) {
@@ -191,7 +192,7 @@ void save_npz_ordered(const std::string& file,
     std::string content = npy_bytes(a, compressed ? "savez_compressed" : "savez");
     std::string data = compressed ? deflate_raw(content) : content;
     if (body.size() > 0xffffffffu || content.size() > 0xffffffffu) {
-      throw std::invalid_argument("[savez] Arrays over 4 GiB are not supported in .npz.");
+      fail("savez", "Arrays over 4 GiB are not supported in .npz.");
     }
     uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(content.data()),
                                                static_cast<uInt>(content.size())));

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/sizes.h"
 #include "lmx/io/file_io.h"
@@ -16,7 +17,7 @@ namespace io {
 namespace {
 
 [[noreturn]] void bad(const std::string& file, const std::string& why) {
-  throw std::runtime_error("[load_safetensors] Invalid .safetensors file " + file + ": " + why);
+  fail_as<std::runtime_error>("load_safetensors", "Invalid .safetensors file ", file, ": ", why);
 }
 
 const std::pair<const char*, Dtype> kDtypes[] = {
@@ -122,8 +123,7 @@ void save_safetensors_ordered(const std::string& file,
   }
   std::string data;
   for (auto& [key, a] : arrays) {
-    if (key == "__metadata__")
-      throw std::invalid_argument("[save_safetensors] '__metadata__' is reserved.");
+    if (key == "__metadata__") fail("save_safetensors", "'__metadata__' is reserved.");
     auto c = full(a.shape(), a);
     c.eval();
     nlohmann::ordered_json entry;

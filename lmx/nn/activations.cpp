@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 
 namespace lmx::nn {
@@ -104,9 +105,8 @@ array prelu(const array& x, const array& alpha) {
 
 GELU::GELU(const std::string& a) : approx(a) {
   if (approx != "none" && approx != "precise" && approx != "tanh" && approx != "fast") {
-    throw std::invalid_argument(
-        "[GELU] The approximation should be in ['none', 'precise', 'tanh', 'fast'] but '" + approx +
-        "' was given.");
+    fail("GELU", "The approximation should be in ['none', 'precise', 'tanh', 'fast'] but '", approx,
+         "' was given.");
   }
 }
 array GELU::operator()(array x) {

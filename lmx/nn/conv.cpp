@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "lmx/core/conv.h"
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/random.h"
 #include "lmx/core/utils.h"
@@ -15,9 +16,8 @@ std::vector<int> IntOrTuple::expand(size_t n, const std::string& who,
                                     const std::string& what) const {
   if (is_scalar) return std::vector<int>(n, values[0]);
   if (values.size() != n) {
-    throw std::invalid_argument("[" + who + "] '" + what + "' must be an integer or a tuple of " +
-                                std::to_string(n) + " integers but got " + tuple_repr(values) +
-                                ".");
+    fail(who, "'", what, "' must be an integer or a tuple of ", std::to_string(n),
+         " integers but got ", tuple_repr(values), ".");
   }
   return values;
 }
@@ -38,21 +38,18 @@ std::string sizes_repr(const std::vector<int>& v) {
 array init_weight(const std::string& who, int in_channels, int out_channels,
                   const std::vector<int>& kernel, int groups) {
   if (in_channels <= 0 || out_channels <= 0) {
-    throw std::invalid_argument("[" + who + "] Channel counts must be positive but got " +
-                                std::to_string(in_channels) + " and " +
-                                std::to_string(out_channels) + ".");
+    fail(who, "Channel counts must be positive but got ", std::to_string(in_channels), " and ",
+         std::to_string(out_channels), ".");
   }
   if (groups <= 0 || in_channels % groups != 0 || out_channels % groups != 0) {
-    throw std::invalid_argument("[" + who + "] The channel counts (" + std::to_string(in_channels) +
-                                " in, " + std::to_string(out_channels) +
-                                " out) must be divisible by groups=" + std::to_string(groups) +
-                                ".");
+    fail(who, "The channel counts (", std::to_string(in_channels), " in, ",
+         std::to_string(out_channels), " out) must be divisible by groups=", std::to_string(groups),
+         ".");
   }
   int taps = 1;
   for (int k : kernel) {
     if (k <= 0) {
-      throw std::invalid_argument("[" + who + "] kernel_size must be positive but got " +
-                                  tuple_repr(kernel) + ".");
+      fail(who, "kernel_size must be positive but got ", tuple_repr(kernel), ".");
     }
     taps *= k;
   }
@@ -65,12 +62,11 @@ array init_weight(const std::string& who, int in_channels, int out_channels,
 
 void check_input(const std::string& who, const array& x, int rank, int channels) {
   if (x.ndim() != rank + 2 || x.shape(-1) != channels) {
-    throw std::invalid_argument("[" + who + "] Expected input of shape (N, " +
-                                std::string(rank == 1   ? "L"
-                                            : rank == 2 ? "H, W"
-                                                        : "D, H, W") +
-                                ", " + std::to_string(channels) + ") but got " +
-                                to_string(x.shape()) + ".");
+    fail(who, "Expected input of shape (N, ",
+         std::string(rank == 1   ? "L"
+                     : rank == 2 ? "H, W"
+                                 : "D, H, W"),
+         ", ", std::to_string(channels), ") but got ", to_string(x.shape()), ".");
   }
 }
 

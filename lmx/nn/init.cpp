@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/random.h"
 #include "lmx/core/utils.h"
@@ -11,14 +12,10 @@ namespace lmx::nn::init {
 
 namespace {
 
-[[noreturn]] void init_error(const std::string& who, const std::string& what) {
-  throw std::invalid_argument("[" + who + "] " + what);
-}
-
 std::pair<double, double> fan_in_fan_out(const array& a, const char* who) {
   if (a.ndim() < 2) {
-    init_error(who, "Glorot and He initialisation need at least 2 dimensions, got shape " +
-                        to_string(a.shape()) + ".");
+    fail(who, "Glorot and He initialisation need at least 2 dimensions, got shape " +
+                  to_string(a.shape()) + ".");
   }
   if (a.ndim() == 2) return {a.shape(1), a.shape(0)};
   double receptive = 1;
@@ -30,7 +27,7 @@ double fan_for(const array& a, const std::string& mode, const char* who) {
   auto [fi, fo] = fan_in_fan_out(a, who);
   if (mode == "fan_in") return fi;
   if (mode == "fan_out") return fo;
-  init_error(who, "Invalid mode '" + mode + "'; must be 'fan_in' or 'fan_out'.");
+  fail(who, "Invalid mode '" + mode + "'; must be 'fan_in' or 'fan_out'.");
 }
 
 }  // namespace
@@ -50,8 +47,8 @@ Initializer uniform(float low, float high, Dtype dtype) {
 Initializer identity(Dtype dtype) {
   return [=](const array& a) {
     if (a.ndim() != 2 || a.shape(0) != a.shape(1)) {
-      init_error("identity", "The input array must be a square 2-D array, got shape " +
-                                 to_string(a.shape()) + ".");
+      fail("identity",
+           "The input array must be a square 2-D array, got shape " + to_string(a.shape()) + ".");
     }
     return eye(a.shape(0), dtype);
   };
@@ -90,9 +87,8 @@ Initializer he_uniform(Dtype dtype, const std::string& mode, float gain) {
 Initializer sparse(float sparsity, float mean, float std, Dtype dtype) {
   return [=](const array& a) {
     if (a.ndim() != 2)
-      init_error("sparse",
-                 "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
-    if (sparsity < 0 || sparsity > 1) init_error("sparse", "Sparsity must be in [0, 1].");
+      fail("sparse", "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
+    if (sparsity < 0 || sparsity > 1) fail("sparse", "Sparsity must be in [0, 1].");
     int rows = a.shape(0), cols = a.shape(1);
     int num_zeros = static_cast<int>(std::ceil(sparsity * rows));
     auto values = random::normal(a.shape(), dtype, mean, std);
@@ -106,8 +102,7 @@ Initializer sparse(float sparsity, float mean, float std, Dtype dtype) {
 Initializer orthogonal(float gain, Dtype dtype) {
   return [=](const array& a) {
     if (a.ndim() != 2)
-      init_error("orthogonal",
-                 "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
+      fail("orthogonal", "Only 2-D arrays are supported, got shape " + to_string(a.shape()) + ".");
     int rows = a.shape(0), cols = a.shape(1);
     // Orthonormalise the rows (or columns) of a Gaussian matrix with modified
     // Gram-Schmidt in double precision.

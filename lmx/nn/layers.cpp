@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "lmx/core/error.h"
 #include "lmx/core/fast.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/random.h"
@@ -36,17 +37,12 @@ std::string py_repr(float v) {
   return s;
 }
 
-namespace {
-[[noreturn]] void layer_error(const std::string& who, const std::string& what) {
-  throw std::invalid_argument("[" + who + "] " + what);
-}
-}  // namespace
+namespace {}  // namespace
 
 Linear::Linear(int input_dims, int output_dims, bool use_bias) : weight(0.0f) {
   if (input_dims <= 0 || output_dims <= 0) {
-    layer_error("Linear",
-                "Dimensions must be positive, got input_dims=" + std::to_string(input_dims) +
-                    " and output_dims=" + std::to_string(output_dims) + ".");
+    fail("Linear", "Dimensions must be positive, got input_dims=" + std::to_string(input_dims) +
+                       " and output_dims=" + std::to_string(output_dims) + ".");
   }
   float scale = std::sqrt(1.0f / input_dims);
   weight = random::uniform(array(-scale), array(scale), {output_dims, input_dims});
@@ -57,8 +53,8 @@ Linear::Linear(int input_dims, int output_dims, bool use_bias) : weight(0.0f) {
 
 array Linear::operator()(array x) {
   if (x.ndim() == 0 || x.shape(-1) != weight.shape(1)) {
-    layer_error("Linear", "Input with shape " + to_string(x.shape()) + " does not have " +
-                              std::to_string(weight.shape(1)) + " features in its last dimension.");
+    fail("Linear", "Input with shape " + to_string(x.shape()) + " does not have " +
+                       std::to_string(weight.shape(1)) + " features in its last dimension.");
   }
   if (bias) return addmm(*bias, x, transpose(weight));
   return matmul(x, transpose(weight));
@@ -96,9 +92,9 @@ Bilinear::Bilinear(int in1, int in2, int out, bool use_bias) : weight(0.0f) {
 array Bilinear::operator()(array x1, array x2) {
   int out = weight.shape(0), in2 = weight.shape(1), in1 = weight.shape(2);
   if (x1.shape(-1) != in1 || x2.shape(-1) != in2) {
-    layer_error("Bilinear", "Inputs with shapes " + to_string(x1.shape()) + " and " +
-                                to_string(x2.shape()) + " do not match input dims " +
-                                std::to_string(in1) + " and " + std::to_string(in2) + ".");
+    fail("Bilinear", "Inputs with shapes " + to_string(x1.shape()) + " and " +
+                         to_string(x2.shape()) + " do not match input dims " + std::to_string(in1) +
+                         " and " + std::to_string(in2) + ".");
   }
   Shape xshape(x1.shape().begin(), x1.shape().end() - 1);
   auto a = reshape(x1, {-1, in1});
@@ -123,7 +119,7 @@ array Sequential::operator()(array x) {
 }
 
 Embedding::Embedding(int num_embeddings, int dims) : weight(0.0f) {
-  if (num_embeddings <= 0 || dims <= 0) layer_error("Embedding", "Dimensions must be positive.");
+  if (num_embeddings <= 0 || dims <= 0) fail("Embedding", "Dimensions must be positive.");
   float scale = std::sqrt(1.0f / dims);
   weight = random::normal({num_embeddings, dims}, float32, 0.0f, scale);
   register_parameter("weight", weight);
@@ -141,7 +137,7 @@ std::string Embedding::extra_repr() const {
 namespace {
 void check_p(float p, const char* who) {
   if (!(p >= 0.0f && p < 1.0f)) {
-    layer_error(who, "The dropout probability " + py_repr(p) + " is not in [0, 1).");
+    fail(who, "The dropout probability " + py_repr(p) + " is not in [0, 1).");
   }
 }
 array drop(const array& x, float p, const Shape& mask_shape) {
@@ -167,9 +163,9 @@ namespace {
 // channel axis, for inputs with `spatial` + 1 or + 2 (batched) dimensions.
 array channel_dropout(const array& x, float p, int spatial, bool training, const char* who) {
   if (x.ndim() != spatial + 1 && x.ndim() != spatial + 2) {
-    layer_error(who, "Received input with " + std::to_string(x.ndim()) + " dimensions. Expected " +
-                         std::to_string(spatial + 1) + " or " + std::to_string(spatial + 2) +
-                         " dimensions.");
+    fail(who, "Received input with " + std::to_string(x.ndim()) + " dimensions. Expected " +
+                  std::to_string(spatial + 1) + " or " + std::to_string(spatial + 2) +
+                  " dimensions.");
   }
   if (!training || p == 0.0f) return x;
   Shape m = x.shape();
@@ -206,8 +202,8 @@ array normalize(const array& x, const std::vector<int>& axes, float eps) {
 }
 void check_features(const array& x, int dims, const char* who) {
   if (x.ndim() == 0 || x.shape(-1) != dims) {
-    layer_error(who, "Input with shape " + to_string(x.shape()) + " does not have " +
-                         std::to_string(dims) + " features in its last dimension.");
+    fail(who, "Input with shape " + to_string(x.shape()) + " does not have " +
+                  std::to_string(dims) + " features in its last dimension.");
   }
 }
 }  // namespace
@@ -242,9 +238,9 @@ std::string RMSNorm::extra_repr() const {
 GroupNorm::GroupNorm(int num_groups, int dims, float eps, bool affine, bool pytorch_compatible)
     : num_groups(num_groups), dims(dims), eps(eps), pytorch_compatible(pytorch_compatible) {
   if (num_groups <= 0 || dims % num_groups != 0) {
-    layer_error("GroupNorm", "The number of features " + std::to_string(dims) +
-                                 " must be divisible by the number of groups " +
-                                 std::to_string(num_groups) + ".");
+    fail("GroupNorm", "The number of features " + std::to_string(dims) +
+                          " must be divisible by the number of groups " +
+                          std::to_string(num_groups) + ".");
   }
   if (affine) {
     weight = ones({dims});
@@ -256,7 +252,7 @@ GroupNorm::GroupNorm(int num_groups, int dims, float eps, bool affine, bool pyto
 array GroupNorm::operator()(array x) {
   check_features(x, dims, "GroupNorm");
   if (x.ndim() < 2)
-    layer_error("GroupNorm", "Expected a batch dimension, got shape " + to_string(x.shape()) + ".");
+    fail("GroupNorm", "Expected a batch dimension, got shape " + to_string(x.shape()) + ".");
   Shape shape = x.shape();
   int batch = shape[0];
   array y = x;
@@ -292,9 +288,9 @@ InstanceNorm::InstanceNorm(int dims, float eps, bool affine) : dims(dims), eps(e
 array InstanceNorm::operator()(array x) {
   check_features(x, dims, "InstanceNorm");
   if (x.ndim() < 3) {
-    layer_error("InstanceNorm",
-                "Expected an input with a batch, spatial and feature dimension, got shape " +
-                    to_string(x.shape()) + ".");
+    fail("InstanceNorm",
+         "Expected an input with a batch, spatial and feature dimension, got shape " +
+             to_string(x.shape()) + ".");
   }
   std::vector<int> axes(x.ndim() - 2);
   std::iota(axes.begin(), axes.end(), 1);
@@ -325,8 +321,8 @@ BatchNorm::BatchNorm(int num_features, float eps, float momentum, bool affine, b
 }
 array BatchNorm::operator()(array x) {
   if (x.ndim() < 2 || x.ndim() > 4) {
-    layer_error("BatchNorm", "Expected input tensor to have 2, 3 or 4 dimensions, but got " +
-                                 std::to_string(x.ndim()) + ".");
+    fail("BatchNorm", "Expected input tensor to have 2, 3 or 4 dimensions, but got " +
+                          std::to_string(x.ndim()) + ".");
   }
   check_features(x, num_features, "BatchNorm");
   std::vector<int> axes(x.ndim() - 1);

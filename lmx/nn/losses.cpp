@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/utils.h"
 
@@ -10,21 +11,17 @@ namespace lmx::nn::losses {
 
 namespace {
 
-[[noreturn]] void loss_error(const std::string& who, const std::string& what) {
-  throw std::invalid_argument("[" + who + "] " + what);
-}
-
 array reduce(const array& loss, const std::string& reduction, const char* who) {
   if (reduction == "mean") return mean(loss);
   if (reduction == "sum") return sum(loss);
   if (reduction == "none") return loss;
-  loss_error(who, "Invalid reduction '" + reduction + "'; must be 'none', 'mean' or 'sum'.");
+  fail(who, "Invalid reduction '" + reduction + "'; must be 'none', 'mean' or 'sum'.");
 }
 
 void same_shape(const array& a, const array& b, const char* who, const char* an, const char* bn) {
   if (a.shape() != b.shape()) {
-    loss_error(who, std::string(an) + " shape " + to_string(a.shape()) + " does not match " + bn +
-                        " shape " + to_string(b.shape()) + ".");
+    fail(who, std::string(an) + " shape " + to_string(a.shape()) + " does not match " + bn +
+                  " shape " + to_string(b.shape()) + ".");
   }
 }
 
@@ -38,8 +35,7 @@ array cross_entropy(const array& logits, const array& targets, const std::option
                     int axis, float label_smoothing, const std::string& reduction) {
   const char* who = "cross_entropy";
   if (label_smoothing < 0 || label_smoothing >= 1) {
-    loss_error(who,
-               "Label smoothing must be in [0, 1), got " + std::to_string(label_smoothing) + ".");
+    fail(who, "Label smoothing must be in [0, 1), got " + std::to_string(label_smoothing) + ".");
   }
   axis = normalize_axis(axis, logits.ndim(), who);
   bool as_probs = targets.ndim() == logits.ndim();
@@ -51,9 +47,9 @@ array cross_entropy(const array& logits, const array& targets, const std::option
     Shape expect = logits.shape();
     expect.erase(expect.begin() + axis);
     if (targets.shape() != expect) {
-      loss_error(who, "Targets shape " + to_string(targets.shape()) +
-                          " does not match logits shape " + to_string(logits.shape()) +
-                          " (expected class indices of shape " + to_string(expect) + ").");
+      fail(who, "Targets shape " + to_string(targets.shape()) + " does not match logits shape " +
+                    to_string(logits.shape()) + " (expected class indices of shape " +
+                    to_string(expect) + ").");
     }
     score = squeeze(take_along_axis(logits, expand_dims(targets, axis), axis), axis);
   }

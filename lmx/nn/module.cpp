@@ -4,15 +4,13 @@
 
 #include <sstream>
 
+#include "lmx/core/error.h"
 #include "lmx/core/utils.h"
 #include "lmx/io/weights.h"
 
 namespace lmx::nn {
 
 namespace {
-[[noreturn]] void module_error(const std::string& who, const std::string& what) {
-  throw std::invalid_argument("[" + who + "] " + what);
-}
 
 using OwnedKind = OwnedValue::Kind;
 
@@ -49,7 +47,7 @@ std::shared_ptr<OwnedValue> find_owned(const std::shared_ptr<OwnedValue>& v,
 }  // namespace
 
 array Module::operator()(array) {
-  module_error(name(), "This module does not define a forward call on one array.");
+  fail(name(), "This module does not define a forward call on one array.");
 }
 
 std::string Module::name() const {
@@ -68,18 +66,18 @@ void Module::add_entry(const std::string& name, Kind kind, void* m, size_t (*cou
                        Module* (*at)(void*, size_t),
                        bool (*replace)(void*, size_t, const std::shared_ptr<Module>&)) {
   for (auto& e : entries_) {
-    if (e.name == name) module_error(this->name(), "'" + name + "' is already registered.");
+    if (e.name == name) fail(this->name(), "'" + name + "' is already registered.");
   }
   auto offset = reinterpret_cast<char*>(m) - reinterpret_cast<char*>(this);
   entries_.push_back(Entry{name, kind, offset, nullptr, count, at, replace});
 }
 
 void Module::set_owned(const std::string& name, std::shared_ptr<OwnedValue> value) {
-  if (!value) module_error(this->name(), "Cannot own an empty value '" + name + "'.");
+  if (!value) fail(this->name(), "Cannot own an empty value '" + name + "'.");
   for (auto& e : entries_) {
     if (e.name != name) continue;
     if (e.kind != Kind::Owned)
-      module_error(this->name(), "'" + name + "' is a registered member and cannot be replaced.");
+      fail(this->name(), "'" + name + "' is a registered member and cannot be replaced.");
     e.value = std::move(value);
     return;
   }
@@ -199,14 +197,13 @@ Tree Module::trainable_parameters() const {
 void Module::update_impl(const Tree& params, bool strict, const std::string& path) {
   auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
   if (params.is_none()) return;
-  if (!params.is_dict()) module_error("update", "Expected a dict of parameters at '" + path + "'.");
+  if (!params.is_dict()) fail("update", "Expected a dict of parameters at '" + path + "'.");
   if (strict) {
     for (auto& [k, v] : params.as_dict()) {
       bool known = false;
       for (auto& e : entries_) known |= e.name == k;
       if (!known)
-        module_error("update",
-                     "Module " + name() + " has no parameter or submodule '" + join(k) + "'.");
+        fail("update", "Module " + name() + " has no parameter or submodule '" + join(k) + "'.");
     }
   }
   for (auto& e : entries_) {
@@ -214,11 +211,10 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
     if (!t) continue;
     void* m = member(e);
     auto assign = [&](array& dst) {
-      if (!t->is_array()) module_error("update", "Expected an array for '" + join(e.name) + "'.");
+      if (!t->is_array()) fail("update", "Expected an array for '" + join(e.name) + "'.");
       if (strict && dst.shape() != t->as_array().shape()) {
-        module_error("update", "Expected shape " + to_string(dst.shape()) + " for '" +
-                                   join(e.name) + "' but received shape " +
-                                   to_string(t->as_array().shape()) + ".");
+        fail("update", "Expected shape " + to_string(dst.shape()) + " for '" + join(e.name) +
+                           "' but received shape " + to_string(t->as_array().shape()) + ".");
       }
       dst = t->as_array();
     };
@@ -234,7 +230,7 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
         if (opt) {
           assign(*opt);
         } else if (strict) {
-          module_error("update", "Module " + name() + " has no parameter '" + join(e.name) + "'.");
+          fail("update", "Module " + name() + " has no parameter '" + join(e.name) + "'.");
         }
         break;
       }
@@ -242,12 +238,12 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
         if (e.count(m)) e.at(m, 0)->update_impl(*t, strict, join(e.name));
         break;
       case Kind::ModuleList: {
-        if (!t->is_list()) module_error("update", "Expected a list for '" + join(e.name) + "'.");
+        if (!t->is_list()) fail("update", "Expected a list for '" + join(e.name) + "'.");
         auto& l = t->as_list();
         size_t n = e.count(m);
         if (strict && l.size() > n) {
-          module_error("update", "Received " + std::to_string(l.size()) + " entries for '" +
-                                     join(e.name) + "' which has " + std::to_string(n) + ".");
+          fail("update", "Received " + std::to_string(l.size()) + " entries for '" + join(e.name) +
+                             "' which has " + std::to_string(n) + ".");
         }
         for (size_t i = 0; i < std::min(n, l.size()); ++i) {
           e.at(m, i)->update_impl(l[i], strict, join(e.name + "." + std::to_string(i)));
@@ -261,11 +257,10 @@ void Module::update_impl(const Tree& params, bool strict, const std::string& pat
 void Module::update_owned(OwnedValue& v, const Tree& t, bool strict, const std::string& path) {
   switch (v.kind()) {
     case OwnedKind::Array: {
-      if (!t.is_array()) module_error("update", "Expected an array for '" + path + "'.");
+      if (!t.is_array()) fail("update", "Expected an array for '" + path + "'.");
       if (strict && v.get_array().shape() != t.as_array().shape()) {
-        module_error("update", "Expected shape " + to_string(v.get_array().shape()) + " for '" +
-                                   path + "' but received shape " +
-                                   to_string(t.as_array().shape()) + ".");
+        fail("update", "Expected shape " + to_string(v.get_array().shape()) + " for '" + path +
+                           "' but received shape " + to_string(t.as_array().shape()) + ".");
       }
       v.set_array(t.as_array());
       break;
@@ -275,12 +270,12 @@ void Module::update_owned(OwnedValue& v, const Tree& t, bool strict, const std::
       break;
     case OwnedKind::List: {
       if (t.is_none()) break;
-      if (!t.is_list()) module_error("update", "Expected a list for '" + path + "'.");
+      if (!t.is_list()) fail("update", "Expected a list for '" + path + "'.");
       auto items = v.items();
       auto& l = t.as_list();
       if (strict && l.size() > items.size()) {
-        module_error("update", "Received " + std::to_string(l.size()) + " entries for '" + path +
-                                   "' which has " + std::to_string(items.size()) + ".");
+        fail("update", "Received " + std::to_string(l.size()) + " entries for '" + path +
+                           "' which has " + std::to_string(items.size()) + ".");
       }
       for (size_t i = 0; i < std::min(items.size(), l.size()); ++i)
         update_owned(*items[i].second, l[i], strict, path + "." + items[i].first);
@@ -288,15 +283,14 @@ void Module::update_owned(OwnedValue& v, const Tree& t, bool strict, const std::
     }
     case OwnedKind::Dict: {
       if (t.is_none()) break;
-      if (!t.is_dict()) module_error("update", "Expected a dict for '" + path + "'.");
+      if (!t.is_dict()) fail("update", "Expected a dict for '" + path + "'.");
       auto items = v.items();
       for (auto& [k, sub] : t.as_dict()) {
         auto it = std::find_if(items.begin(), items.end(), [&](auto& p) { return p.first == k; });
         if (it != items.end()) {
           update_owned(*it->second, sub, strict, path + "." + k);
         } else if (strict) {
-          module_error("update",
-                       "Module " + name() + " has no parameter '" + path + "." + k + "'.");
+          fail("update", "Module " + name() + " has no parameter '" + path + "." + k + "'.");
         }
       }
       break;
@@ -386,14 +380,14 @@ bool Module::replace_child(const std::string& path, const std::shared_ptr<Module
       auto slot = find_owned(e.value, path == e.name ? "" : path.substr(e.name.size() + 1));
       if (!slot || slot->kind() != OwnedKind::Module) continue;
       if (!slot->set_module(m))
-        module_error("update_modules", "Module at '" + path + "' cannot be replaced.");
+        fail("update_modules", "Module at '" + path + "' cannot be replaced.");
       return true;
     }
     if (!e.replace) continue;
     void* slot = member(e);
     if (e.kind == Kind::Modules && path == e.name) {
       if (!e.replace(slot, 0, m))
-        module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
+        fail("update_modules", "Module at '" + path + "' has an incompatible type.");
       return true;
     }
     if (e.kind == Kind::ModuleList && path.rfind(e.name + ".", 0) == 0) {
@@ -402,7 +396,7 @@ bool Module::replace_child(const std::string& path, const std::shared_ptr<Module
       size_t i = std::stoul(idx);
       if (i >= e.count(slot)) return false;
       if (!e.replace(slot, i, m))
-        module_error("update_modules", "Module at '" + path + "' has an incompatible type.");
+        fail("update_modules", "Module at '" + path + "' has an incompatible type.");
       return true;
     }
   }
@@ -412,7 +406,7 @@ bool Module::replace_child(const std::string& path, const std::shared_ptr<Module
 Module& Module::update_modules(
     const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules, bool strict) {
   for (auto& [path, m] : modules) {
-    if (!m) module_error("update_modules", "Received an empty module for '" + path + "'.");
+    if (!m) fail("update_modules", "Received an empty module for '" + path + "'.");
     // Find the parent module and the child's local name.
     Module* parent = nullptr;
     std::string local;
@@ -427,8 +421,7 @@ Module& Module::update_modules(
       }
     }
     if (!parent) {
-      if (strict)
-        module_error("update_modules", "Module " + name() + " has no submodule '" + path + "'.");
+      if (strict) fail("update_modules", "Module " + name() + " has no submodule '" + path + "'.");
       continue;
     }
     if (parent->replace_child(local, m)) continue;
@@ -439,9 +432,8 @@ Module& Module::update_modules(
     const Module& current = *target;
     const Module& replacement = *m;
     if (typeid(current) != typeid(replacement)) {
-      module_error("update_modules", "Cannot replace " + target->name() + " at '" + path +
-                                         "' with " + m->name() +
-                                         "; the submodule is held by value.");
+      fail("update_modules", "Cannot replace " + target->name() + " at '" + path + "' with " +
+                                 m->name() + "; the submodule is held by value.");
     }
     target->update(m->parameters(), false);
     target->no_grad_ = m->no_grad_;
@@ -498,8 +490,7 @@ void Module::check_keys(const char* who, const std::optional<std::vector<std::st
   for (auto& k : *keys) {
     bool known =
         std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == k; });
-    if (!known)
-      module_error(who, "Module " + name() + " has no parameter or submodule named '" + k + "'.");
+    if (!known) fail(who, "Module " + name() + " has no parameter or submodule named '" + k + "'.");
   }
 }
 
@@ -573,16 +564,16 @@ Module& Module::load_weights(const std::vector<std::pair<std::string, array>>& w
     for (auto& [k, v] : own) {
       bool found = false;
       for (auto& [wk, wv] : weights) found |= wk == k;
-      if (!found) module_error("load_weights", "Missing parameter '" + k + "' in the weights.");
+      if (!found) fail("load_weights", "Missing parameter '" + k + "' in the weights.");
     }
     for (auto& [wk, wv] : weights) {
       auto it = std::find_if(own.begin(), own.end(), [&](auto& p) { return p.first == wk; });
       if (it == own.end())
-        module_error("load_weights", "Received parameter '" + wk + "' not in the model.");
+        fail("load_weights", "Received parameter '" + wk + "' not in the model.");
       if (it->second.shape() != wv.shape()) {
-        module_error("load_weights", "Expected shape " + to_string(it->second.shape()) +
-                                         " but received shape " + to_string(wv.shape()) +
-                                         " for parameter '" + wk + "'.");
+        fail("load_weights", "Expected shape " + to_string(it->second.shape()) +
+                                 " but received shape " + to_string(wv.shape()) +
+                                 " for parameter '" + wk + "'.");
       }
     }
   }

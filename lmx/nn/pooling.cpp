@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "lmx/core/conv.h"
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/utils.h"
 
@@ -20,8 +21,7 @@ PoolNd::PoolNd(Kind kind, int rank, const char* who, const IntOrTuple& kernel,
   auto positive = [&](const std::vector<int>& v, const char* what) {
     for (int x : v) {
       if (x <= 0) {
-        throw std::invalid_argument(std::string("[") + who + "] '" + what +
-                                    "' must be positive but got " + tuple_repr(v) + ".");
+        fail(who, "'", what, "' must be positive but got ", tuple_repr(v), ".");
       }
     }
   };
@@ -29,8 +29,7 @@ PoolNd::PoolNd(Kind kind, int rank, const char* who, const IntOrTuple& kernel,
   positive(stride, "stride");
   for (int p : padding) {
     if (p < 0) {
-      throw std::invalid_argument(std::string("[") + who + "] 'padding' must be non-negative " +
-                                  "but got " + tuple_repr(padding) + ".");
+      fail(who, "'padding' must be non-negative ", "but got ", tuple_repr(padding), ".");
     }
   }
 }
@@ -38,9 +37,8 @@ PoolNd::PoolNd(Kind kind, int rank, const char* who, const IntOrTuple& kernel,
 array PoolNd::operator()(array x) {
   int rank = static_cast<int>(kernel_size.size());
   if (x.ndim() != rank + 2) {
-    throw std::invalid_argument(std::string("[") + who_ + "] Expected an input with " +
-                                std::to_string(rank + 2) + " dimensions (N, ..., C) but got " +
-                                to_string(x.shape()) + ".");
+    fail(who_, "Expected an input with ", std::to_string(rank + 2),
+         " dimensions (N, ..., C) but got ", to_string(x.shape()), ".");
   }
   Shape spatial(x.shape().begin() + 1, x.shape().end() - 1);
   auto g = make_window_geometry(who_, spatial, Shape(kernel_size.begin(), kernel_size.end()),

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "lmx/core/error.h"
 #include "lmx/core/fast.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/utils.h"
@@ -13,8 +14,7 @@ namespace lmx::nn {
 RoPE::RoPE(int dims, bool traditional, float base, float scale)
     : dims(dims), traditional(traditional), base(base), scale(scale) {
   if (dims <= 0 || dims % 2 != 0) {
-    throw std::invalid_argument("[RoPE] dims must be even and positive but got " +
-                                std::to_string(dims) + ".");
+    fail("RoPE", "dims must be even and positive but got ", std::to_string(dims), ".");
   }
 }
 array RoPE::operator()(const array& x, int offset) {
@@ -32,10 +32,8 @@ SinusoidalPositionalEncoding::SinusoidalPositionalEncoding(int dims, float min_f
       cos_first(cos_first),
       sigmas(0.0f) {
   if (dims < 4 || dims % 2 != 0) {
-    throw std::invalid_argument(
-        "[SinusoidalPositionalEncoding] dims must be even and at least 4 "
-        "but got " +
-        std::to_string(dims) + ".");
+    fail("SinusoidalPositionalEncoding", "dims must be even and at least 4 but got ",
+         std::to_string(dims), ".");
   }
   int half = dims / 2;
   auto one_zero = subtract(array(1.0f), divide(arange(0, half), array(float(half - 1))));
@@ -68,8 +66,8 @@ array ALiBi::create_alibi_matrix(int q_len, int k_len, int num_heads, int offset
 }
 array ALiBi::operator()(const array& scores, int offset, const std::optional<array>& mask) {
   if (scores.ndim() != 4) {
-    throw std::invalid_argument("[ALiBi] Expected attention scores (B, H, L, S) but got shape " +
-                                to_string(scores.shape()) + ".");
+    fail("ALiBi", "Expected attention scores (B, H, L, S) but got shape ",
+         to_string(scores.shape()), ".");
   }
   auto bias = create_alibi_matrix(scores.shape(-2) + offset, scores.shape(-1), scores.shape(1),
                                   offset, scores.dtype());

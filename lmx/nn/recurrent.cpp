@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/random.h"
 #include "lmx/core/utils.h"
@@ -19,17 +20,15 @@ array init_uniform(int hidden, Shape shape) {
 
 void check_sizes(const char* who, int input_size, int hidden_size) {
   if (input_size <= 0 || hidden_size <= 0) {
-    throw std::invalid_argument(std::string("[") + who + "] input_size and hidden_size must be " +
-                                "positive but got " + std::to_string(input_size) + " and " +
-                                std::to_string(hidden_size) + ".");
+    fail(who, "input_size and hidden_size must be ", "positive but got ",
+         std::to_string(input_size), " and ", std::to_string(hidden_size), ".");
   }
 }
 
 void check_input(const char* who, const array& x, int features) {
   if ((x.ndim() != 2 && x.ndim() != 3) || x.shape(-1) != features) {
-    throw std::invalid_argument(std::string("[") + who + "] Expected input (N, L, " +
-                                std::to_string(features) + ") or (L, " + std::to_string(features) +
-                                ") but got " + to_string(x.shape()) + ".");
+    fail(who, "Expected input (N, L, ", std::to_string(features), ") or (L, ",
+         std::to_string(features), ") but got ", to_string(x.shape()), ".");
   }
 }
 

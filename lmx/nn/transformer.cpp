@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "lmx/core/error.h"
 #include "lmx/core/fast.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/utils.h"
@@ -15,10 +16,9 @@ namespace {
 
 int checked_heads(int dims, int num_heads) {
   if (num_heads <= 0 || dims % num_heads != 0) {
-    throw std::invalid_argument(
-        "[MultiHeadAttention] The input feature dimensions should be divisible by the number of "
-        "heads (" +
-        std::to_string(dims) + " % " + std::to_string(num_heads) + ") != 0");
+    fail("MultiHeadAttention",
+         "The input feature dimensions should be divisible by the number of heads (",
+         std::to_string(dims), " % ", std::to_string(num_heads), ") != 0");
   }
   return num_heads;
 }
@@ -52,11 +52,9 @@ MultiHeadAttention::MultiHeadAttention(int dims, int num_heads, std::optional<in
 array MultiHeadAttention::operator()(const array& queries, const array& keys, const array& values,
                                      const std::optional<array>& mask) {
   if (queries.ndim() != 3 || keys.ndim() != 3 || values.ndim() != 3) {
-    throw std::invalid_argument(
-        "[MultiHeadAttention] Expected (B, L, D) queries, keys and values "
-        "but got shapes " +
-        to_string(queries.shape()) + ", " + to_string(keys.shape()) + " and " +
-        to_string(values.shape()) + ".");
+    fail("MultiHeadAttention", "Expected (B, L, D) queries, keys and values but got shapes ",
+         to_string(queries.shape()), ", ", to_string(keys.shape()), " and ",
+         to_string(values.shape()), ".");
   }
   auto q = split_heads(query_proj(queries), num_heads);
   auto k = split_heads(key_proj(keys), num_heads);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/utils.h"
 #include "lmx/nn/layers.h"
@@ -88,26 +89,24 @@ array resample_axis(const array& x, int axis, int out, float scale, const std::s
 Upsample::Upsample(std::vector<float> scale_factor, std::string mode, bool align_corners)
     : scale_factor(std::move(scale_factor)), mode(std::move(mode)), align_corners(align_corners) {
   if (this->mode != "nearest" && this->mode != "linear" && this->mode != "cubic") {
-    throw std::invalid_argument("[Upsample] Got unsupported upsampling algorithm: " + this->mode +
-                                ". Use 'nearest', 'linear' or 'cubic'.");
+    fail("Upsample", "Got unsupported upsampling algorithm: ", this->mode,
+         ". Use 'nearest', 'linear' or 'cubic'.");
   }
   for (float s : this->scale_factor) {
-    if (!(s > 0)) throw std::invalid_argument("[Upsample] scale_factor must be positive.");
+    if (!(s > 0)) fail("Upsample", "scale_factor must be positive.");
   }
 }
 
 array Upsample::operator()(array x) {
   int spatial = x.ndim() - 2;
   if (spatial < 1) {
-    throw std::invalid_argument(
-        "[Upsample] Expected an input (N, spatial..., C) with at least 3 "
-        "dimensions but got " +
-        to_string(x.shape()) + ".");
+    fail("Upsample", "Expected an input (N, spatial..., C) with at least 3 dimensions but got ",
+         to_string(x.shape()), ".");
   }
   if (scale_factor.size() != 1 && int(scale_factor.size()) != spatial) {
-    throw std::invalid_argument("[Upsample] Got " + std::to_string(scale_factor.size()) +
-                                " scale factors for an input with " + std::to_string(spatial) +
-                                " spatial dimensions (shape " + to_string(x.shape()) + ").");
+    fail("Upsample", "Got ", std::to_string(scale_factor.size()),
+         " scale factors for an input with ", std::to_string(spatial),
+         " spatial dimensions (shape ", to_string(x.shape()), ").");
   }
   if (mode != "nearest" && !is_inexact(x.dtype())) x = astype(x, float32);
   for (int d = 0; d < spatial; ++d) {

@@ -1,16 +1,13 @@
 #include "lmx/optim/optimizer.h"
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/utils.h"
 #include "lmx/io/weights.h"
 
 namespace lmx::optim {
 
-namespace {
-[[noreturn]] void opt_error(const std::string& what) {
-  throw std::invalid_argument("[optimizer] " + what);
-}
-}  // namespace
+namespace {}  // namespace
 
 Optimizer::Optimizer() {
   state_ = Tree{{"step", array(uint64_t{0})}};
@@ -60,12 +57,13 @@ Tree Optimizer::apply_tree(const Tree& grads, const Tree& params, Tree& state,
                            const std::string& path) {
   auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
   if (grads.is_array()) {
-    if (!params.is_array()) opt_error("No parameter for the gradient at '" + path + "'.");
+    if (!params.is_array()) fail("optimizer", "No parameter for the gradient at '" + path + "'.");
     auto& g = grads.as_array();
     auto& p = params.as_array();
     if (g.shape() != p.shape()) {
-      opt_error("Gradient shape " + to_string(g.shape()) + " does not match parameter shape " +
-                to_string(p.shape()) + " at '" + path + "'.");
+      fail("optimizer", "Gradient shape " + to_string(g.shape()) +
+                            " does not match parameter shape " + to_string(p.shape()) + " at '" +
+                            path + "'.");
     }
     return Tree(apply_single(g, p, state));
   }
@@ -73,7 +71,7 @@ Tree Optimizer::apply_tree(const Tree& grads, const Tree& params, Tree& state,
     Tree out = Tree::dict();
     for (auto& [k, v] : grads.as_dict()) {
       const Tree* p = params.find(k);
-      if (!p) opt_error("No parameter for the gradient at '" + join(k) + "'.");
+      if (!p) fail("optimizer", "No parameter for the gradient at '" + join(k) + "'.");
       out[k] = apply_tree(v, *p, state[k], join(k));
     }
     return out;
@@ -82,7 +80,7 @@ Tree Optimizer::apply_tree(const Tree& grads, const Tree& params, Tree& state,
     Tree out = Tree::list();
     auto& gl = grads.as_list();
     if (!params.is_list() || params.as_list().size() < gl.size()) {
-      opt_error("Parameters at '" + path + "' do not match the gradients' list.");
+      fail("optimizer", "Parameters at '" + path + "' do not match the gradients' list.");
     }
     auto& sl = state.as_list();
     if (sl.size() < gl.size()) sl.resize(gl.size());
@@ -120,7 +118,8 @@ void Optimizer::load_state(const std::string& path) {
 }
 
 void Optimizer::set_state(const Tree& state) {
-  if (!state.is_dict() || !state.contains("step")) opt_error("The state has no 'step' entry.");
+  if (!state.is_dict() || !state.contains("step"))
+    fail("optimizer", "The state has no 'step' entry.");
   state_ = state;
   initialized_ = true;
 }
@@ -129,9 +128,9 @@ MultiOptimizer::MultiOptimizer(std::vector<std::shared_ptr<Optimizer>> optimizer
                                std::vector<Filter> filters)
     : optimizers_(std::move(optimizers)), filters_(std::move(filters)) {
   if (optimizers_.empty() || filters_.size() + 1 != optimizers_.size()) {
-    opt_error("MultiOptimizer needs one filter fewer than optimizers, got " +
-              std::to_string(filters_.size()) + " filters for " +
-              std::to_string(optimizers_.size()) + " optimizers.");
+    fail("optimizer", "MultiOptimizer needs one filter fewer than optimizers, got " +
+                          std::to_string(filters_.size()) + " filters for " +
+                          std::to_string(optimizers_.size()) + " optimizers.");
   }
 }
 
@@ -150,7 +149,7 @@ Tree MultiOptimizer::apply_gradients(const Tree& gradients, const Tree& paramete
       params(optimizers_.size());
   for (auto& [path, g] : tree_flatten(gradients)) {
     const array* p = param_at(path);
-    if (!p) opt_error("No parameter for the gradient at '" + path + "'.");
+    if (!p) fail("optimizer", "No parameter for the gradient at '" + path + "'.");
     size_t which = filters_.size();
     for (size_t i = 0; i < filters_.size(); ++i) {
       if (filters_[i](path, *p)) {

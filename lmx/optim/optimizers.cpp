@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 
 namespace lmx::optim {
@@ -18,7 +19,7 @@ array state_of(Tree& s, const char* key) {
 SGD::SGD(LearningRate lr, float momentum, float weight_decay, float dampening, bool nesterov)
     : momentum(momentum), weight_decay(weight_decay), dampening(dampening), nesterov(nesterov) {
   if (nesterov && (momentum <= 0 || dampening != 0)) {
-    throw std::invalid_argument("[SGD] Nesterov momentum requires a momentum and zero dampening.");
+    fail("SGD", "Nesterov momentum requires a momentum and zero dampening.");
   }
   maybe_schedule("learning_rate", lr);
 }
@@ -38,8 +39,8 @@ array SGD::apply_single(const array& g_in, const array& p, Tree& s) {
 }
 
 RMSprop::RMSprop(LearningRate lr, float alpha, float eps) : alpha(alpha), eps(eps) {
-  if (alpha < 0) throw std::invalid_argument("[RMSprop] alpha must be non-negative.");
-  if (eps < 0) throw std::invalid_argument("[RMSprop] eps must be non-negative.");
+  if (alpha < 0) fail("RMSprop", "alpha must be non-negative.");
+  if (eps < 0) fail("RMSprop", "eps must be non-negative.");
   maybe_schedule("learning_rate", lr);
 }
 void RMSprop::init_single(const array& p, Tree& s) {
@@ -52,7 +53,7 @@ array RMSprop::apply_single(const array& g, const array& p, Tree& s) {
 }
 
 Adagrad::Adagrad(LearningRate lr, float eps) : eps(eps) {
-  if (eps < 0) throw std::invalid_argument("[Adagrad] eps must be non-negative.");
+  if (eps < 0) fail("Adagrad", "eps must be non-negative.");
   maybe_schedule("learning_rate", lr);
 }
 void Adagrad::init_single(const array& p, Tree& s) {
@@ -65,8 +66,8 @@ array Adagrad::apply_single(const array& g, const array& p, Tree& s) {
 }
 
 AdaDelta::AdaDelta(LearningRate lr, float rho, float eps) : rho(rho), eps(eps) {
-  if (rho < 0) throw std::invalid_argument("[AdaDelta] rho must be non-negative.");
-  if (eps < 0) throw std::invalid_argument("[AdaDelta] eps must be non-negative.");
+  if (rho < 0) fail("AdaDelta", "rho must be non-negative.");
+  if (eps < 0) fail("AdaDelta", "eps must be non-negative.");
   maybe_schedule("learning_rate", lr);
 }
 void AdaDelta::init_single(const array& p, Tree& s) {
@@ -118,7 +119,7 @@ array AdamW::apply_single(const array& g, const array& p, Tree& s) {
 
 Adamax::Adamax(LearningRate lr, std::pair<float, float> betas, float eps)
     : Adam(std::move(lr), betas, eps) {
-  if (eps < 0) throw std::invalid_argument("[Adamax] eps must be non-negative.");
+  if (eps < 0) fail("Adamax", "eps must be non-negative.");
 }
 array Adamax::apply_single(const array& g, const array& p, Tree& s) {
   auto [b1, b2] = betas;
@@ -161,8 +162,7 @@ Adafactor::Adafactor(std::optional<LearningRate> lr, std::pair<float, float> eps
   if (lr) {
     maybe_schedule("learning_rate", *lr);
   } else if (!relative_step) {
-    throw std::invalid_argument(
-        "[Adafactor] A learning rate is required when relative_step is false.");
+    fail("Adafactor", "A learning rate is required when relative_step is false.");
   }
 }
 void Adafactor::init_single(const array& p, Tree& s) {

@@ -4,6 +4,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 
 namespace lmx::optim {
@@ -20,7 +21,7 @@ Schedule exponential_decay(float init, float decay_rate) {
 }
 
 Schedule step_decay(float init, float decay_rate, int step_size) {
-  if (step_size <= 0) throw std::invalid_argument("[step_decay] step_size must be positive.");
+  if (step_size <= 0) fail("step_decay", "step_size must be positive.");
   return [=](const array& step) {
     auto k = floor_divide(astype(step, int64), array(int64_t{step_size}));
     return multiply(array(init), power(array(decay_rate), astype(k, float32)));
@@ -28,7 +29,7 @@ Schedule step_decay(float init, float decay_rate, int step_size) {
 }
 
 Schedule cosine_decay(float init, int decay_steps, float end) {
-  if (decay_steps <= 0) throw std::invalid_argument("[cosine_decay] decay_steps must be positive.");
+  if (decay_steps <= 0) fail("cosine_decay", "decay_steps must be positive.");
   return [=](const array& step) {
     auto s = minimum(f32(step), array(float(decay_steps)));
     auto decay = multiply(
@@ -40,8 +41,7 @@ Schedule cosine_decay(float init, int decay_steps, float end) {
 
 Schedule linear_schedule(float init, float end, int steps) {
   if (steps < 1)
-    throw std::invalid_argument("[linear_schedule] steps must be greater than 0, but got " +
-                                std::to_string(steps) + ".");
+    fail("linear_schedule", "steps must be greater than 0, but got ", std::to_string(steps), ".");
   return [=](const array& step) {
     auto s = minimum(f32(step), array(float(steps)));
     return add(multiply(s, array((end - init) / steps)), array(init));
@@ -50,12 +50,10 @@ Schedule linear_schedule(float init, float end, int steps) {
 
 Schedule join_schedules(const std::vector<Schedule>& schedules,
                         const std::vector<int>& boundaries) {
-  if (schedules.empty())
-    throw std::invalid_argument("[join_schedules] Must provide at least 1 schedule.");
+  if (schedules.empty()) fail("join_schedules", "Must provide at least 1 schedule.");
   if (boundaries.size() + 1 != schedules.size()) {
-    throw std::invalid_argument("[join_schedules] Received " + std::to_string(boundaries.size()) +
-                                " boundaries but expected " + std::to_string(schedules.size() - 1) +
-                                ".");
+    fail("join_schedules", "Received ", std::to_string(boundaries.size()),
+         " boundaries but expected ", std::to_string(schedules.size() - 1), ".");
   }
   return [=](const array& step) {
     auto out = schedules[0](step);

@@ -246,7 +246,8 @@ TEST(OpsNumpy, ViewsAndCounts) {
   EXPECT_TRUE(c.flags().row_contiguous);
   auto x = zeros({2, 3, 4});
   EXPECT_EQ(number_of_elements(x, {0, 2}, false).item<int>(), 8);
-  EXPECT_EQ(number_of_elements(x, {0, 2}, true).item<int>(), 3);
+  // inverted: the reciprocal of the count (as MLX).
+  EXPECT_FLOAT_EQ(number_of_elements(x, {0, 2}, true, float32).item<float>(), 0.125f);
   EXPECT_EQ(number_of_elements(x, {1}, false, float32).dtype(), float32);
   // Under shapeless compile the count follows the input's shape.
   auto f = compile(

@@ -100,14 +100,6 @@ array gathered(const array& in, const InputPlan& plan, int64_t start, int64_t n)
   return r;
 }
 
-void run_step(const Primitive& p, const std::vector<array>& args, array& r) {
-  if (auto* u = dynamic_cast<const Unary*>(&p)) return cpu::apply_unary(u->op(), args[0], r);
-  if (auto* b = dynamic_cast<const Binary*>(&p))
-    return cpu::apply_binary(b->op(), args[0], args[1], r);
-  if (dynamic_cast<const AsType*>(&p)) return cpu::copy_to_contiguous(args[0], r);
-  return cpu::apply_select(args[0], args[1], args[2], r);
-}
-
 }  // namespace
 
 void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -145,7 +137,7 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, array& out) {
         }
         array r(Shape{scalar ? 1 : static_cast<int>(n)}, st.dtype, nullptr, {});
         cpu::allocate(r);
-        run_step(*st.primitive, args, r);
+        st.primitive->eval_elementwise_cpu(args, r);
         regs.push_back(std::move(r));
       }
       const array& result = regs.back();

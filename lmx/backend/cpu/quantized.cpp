@@ -125,7 +125,7 @@ void AffineQuantize::eval_cpu(const std::vector<array>& inputs, std::vector<arra
   int64_t rows = rows_of(w), cols = w.shape(-1);
   int64_t groups = cols / group_size_, words = cols * bits_ / 32;
   float n_bins = float((1 << bits_) - 1);
-  dispatch_float_types(w.dtype(), "[quantize]", [&](auto tag) {
+  dispatch_float_types(w.dtype(), "quantize", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* src = w.data<T>();
     uint32_t* packed = outputs[0].data<uint32_t>();
@@ -182,7 +182,7 @@ void AffineDequantize::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate(out);
   int64_t rows = rows_of(w), words = w.shape(-1), cols = out.shape(-1);
   int64_t groups = cols / group_size_;
-  dispatch_float_types(out.dtype(), "[dequantize]", [&](auto tag) {
+  dispatch_float_types(out.dtype(), "dequantize", [&](auto tag) {
     using T = typename decltype(tag)::type;
     cpu::parallel_for(
         rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
@@ -237,7 +237,7 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
                             : std::max<int64_t>(group_size_, (65536 / std::max<int64_t>(k, 1)) /
                                                                  group_size_ * group_size_);
   int64_t tiles = (n + tile - 1) / tile;
-  dispatch_float_types(scales.dtype(), "[quantized_matmul]", [&](auto tag) {
+  dispatch_float_types(scales.dtype(), "quantized_matmul", [&](auto tag) {
     using S = typename decltype(tag)::type;
     const S* sp = scales.data<S>();
     const S* bp = biases.data<S>();

@@ -293,7 +293,7 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
 void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   cpu::allocate(out);
-  const char* who = "[reduce]";
+  const char* who = "reduce";
   switch (type_) {
     case ReduceType::And:
       return reduce_impl<bool, bool, AndOp>(in, out, axes_);
@@ -327,7 +327,7 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
 void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   cpu::allocate(out);
-  dispatch_real_types(in.dtype(), "[argreduce]", [&](auto tag) {
+  dispatch_real_types(in.dtype(), "argreduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;
     const T* x = in.data<T>();

@@ -10,7 +10,7 @@ namespace lmx {
 void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   cpu::allocate(out);
-  dispatch_real_types(in.dtype(), "[scan]", [&](auto tag) {
+  dispatch_real_types(in.dtype(), "scan", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = cpu::acc_t<T>;
     const T* x = in.data<T>();

@@ -33,7 +33,7 @@ A row_max(const T* x, int64_t n) {
 void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
   array in = cpu::ensure_row_contiguous(inputs[0]);
   cpu::allocate_or_donate(out, {&in});
-  dispatch_float_types(in.dtype(), "[softmax]", [&](auto tag) {
+  dispatch_float_types(in.dtype(), "softmax", [&](auto tag) {
     using T = typename decltype(tag)::type;
     // 16-bit inputs always accumulate in float; `precise` asks for that too.
     using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
@@ -63,7 +63,7 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
 void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
   array in = cpu::ensure_row_contiguous(inputs[0]);
   cpu::allocate(out);
-  dispatch_float_types(in.dtype(), "[logsumexp]", [&](auto tag) {
+  dispatch_float_types(in.dtype(), "logsumexp", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
     const T* x = in.data<T>();

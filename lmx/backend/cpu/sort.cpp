@@ -60,7 +60,7 @@ void radix_argsort(std::vector<uint32_t>& keys, std::vector<uint32_t>& order) {
 void ArgSort::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   cpu::allocate(out);
-  dispatch_real_types(in.dtype(), "[argsort]", [&](auto tag) {
+  dispatch_real_types(in.dtype(), "argsort", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = cpu::acc_t<T>;
     const T* x = in.data<T>();

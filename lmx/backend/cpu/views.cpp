@@ -123,7 +123,7 @@ void Pad::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 void Arange::eval_cpu(const std::vector<array>&, array& out) {
   cpu::allocate(out);
-  dispatch_real_types(out.dtype(), "[arange]", [&](auto tag) {
+  dispatch_real_types(out.dtype(), "arange", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* d = out.data<T>();
     for (size_t i = 0; i < out.size(); ++i) d[i] = static_cast<T>(start_ + double(i) * step_);
@@ -143,10 +143,8 @@ void View::eval_cpu(const std::vector<array>& inputs, array& out) {
 void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
   const Shape& shape = inputs[0].shape();
   double n = 1;
-  for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
-    bool listed = std::find(axes_.begin(), axes_.end(), i) != axes_.end();
-    if (listed != inverted_) n *= shape[i];
-  }
+  for (int ax : axes_) n *= shape[ax];
+  if (inverted_) n = 1.0 / n;
   cpu::allocate(out);
   dispatch_all_types(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
