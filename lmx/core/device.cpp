@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "lmx/core/error.h"
 #include "lmx/core/ops.h"
@@ -110,6 +111,24 @@ Stream new_stream(Device d) {
   return s;
 }
 
+Stream new_thread_unsafe_stream(Device d) {
+  return new_stream(d);
+}
+
+ThreadLocalStream new_thread_local_stream(Device d) {
+  Stream s = new_stream(d);
+  return ThreadLocalStream(s.index, s.device);
+}
+
+Stream stream_from_thread_local_stream(ThreadLocalStream tls) {
+  // Each thread keeps the streams it was given, by the index of the stream
+  // that stands for them.
+  thread_local std::unordered_map<int, Stream> mine;
+  auto it = mine.find(tls.index);
+  if (it == mine.end()) it = mine.emplace(tls.index, new_stream(tls.device)).first;
+  return it->second;
+}
+
 Stream to_stream(StreamOrDevice s) {
   if (std::holds_alternative<std::monostate>(s)) return default_stream(default_device());
   if (std::holds_alternative<Device>(s)) return default_stream(std::get<Device>(s));
@@ -125,6 +144,9 @@ void synchronize() {
 }
 void synchronize(Stream) {
   synchronize();
+}
+void synchronize(ThreadLocalStream s) {
+  synchronize(stream_from_thread_local_stream(s));
 }
 
 std::ostream& operator<<(std::ostream& os, const Device& d) {

@@ -51,6 +51,12 @@ inline bool operator<(const Stream& a, const Stream& b) {
          std::tie(b.device.type, b.device.index, b.index);
 }
 
+// A stream that stands for one stream per thread: each thread that asks
+// (stream_from_thread_local_stream) gets its own, made on first use.
+struct ThreadLocalStream : public Stream {
+  using Stream::Stream;
+};
+
 // The number of devices of a type (one CPU; no GPU backend yet).
 int device_count(Device::DeviceType type);
 
@@ -59,6 +65,11 @@ Stream default_stream(Device d);
 std::optional<Stream> peek_default_stream(Device d);
 void set_default_stream(Stream s);
 Stream new_stream(Device d);
+// A stream any thread may use (every lmx stream may be; MLX's name for it).
+Stream new_thread_unsafe_stream(Device d);
+ThreadLocalStream new_thread_local_stream(Device d);
+// The calling thread's stream of `tls`.
+Stream stream_from_thread_local_stream(ThreadLocalStream tls);
 // Every stream made so far, the default ones first.
 std::vector<Stream> get_streams();
 // Waits for all streams; on the CPU backend streams hold nothing to free,
@@ -66,6 +77,7 @@ std::vector<Stream> get_streams();
 void clear_streams();
 void synchronize();
 void synchronize(Stream s);
+void synchronize(ThreadLocalStream s);
 
 using StreamOrDevice = std::variant<std::monostate, Stream, Device>;
 Stream to_stream(StreamOrDevice s);

@@ -1,5 +1,7 @@
 #include "lmx/core/ops_numpy.h"
 
+#include <limits>
+
 #include <cmath>
 #include <numbers>
 #include <numeric>
@@ -463,6 +465,79 @@ array number_of_elements(const array& a, std::vector<int> axes, bool inverted, D
   auto ax = normalize_axes(axes, a.ndim(), "number_of_elements");
   return make_node<NumberOfElements>({}, dtype, {stop_gradient(a, s)}, to_stream(s), ax, inverted,
                                      dtype);
+}
+
+array matrix_transpose(const array& a, StreamOrDevice s) {
+  if (a.ndim() < 2) fail("matrix_transpose", "Input array must have at least 2 dimensions.");
+  return swapaxes(a, -1, -2, s);
+}
+
+std::tuple<array, array> minmax(const array& a, const std::vector<int>& axes, bool keepdims,
+                                StreamOrDevice s) {
+  return {min(a, axes, keepdims, s), max(a, axes, keepdims, s)};
+}
+std::tuple<array, array> minmax(const array& a, bool keepdims, StreamOrDevice s) {
+  return {min(a, keepdims, s), max(a, keepdims, s)};
+}
+std::tuple<array, array> minmax(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return {min(a, axis, keepdims, s), max(a, axis, keepdims, s)};
+}
+
+std::vector<array> unique(const array& a, int size, bool return_index, bool return_inverse,
+                          bool return_counts, const std::optional<array>& fill_value,
+                          StreamOrDevice s) {
+  if (size < 0) fail("unique", "Received negative size ", size, ".");
+  if (fill_value && fill_value->size() != 1) {
+    fail("unique", "The fill value must be a scalar, got shape ", fill_value->shape(), ".");
+  }
+  size_t count = checked_size(a.shape(), "unique");
+  if (count > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    fail("unique", "Inputs with more than 2^31 - 1 elements are not supported, got shape ",
+         a.shape(), ".");
+  }
+  const int n = static_cast<int>(count);
+  std::vector<array> out;
+  auto with_extras = [&](array values, array index, array inverse, array counts) {
+    out.push_back(std::move(values));
+    if (return_index) out.push_back(std::move(index));
+    if (return_inverse) out.push_back(std::move(inverse));
+    if (return_counts) out.push_back(std::move(counts));
+    return out;
+  };
+  if (n == 0) {
+    if (size > 0 && !fill_value) {
+      fail("unique", "A fill value is required for an empty input with a non-zero size.");
+    }
+    auto values = size > 0 ? full({size}, astype(reshape(*fill_value, {}, s), a.dtype(), s), s)
+                           : zeros({0}, a.dtype(), s);
+    return with_extras(values, zeros({size}, uint32, s), zeros(a.shape(), uint32, s),
+                       zeros({size}, int32, s));
+  }
+  // Sort, mark where a new value starts (NaN != NaN, so each NaN starts one),
+  // and number the groups; group g lands in slot g, and groups past `size`
+  // in a spare slot that is cut off at the end.
+  auto flat = flatten(a, s);
+  auto order = argsort(flat, 0, s);
+  auto sorted = take(flat, order, 0, s);
+  auto starts = concatenate(
+      {array({true}), not_equal(slice(sorted, {1}, {n}, s), slice(sorted, {0}, {n - 1}, s), s)}, 0,
+      s);
+  auto group = subtract(cumsum(astype(starts, int32, s), 0, false, true, s), array(1), s);
+  auto slot = minimum(group, array(size), s);
+  auto column = [&](const array& v) { return expand_dims(v, -1, s); };
+  auto kept = [&](const array& v) { return slice(v, {0}, {size}, s); };
+  auto fill = fill_value ? astype(reshape(*fill_value, {}, s), a.dtype(), s) : take(sorted, 0, s);
+  auto values = kept(scatter(full({size + 1}, fill, s), slot, column(sorted), 0, s));
+  auto counts =
+      kept(scatter_add(zeros({size + 1}, int32, s), slot, column(ones({n}, int32, s)), 0, s));
+  // Padding repeats the first value's index (as MLX).
+  auto first = kept(scatter_min(full({size + 1}, array(static_cast<uint32_t>(n)), s), slot,
+                                column(astype(order, uint32, s)), 0, s));
+  if (size > 0) first = where(greater(counts, array(0), s), first, take(first, 0, s), s);
+  auto clamped = astype(minimum(group, array(std::max(size - 1, 0)), s), uint32, s);
+  auto inverse =
+      reshape(scatter(zeros({n}, uint32, s), order, column(clamped), 0, s), a.shape(), s);
+  return with_extras(values, first, inverse, counts);
 }
 
 array masked_scatter(const array& a, const array& mask, const array& src, StreamOrDevice s) {

@@ -4,7 +4,9 @@
 // and compile from the ops they are built from.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "lmx/core/array.h"
@@ -86,13 +88,31 @@ array view(const array& a, const Dtype& dtype, SOD s = {});
 // A row-contiguous copy of `a` (or a as it is when already laid out so; with
 // allow_col_major, column-major also counts).
 array contiguous(const array& a, bool allow_col_major = false, SOD s = {});
-// The number of elements along `axes` (or, inverted, along the other axes)
-// as a scalar of `dtype`, recomputed for every shape under shapeless compile.
+// The number of elements along `axes` (or, inverted, its reciprocal) as a
+// scalar of `dtype`, recomputed for every shape under shapeless compile.
 array number_of_elements(const array& a, std::vector<int> axes, bool inverted, Dtype dtype = int32,
                          SOD s = {});
 // a with the positions where `mask` (broadcast to a's shape) is true filled,
 // in row-major order, by the elements of src.
 array masked_scatter(const array& a, const array& mask, const array& src, SOD s = {});
+// Swaps the last two axes (at least two needed).
+array matrix_transpose(const array& a, SOD s = {});
+// (min, max) over the axes, as min and max give them.
+std::tuple<array, array> minmax(const array& a, bool keepdims, SOD s = {});
+inline std::tuple<array, array> minmax(const array& a, SOD s = {}) {
+  return minmax(a, false, s);
+}
+std::tuple<array, array> minmax(const array& a, const std::vector<int>& axes, bool keepdims = false,
+                                SOD s = {});
+std::tuple<array, array> minmax(const array& a, int axis, bool keepdims = false, SOD s = {});
+// The sorted unique elements of the flattened array, `size` of them: cut
+// when there are more, padded with fill_value (or the smallest) when fewer;
+// then, as asked, the index of each one's first occurrence (uint32), the
+// inverse indices that rebuild `a` (uint32, a's shape, clamped to the last
+// entry) and the counts (int32, 0 for padding). Each NaN is its own value.
+std::vector<array> unique(const array& a, int size, bool return_index = false,
+                          bool return_inverse = false, bool return_counts = false,
+                          const std::optional<array>& fill_value = std::nullopt, SOD s = {});
 // float8 E4M3 (as uint8): to_fp8 rounds to nearest even and saturates at
 // ±448 (NaN and infinities too, as MLX); from_fp8 decodes to `dtype`.
 array to_fp8(array x, SOD s = {});

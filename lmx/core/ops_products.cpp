@@ -125,23 +125,88 @@ array gather_qmm(const array& x, const array& w, const array& scales,
   return gather_mm(x, wf, std::move(lhs_indices), std::move(rhs_indices), sorted_indices, s);
 }
 
+namespace {
+
+// The Hadamard matrices of orders 12, 20 and 28 that MLX's transform uses
+// (row i is the transform of the i-th unit vector; '+' is 1, '-' is -1), so
+// the same input gives MLX's output.
+const char* const kHadamard12[] = {
+    "+-++++++++++", "--+-+-+-+-+-", "+++-++----++", "+---+--+-++-", "+++++-++----", "+-+---+--+-+",
+    "++--+++-++--", "+--++---+--+", "++----+++-++", "+--+-++---+-", "++++----+++-", "+-+--+-++---",
+};
+const char* const kHadamard20[] = {
+    "+-----++++--++--+--+", "-+---+-+++---+++-+--", "--+--++-+++---+-+-+-", "---+-+++-+++-----+-+",
+    "----+++++--++--+--+-", "+----+----+-++---++-", "-+----+----+-++---++", "--+----+--+-+-++---+",
+    "---+----+-++-+-++---", "----+----+-++-+-++--", "++--+-+--++----+----", "+++--+-+---+----+---",
+    "-+++--+-+---+----+--", "--+++--+-+---+----+-", "+--+++--+-----+----+", "+-++-++--+-+++++----",
+    "-+-+++++--+-+++-+---", "+-+-+-+++-++-++--+--", "++-+---++++++-+---+-", "-++-++--++++++-----+",
+};
+const char* const kHadamard28[] = {
+    "+--------++++--+-++-+-++--++", "-+--------+++++-+-++-+-++--+", "--+----+---+++-+-+-++++-++--",
+    "---+---++---+++-+-+-+-++-++-", "----+--+++---+++-+-+---++-++", "-----+-++++----++-+-++--++-+",
+    "------+-++++--+-++-+-++--++-", "++----++------+--++---+-++-+", "+++-----+------+--++-+-+-++-",
+    "-+++-----+------+--++-+-+-++", "--+++-----+---+--+--++-+-+-+", "---+++-----+--++--+--++-+-+-",
+    "----+++-----+--++--+--++-+-+", "+----++------+--++--++-++-+-", "+-+--+--++--+++------++----+",
+    "-+-+--++-++--+-+-----+++----", "+-+-+--++-++----+-----+++---", "-+-+-+--++-++----+-----+++--",
+    "--+-+-+--++-++----+-----+++-", "+--+-+-+--++-+-----+-----+++", "-+--+-+++--++-------++----++",
+    "+--++--+-+--+---++++-+------", "-+--++--+-+--+---++++-+-----", "--+--+++-+-+--+---+++--+----",
+    "+--+--+-+-+-+-++---++---+---", "++--+----+-+-++++---+----+--", "-++--+-+--+-+-++++--------+-",
+    "--++--+-+--+-+-++++--------+",
+};
+
+// The m x m matrix of rows given as '+'/'-' strings.
+array sign_matrix(const char* const* rows, int m, Dtype t) {
+  std::vector<float> v;
+  v.reserve(static_cast<size_t>(m) * m);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) v.push_back(rows[i][j] == '+' ? 1.0f : -1.0f);
+  return astype(array(v.begin(), Shape{m, m}, float32), t);
+}
+
+}  // namespace
+
 array hadamard_transform(const array& a, std::optional<float> scale, StreamOrDevice s) {
   if (a.ndim() == 0) fail("hadamard", "Input must have at least one dimension.");
-  int n = a.shape(-1);
-  if (n <= 0 || (n & (n - 1)) != 0) {
-    fail("hadamard", "Only sizes that are powers of two are supported, got ", n, ".");
+  const int n = a.shape(-1);
+  // n = m * 2^k: the transform is x @ kron(H_m, H_{2^k}).
+  int m = 0;
+  for (int base : {1, 12, 20, 28}) {
+    if (n > 0 && n % base == 0) {
+      int p = n / base;
+      if ((p & (p - 1)) == 0) {
+        m = base;
+        break;
+      }
+    }
   }
+  if (m == 0) fail("hadamard", "Only supports n = m*2^k where m in (1, 12, 20, 28).");
+  const int p = n / m;
   Dtype t = at_least_float(a.dtype());
-  auto x = astype(a, t, s);
   Shape batch(a.shape().begin(), a.shape().end() - 1);
-  // Butterflies: pairs h apart become (x + y, x - y), for h = 1, 2, 4, ...
-  for (int h = 1; h < n; h *= 2) {
+  batch.push_back(m);
+  auto x = reshape(
+      astype(a, t, s),
+      [&] {
+        Shape shape = batch;
+        shape.push_back(p);
+        return shape;
+      }(),
+      s);
+  Shape grouped = x.shape();
+  // H_{2^k} on the last axis by butterflies: pairs h apart become (x + y, x - y).
+  for (int h = 1; h < p; h *= 2) {
     Shape split = batch;
-    split.insert(split.end(), {n / (2 * h), 2, h});
+    split.insert(split.end(), {p / (2 * h), 2, h});
     auto y = reshape(x, split, s);
     auto lo = take(y, 0, -2, s), hi = take(y, 1, -2, s);
-    x = reshape(stack({add(lo, hi, s), subtract(lo, hi, s)}, -2, s), a.shape(), s);
+    x = reshape(stack({add(lo, hi, s), subtract(lo, hi, s)}, -2, s), grouped, s);
   }
+  // H_m on the axis of size m: out[.., j, :] = sum_i H_m[i, j] x[.., i, :].
+  if (m > 1) {
+    const char* const* rows = m == 12 ? kHadamard12 : m == 20 ? kHadamard20 : kHadamard28;
+    x = swapaxes(matmul(swapaxes(x, -1, -2, s), sign_matrix(rows, m, t), s), -1, -2, s);
+  }
+  x = reshape(x, a.shape(), s);
   float f = scale ? *scale : 1.0f / std::sqrt(static_cast<float>(n));
   return multiply(x, array(f, t), s);
 }

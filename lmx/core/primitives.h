@@ -716,13 +716,14 @@ class Compiled : public UnaryPrimitive {
 
 // Every primitive class, for code that defines a method for each one
 // (lmx/backend/no_gpu.cpp): X for one output, XM for several.
-#define LMX_PRIMITIVE_CLASSES(X, XM)                                                              \
-  X(Unary)                                                                                        \
-  X(Binary) XM(DivMod) X(Select) X(AsType) X(Copy) X(Full) X(StopGradient) X(Arange) X(Reshape)   \
-      X(Transpose) X(View) X(NumberOfElements) X(AsStrided) X(Broadcast) X(Slice) X(SliceUpdate)  \
-          X(Concatenate) X(Pad) X(Unfold) X(Fold) XM(AffineQuantize) X(AffineDequantize)          \
-              X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax) X(LogSumExp) X(Matmul) \
-                  X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis) X(ArgSort)           \
-                      X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)
+// clang-format off
+#define LMX_PRIMITIVE_CLASSES(X, XM)                                                           \
+  X(Unary) X(Binary) XM(DivMod) X(Select) X(AsType) X(Copy) X(Full) X(StopGradient) X(Arange) \
+  X(Reshape) X(Transpose) X(View) X(NumberOfElements) X(AsStrided) X(Broadcast) X(Slice)      \
+  X(SliceUpdate) X(Concatenate) X(Pad) X(Unfold) X(Fold) XM(AffineQuantize)                   \
+  X(AffineDequantize) X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax)            \
+  X(LogSumExp) X(Matmul) X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis)           \
+  X(ArgSort) X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)
+// clang-format on
 
 }  // namespace lmx

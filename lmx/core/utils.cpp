@@ -81,42 +81,17 @@ std::string to_string(const Shape& s) {
 
 namespace {
 
-PrintOptions& print_options() {
-  static PrintOptions o;
-  return o;
+template <typename T>
+void print_real(std::ostream& os, T v, const PrintOptions& options) {
+  std::ostringstream tmp;
+  if (options.precision >= 0) tmp << std::fixed << std::setprecision(options.precision);
+  tmp << v;
+  os << tmp.str();
 }
 
 template <typename T>
 void print_value(std::ostream& os, T v) {
-  if constexpr (std::is_same_v<T, bool>) {
-    os << (v ? "true" : "false");
-  } else if constexpr (std::is_same_v<T, int8_t>) {
-    os << static_cast<int>(v);
-  } else if constexpr (std::is_same_v<T, uint8_t>) {
-    os << static_cast<unsigned>(v);
-  } else if constexpr (std::is_integral_v<T>) {
-    os << v;
-  } else if constexpr (std::is_same_v<T, complex64_t>) {
-    print_value(os, v.real());
-    if (v.imag() >= 0 || std::isnan(v.imag())) {
-      os << "+";
-      print_value(os, v.imag());
-    } else {
-      os << "-";
-      print_value(os, -v.imag());
-    }
-    os << "j";
-  } else {
-    int p = print_options().precision;
-    std::ostringstream tmp;
-    if (p >= 0) tmp << std::fixed << std::setprecision(p);
-    if constexpr (is_half_v<T>) {
-      tmp << static_cast<float>(v);
-    } else {
-      tmp << v;
-    }
-    os << tmp.str();
-  }
+  get_global_formatter().print(os, v);
 }
 
 // Prints dimension `dim` starting at element offset `index`; axes longer than
@@ -149,8 +124,68 @@ void print_subarray(std::ostream& os, const T* data, const array& a, int64_t ind
 
 }  // namespace
 
+PrintFormatter& get_global_formatter() {
+  static PrintFormatter formatter;
+  return formatter;
+}
+
 void set_printoptions(PrintOptions options) {
-  print_options() = options;
+  get_global_formatter().format_options = options;
+}
+
+void PrintFormatter::print(std::ostream& os, bool val) {
+  if (capitalize_bool) {
+    os << (val ? "True" : "False");
+  } else {
+    os << (val ? "true" : "false");
+  }
+}
+void PrintFormatter::print(std::ostream& os, int8_t val) {
+  os << static_cast<int>(val);
+}
+void PrintFormatter::print(std::ostream& os, uint8_t val) {
+  os << static_cast<unsigned>(val);
+}
+void PrintFormatter::print(std::ostream& os, int16_t val) {
+  os << val;
+}
+void PrintFormatter::print(std::ostream& os, uint16_t val) {
+  os << val;
+}
+void PrintFormatter::print(std::ostream& os, int32_t val) {
+  os << val;
+}
+void PrintFormatter::print(std::ostream& os, uint32_t val) {
+  os << val;
+}
+void PrintFormatter::print(std::ostream& os, int64_t val) {
+  os << val;
+}
+void PrintFormatter::print(std::ostream& os, uint64_t val) {
+  os << val;
+}
+void PrintFormatter::print(std::ostream& os, float16_t val) {
+  print_real(os, static_cast<float>(val), format_options);
+}
+void PrintFormatter::print(std::ostream& os, bfloat16_t val) {
+  print_real(os, static_cast<float>(val), format_options);
+}
+void PrintFormatter::print(std::ostream& os, float val) {
+  print_real(os, val, format_options);
+}
+void PrintFormatter::print(std::ostream& os, double val) {
+  print_real(os, val, format_options);
+}
+void PrintFormatter::print(std::ostream& os, complex64_t val) {
+  print(os, val.real());
+  if (val.imag() >= 0 || std::isnan(val.imag())) {
+    os << "+";
+    print(os, val.imag());
+  } else {
+    os << "-";
+    print(os, -val.imag());
+  }
+  os << "j";
 }
 
 std::ostream& operator<<(std::ostream& os, array a) {

@@ -266,8 +266,9 @@ Batched Fold::vmap(const std::vector<array>& inputs, const std::vector<int>& axe
 Batched NumberOfElements::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
                                const std::vector<array>&) {
   auto x = batch_first(inputs[0], axes[0], 1);
-  return {{make_node<NumberOfElements>({}, dtype_, {x}, stream(), shifted(axes_), inverted_, dtype_)},
-          {-1}};
+  return {
+      {make_node<NumberOfElements>({}, dtype_, {x}, stream(), shifted(axes_), inverted_, dtype_)},
+      {-1}};
 }
 
 Batched Reduce::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,

@@ -21,18 +21,8 @@ std::string repr(array a) {
     a.eval();
   }
   std::ostringstream os;
-  os << a;
-  std::string text = os.str();
-  if (a.dtype() == bool_) {
-    // MLX's C++ prints true/false; its Python repr prints Python's True/False.
-    for (auto [from, to] : {std::pair{"true", "True"}, std::pair{"false", "False"}}) {
-      for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos;) {
-        text.replace(pos, std::strlen(from), to);
-        pos += std::strlen(to);
-      }
-    }
-  }
-  return text;
+  os << a;  // bools print as True/False: the module capitalizes them
+  return os.str();
 }
 
 nb::tuple shape_tuple(const array& a) {

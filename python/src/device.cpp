@@ -59,6 +59,13 @@ void init_device(nb::module_& m) {
         return nb::isinstance<Stream>(b) && a == nb::cast<Stream>(b);
       });
 
+  nb::class_<ThreadLocalStream, Stream>(m, "ThreadLocalStream",
+                                        "A stream that is a different stream in every thread.")
+      .def("__repr__", [](const ThreadLocalStream& s) {
+        return "ThreadLocalStream(" + to_text(s.device) + ", " + std::to_string(s.index) + ")";
+      });
+  m.def("new_thread_local_stream", &new_thread_local_stream, nb::arg("device"));
+
   m.def("default_device", &default_device, nb::rv_policy::copy);
   m.def("set_default_device", &set_default_device, nb::arg("device"));
   m.def("is_available", &is_available, nb::arg("device"));

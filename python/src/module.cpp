@@ -9,6 +9,8 @@ NB_MODULE(_core, m) {
   // Arrays and modules alive in module globals at interpreter exit are not
   // leaks worth reporting.
   nb::set_leak_warnings(false);
+  // Python prints True/False where C++ prints true/false (as MLX).
+  lmx::get_global_formatter().capitalize_bool = true;
   init_dtype(m);
   init_device(m);
   auto cls = init_array(m);

@@ -195,6 +195,35 @@ void init_ops_numpy(nb::module_& m) {
       nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false, nb::kw_only(),
       nb::arg(S) = nb::none());
   m.def(
+      "minmax",
+      [](A a, const Axes& axis, bool keepdims, StreamOrDevice s) {
+        array x = to_array(a);
+        auto [lo, hi] = minmax(x, axis.axes ? *axis.axes : all_axes(x), keepdims, s);
+        return nb::make_tuple(lo, hi);
+      },
+      nb::arg("a"), nb::arg("axis") = nb::none(), nb::arg("keepdims") = false, nb::kw_only(),
+      nb::arg(S) = nb::none());
+  m.def(
+      "matrix_transpose", [](A a, StreamOrDevice s) { return matrix_transpose(to_array(a), s); },
+      nb::arg("a"), nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
+      "unique",
+      [](A a, int size, bool return_index, bool return_inverse, bool return_counts,
+         nb::handle fill_value, StreamOrDevice s) -> nb::object {
+        array x = to_array(a);
+        std::optional<array> fill;
+        // A Python scalar fill takes the input's dtype.
+        if (!fill_value.is_none()) fill = to_array(fill_value, x.dtype());
+        auto outs = unique(x, size, return_index, return_inverse, return_counts, fill, s);
+        if (outs.size() == 1) return nb::cast(outs[0]);
+        nb::list items;
+        for (auto& o : outs) items.append(nb::cast(o));
+        return nb::tuple(items);
+      },
+      nb::arg("a"), nb::arg("size"), nb::arg("return_index") = false,
+      nb::arg("return_inverse") = false, nb::arg("return_counts") = false,
+      nb::arg("fill_value") = nb::none(), nb::kw_only(), nb::arg(S) = nb::none());
+  m.def(
       "searchsorted",
       [](A seq, A values, const std::string& side, StreamOrDevice s) {
         auto [x, v] = to_arrays(seq.obj, values.obj);

@@ -153,13 +153,19 @@ struct type_caster<lmx::python::ShapeArg> {
   }
 };
 
-// stream= accepts None, a Stream, a Device or a DeviceType (mx.cpu).
+// stream= accepts None, a Stream (a ThreadLocalStream gives the calling
+// thread's stream), a Device or a DeviceType (mx.cpu).
 template <>
 struct type_caster<lmx::StreamOrDevice> {
   NB_TYPE_CASTER(lmx::StreamOrDevice, const_name("Stream | Device | None"))
   bool from_python(handle src, uint8_t flags, cleanup_list* cleanup) noexcept {
     if (src.is_none()) {
       value = std::monostate{};
+      return true;
+    }
+    if (isinstance<lmx::ThreadLocalStream>(src)) {
+      // The calling thread's own stream of it.
+      value = lmx::stream_from_thread_local_stream(cast<lmx::ThreadLocalStream>(src));
       return true;
     }
     if (isinstance<lmx::Stream>(src)) {

@@ -78,6 +78,7 @@ def test_views_fp8_and_products():
     assert mx.from_fp8(q).dtype == mx.bfloat16
     assert mx.from_fp8(q, mx.float32).tolist() == [0.0, 1.0, -2.5, 448.0, 0.3125]
     assert mx.hadamard_transform(mx.ones((4,))).tolist() == [2, 0, 0, 0]
+    assert mx.hadamard_transform(mx.arange(12.0), scale=1.0).tolist()[:4] == [64, -6, 0, -6]
     a = mx.arange(24.0).reshape(2, 3, 4)
     b = mx.arange(40.0).reshape(2, 4, 5)
     g = mx.gather_mm(a, b, mx.array([1, 0]), mx.array([0, 1]))
@@ -90,3 +91,48 @@ def test_views_fp8_and_products():
     assert u.tolist()[0] == [0, 1, 0, 0]
     assert np.allclose(mx.logcumsumexp(mx.array([0.0, 1.0])),
                        np.logaddexp.accumulate([0.0, 1.0]))
+
+
+def test_unique_minmax_matrix_transpose():
+    # Values from MLX 0.32.4.
+    a = mx.array([3, 1, 3, 2, 1, 5])
+    assert mx.unique(a, 3).tolist() == [1, 2, 3]
+    v, i, inv, c = mx.unique(a, size=6, return_index=True, return_inverse=True, return_counts=True)
+    assert v.tolist() == [1, 2, 3, 5, 1, 1]
+    assert i.dtype == mx.uint32 and i.tolist() == [1, 3, 0, 5, 1, 1]
+    assert inv.tolist() == [2, 0, 2, 1, 0, 3]
+    assert c.dtype == mx.int32 and c.tolist() == [2, 1, 2, 1, 0, 0]
+    v, c = mx.unique(a, 6, return_counts=True, fill_value=-1)
+    assert v.tolist() == [1, 2, 3, 5, -1, -1]
+    assert mx.unique(mx.array([], dtype=mx.float32), size=2, fill_value=7).tolist() == [7, 7]
+    with pytest.raises(ValueError, match=r"\[unique\] A fill value is required"):
+        mx.unique(mx.array([], dtype=mx.float32), size=2)
+    lo, hi = mx.minmax(mx.array([[3, 1], [2, 7]]), axis=0)
+    assert lo.tolist() == [2, 1] and hi.tolist() == [3, 7]
+    lo, hi = mx.minmax(mx.array([3, 1, 2]))
+    assert (lo.item(), hi.item()) == (1, 3)
+    assert mx.matrix_transpose(mx.zeros((2, 3, 4))).shape == (2, 4, 3)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        mx.matrix_transpose(mx.zeros((3,)))
+
+
+def test_thread_local_streams_and_bool_repr():
+    import threading
+
+    t = mx.new_thread_local_stream(mx.cpu)
+    assert repr(t).startswith("ThreadLocalStream(Device(cpu, 0), ")
+    assert isinstance(t, mx.Stream)
+    seen = []
+
+    def run():
+        with mx.stream(t):
+            seen.append(repr(mx.default_stream(mx.cpu)))
+
+    th = threading.Thread(target=run)
+    th.start()
+    th.join()
+    with mx.stream(t):
+        mine = repr(mx.default_stream(mx.cpu))
+    assert seen and seen[0] != mine
+    assert mx.add(1, 2, stream=t).item() == 3
+    assert repr(mx.array([True, False])) == "array([True, False], dtype=bool)"

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <complex>
 #include <limits>
+#include <thread>
 
 #include "../test_utils.h"
 #include "lmx/core/primitives.h"
@@ -289,4 +290,41 @@ TEST(ApiShapes, SliceUpdateOpsAndDynamicSlices) {
                    "[slice] Slice size (4,4) does not fit");
   EXPECT_THROW_MSG(slice_update(x, zeros({4, 4}), array({0}), {0}), std::invalid_argument,
                    "[slice_update] Update with shape (4,4) does not fit");
+}
+
+TEST(ApiShapes, ThreadLocalStreams) {
+  auto tls = new_thread_local_stream(Device::cpu);
+  Stream here = stream_from_thread_local_stream(tls);
+  // The same stream on every call from one thread, another one elsewhere.
+  EXPECT_EQ(stream_from_thread_local_stream(tls), here);
+  std::optional<Stream> there;
+  std::thread([&] { there = stream_from_thread_local_stream(tls); }).join();
+  ASSERT_TRUE(there);
+  EXPECT_NE(*there, here);
+  EXPECT_NE(here, static_cast<Stream>(tls));
+  auto y = add(array(1), array(2), here);
+  synchronize(tls);
+  EXPECT_EQ(y.item<int>(), 3);
+  Stream any = new_thread_unsafe_stream(Device::cpu);
+  std::thread([&] { EXPECT_EQ(add(array(1), array(1), any).item<int>(), 2); }).join();
+}
+
+TEST(ApiShapes, GlobalFormatter) {
+  auto& f = get_global_formatter();
+  std::ostringstream os;
+  f.print(os, true);
+  f.print(os, int8_t{-3});
+  f.print(os, complex64_t(1.0f, -2.0f));
+  EXPECT_EQ(os.str(), "true-31-2j");
+  f.capitalize_bool = true;
+  std::ostringstream b;
+  b << array({true, false});
+  f.capitalize_bool = false;
+  EXPECT_EQ(b.str(), "array([True, False], dtype=bool)");
+  set_printoptions(PrintOptions{2});
+  std::ostringstream p;
+  p << array(1.0f / 3.0f);
+  set_printoptions(PrintOptions{});
+  EXPECT_EQ(p.str(), "array(0.33, dtype=float32)");
+  EXPECT_EQ(f.format_options.precision, -1);
 }

@@ -295,3 +295,66 @@ TEST(OpsNumpy, Fp8) {
   EXPECT_THROW_MSG(to_fp8(array({1, 2})), std::invalid_argument, "[to_fp8]");
   EXPECT_THROW_MSG(from_fp8(array({1, 2}), float32), std::invalid_argument, "[from_fp8]");
 }
+
+TEST(OpsNumpy, MatrixTransposeAndMinmax) {
+  auto a = reshape(arange(6), {1, 2, 3});
+  EXPECT_EQ(matrix_transpose(a).shape(), (Shape{1, 3, 2}));
+  EXPECT_EQ(to_vector<int>(matrix_transpose(a)), (std::vector<int>{0, 3, 1, 4, 2, 5}));
+  EXPECT_THROW_MSG(matrix_transpose(arange(3)), std::invalid_argument,
+                   "[matrix_transpose] Input array must have at least 2 dimensions.");
+  auto x = array({3, 1, 2, 7, 5, 0}, {2, 3});
+  auto [lo, hi] = minmax(x);
+  EXPECT_EQ(lo.item<int>(), 0);
+  EXPECT_EQ(hi.item<int>(), 7);
+  auto [lo1, hi1] = minmax(x, 1, true);
+  EXPECT_EQ(lo1.shape(), (Shape{2, 1}));
+  EXPECT_EQ(to_vector<int>(hi1), (std::vector<int>{3, 7}));
+  auto [lo2, hi2] = minmax(x, std::vector<int>{0});
+  EXPECT_EQ(to_vector<int>(lo2), (std::vector<int>{3, 1, 0}));
+  EXPECT_EQ(to_vector<int>(hi2), (std::vector<int>{7, 5, 2}));
+}
+
+// Values from MLX 0.32.4's unique on the same inputs.
+TEST(OpsNumpy, Unique) {
+  auto a = array({3, 1, 3, 2, 1, 5});
+  auto all = unique(a, 6, true, true, true);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(to_vector<int>(all[0]), (std::vector<int>{1, 2, 3, 5, 1, 1}));
+  EXPECT_EQ(all[1].dtype(), uint32);
+  EXPECT_EQ(to_vector<uint32_t>(all[1]), (std::vector<uint32_t>{1, 3, 0, 5, 1, 1}));
+  EXPECT_EQ(to_vector<uint32_t>(all[2]), (std::vector<uint32_t>{2, 0, 2, 1, 0, 3}));
+  EXPECT_EQ(all[3].dtype(), int32);
+  EXPECT_EQ(to_vector<int>(all[3]), (std::vector<int>{2, 1, 2, 1, 0, 0}));
+  // Cut to 3: the dropped value's inverse indices clamp to the last entry.
+  auto cut = unique(a, 3, true, true, true);
+  EXPECT_EQ(to_vector<int>(cut[0]), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(to_vector<uint32_t>(cut[1]), (std::vector<uint32_t>{1, 3, 0}));
+  EXPECT_EQ(to_vector<uint32_t>(cut[2]), (std::vector<uint32_t>{2, 0, 2, 1, 0, 2}));
+  EXPECT_EQ(to_vector<int>(cut[3]), (std::vector<int>{2, 1, 2}));
+  auto filled = unique(a, 6, false, false, false, array(-1));
+  ASSERT_EQ(filled.size(), 1u);
+  EXPECT_EQ(to_vector<int>(filled[0]), (std::vector<int>{1, 2, 3, 5, -1, -1}));
+  // Only the requested extras come back, in order; inverse has a's shape.
+  auto two = unique(reshape(a, {2, 3}), 4, false, true);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[1].shape(), (Shape{2, 3}));
+  // Each NaN is its own value.
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  auto withnan = unique(array({2.0f, nan, nan, 1.0f}, {2, 2}), 4, false, false, true);
+  auto vals = to_vector<float>(withnan[0]);
+  EXPECT_EQ(vals[0], 1.0f);
+  EXPECT_EQ(vals[1], 2.0f);
+  EXPECT_TRUE(std::isnan(vals[2]) && std::isnan(vals[3]));
+  EXPECT_EQ(to_vector<int>(withnan[1]), (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_EQ(to_vector<bool>(unique(array({true, false, true}), 2)[0]),
+            (std::vector<bool>{false, true}));
+  // Empty inputs.
+  EXPECT_EQ(unique(zeros({0}), 0)[0].shape(), (Shape{0}));
+  EXPECT_EQ(to_vector<float>(unique(zeros({0}), 2, false, false, false, array(7.0f))[0]),
+            (std::vector<float>{7, 7}));
+  EXPECT_THROW_MSG(unique(zeros({0}), 2), std::invalid_argument,
+                   "[unique] A fill value is required for an empty input with a non-zero size.");
+  EXPECT_THROW_MSG(unique(a, -1), std::invalid_argument, "[unique] Received negative size -1.");
+  EXPECT_THROW_MSG(unique(a, 2, false, false, false, array({1, 2})), std::invalid_argument,
+                   "[unique] The fill value must be a scalar");
+}

@@ -82,6 +82,33 @@ TEST(OpsProducts, Hadamard) {
   EXPECT_TRUE(all_close(hadamard_transform(hadamard_transform(x)), x, 1e-5, 1e-5));
   check_grad([](const std::vector<array>& v) { return hadamard_transform(v[0]); },
              {astype(x, float64)});
-  EXPECT_THROW_MSG(hadamard_transform(ones({6})), std::invalid_argument,
-                   "[hadamard] Only sizes that are powers of two are supported, got 6.");
+  // n = m * 2^k for m in 12, 20, 28: MLX 0.32.4's outputs for arange(n).
+  EXPECT_EQ(to_vector<float>(hadamard_transform(arange(12.0f), 1.0f)),
+            (std::vector<float>{64, -6, 0, -6, -20, -10, 0, -14, 20, -18, 0, -22}));
+  EXPECT_EQ(to_vector<float>(hadamard_transform(arange(20.0f), 1.0f)),
+            (std::vector<float>{-10, -4, 2,  8,  14, -10,  -20, -10, 0,   -10,
+                                20,  30, 20, 10, 20, -100, -98, -96, -94, -92}));
+  EXPECT_EQ(to_vector<float>(hadamard_transform(arange(24.0f), 1.0f)),
+            (std::vector<float>{266, -10, -26, 2, 2,  -2, -26, 2, -78, -2, -42, 2,
+                                2,   -2,  -58, 2, 82, -2, -74, 2, 2,   -2, -90, 2}));
+  auto h56 = to_vector<float>(hadamard_transform(arange(56.0f), 1.0f));
+  EXPECT_EQ(h56[0], -344);
+  EXPECT_EQ(h56[14], -228);
+  EXPECT_EQ(h56[55], 4);
+  // Every such matrix has orthogonal rows: M M^T = n I, and batches apply it
+  // row by row.
+  for (int n : {12, 20, 28, 40, 96}) {
+    auto m = hadamard_transform(eye(n), 1.0f);
+    EXPECT_TRUE(all_close(matmul(m, transpose(m)), multiply(eye(n), array(float(n))), 1e-5, 1e-4))
+        << n;
+  }
+  auto xb = random::normal({2, 3, 24}, float32, random::key(4));
+  EXPECT_TRUE(
+      all_close(hadamard_transform(xb), matmul(xb, hadamard_transform(eye(24))), 1e-5, 1e-5));
+  check_grad([](const std::vector<array>& v) { return hadamard_transform(v[0]); },
+             {astype(random::normal({2, 12}, float32, random::key(5)), float64)});
+  for (int n : {6, 3, 36, 44}) {
+    EXPECT_THROW_MSG(hadamard_transform(ones({n})), std::invalid_argument,
+                     "[hadamard] Only supports n = m*2^k where m in (1, 12, 20, 28).");
+  }
 }

@@ -46,10 +46,6 @@ def empty_like(a, *, stream=None):
     return _core.zeros_like(a, stream=stream)
 
 
-def matrix_transpose(a, /, *, stream=None):
-    return _core.swapaxes(a, -1, -2, stream=stream)
-
-
 def broadcast_shapes(*shapes):
     return _core.broadcast_arrays(*[_core.zeros(s, _core.bool_) for s in shapes])[0].shape
 
