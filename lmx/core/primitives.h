@@ -431,6 +431,7 @@ class AffineQuantize : public Primitive {
   LMX_EVAL_MULTI_METHODS
   const char* name() const override { return "AffineQuantize"; }
   bool is_equivalent(const Primitive& other) const override;
+  LMX_VMAP_RULE
 
  private:
   int group_size_, bits_;
@@ -443,6 +444,7 @@ class AffineDequantize : public UnaryPrimitive {
       : UnaryPrimitive(s), group_size_(group_size), bits_(bits) {}
   LMX_PRIMITIVE_DECL(AffineDequantize)
   bool is_equivalent(const Primitive& other) const override;
+  LMX_VMAP_RULE
 
  private:
   int group_size_, bits_;
@@ -455,6 +457,7 @@ class QuantizedMatmul : public UnaryPrimitive {
       : UnaryPrimitive(s), group_size_(group_size), bits_(bits), transpose_(transpose) {}
   LMX_PRIMITIVE_DECL(QuantizedMatmul)
   bool is_equivalent(const Primitive& other) const override;
+  LMX_VMAP_RULE
 
  private:
   int group_size_, bits_;

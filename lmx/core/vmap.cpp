@@ -382,14 +382,36 @@ Batched Gather::vmap(const std::vector<array>& inputs, const std::vector<int>& a
 
 Batched Scatter::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
                       const std::vector<array>& outputs) {
-  for (size_t i = 1; i + 1 < axes.size(); ++i) {
-    // Batched indices: one scatter per example.
-    if (axes[i] >= 0) return Primitive::vmap(inputs, axes, outputs);
+  int batch = batch_size(inputs, axes);
+  auto target = batch_first(inputs[0], axes[0], batch);
+  bool batched_indices = false;
+  for (size_t i = 1; i + 1 < axes.size(); ++i) batched_indices |= axes[i] >= 0;
+  if (batched_indices) {
+    // Every index array gets the batch first, and the target is indexed
+    // along its batch axis by the example number too; the updates' slices
+    // get a leading one for that axis.
+    std::vector<array> idx;
+    for (size_t i = 1; i + 1 < inputs.size(); ++i) {
+      idx.push_back(batch_first(inputs[i], axes[i], batch));
+    }
+    Shape index_shape = idx[0].shape();
+    Shape example_index(index_shape.size(), 1);
+    example_index[0] = batch;
+    auto example =
+        broadcast_to(astype(reshape(arange(batch), example_index), idx[0].dtype()), index_shape);
+    auto updates = batch_first(inputs.back(), axes.back(), batch);
+    updates = expand_dims(updates, static_cast<int>(index_shape.size()));
+    std::vector<array> in{target, example};
+    in.insert(in.end(), idx.begin(), idx.end());
+    in.push_back(updates);
+    std::vector<int> new_axes{0};
+    for (int a : axes_) new_axes.push_back(a + 1);
+    return {{make_node<Scatter>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(), in,
+                                stream(), type_, new_axes)},
+            {0}};
   }
   // Shared indices: the batch is one more axis of the target, updated
   // whole; in the updates it sits where the target's axes begin.
-  int batch = batch_size(inputs, axes);
-  auto target = batch_first(inputs[0], axes[0], batch);
   const array& upd = inputs.back();
   int upd_axis = axes.back();
   int index_ndim =
@@ -418,6 +440,48 @@ Batched ScatterAxis::vmap(const std::vector<array>& inputs, const std::vector<in
   return {
       {make_node<ScatterAxis>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(),
                               all_batch_first(inputs, axes, batch), stream(), type_, axis_ + 1)},
+      {0}};
+}
+
+// ---- Quantized: groups run along the last axis, so a batch axis in front
+// is one more leading dimension ----
+
+Batched AffineQuantize::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                             const std::vector<array>& outputs) {
+  auto w = batch_first(inputs[0], axes[0], 1);
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (auto& o : outputs) {
+    shapes.push_back(with_batch(w.shape(0), o.shape()));
+    dtypes.push_back(o.dtype());
+  }
+  auto outs = array::make_arrays(
+      shapes, dtypes, std::make_shared<AffineQuantize>(stream(), group_size_, bits_), {w});
+  return {outs, std::vector<int>(outs.size(), 0)};
+}
+
+Batched AffineDequantize::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                               const std::vector<array>& outputs) {
+  int batch = batch_size(inputs, axes);
+  return {{make_node<AffineDequantize>(with_batch(batch, outputs[0].shape()), outputs[0].dtype(),
+                                       all_batch_first(inputs, axes, batch), stream(), group_size_,
+                                       bits_)},
+          {0}};
+}
+
+Batched QuantizedMatmul::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                              const std::vector<array>& outputs) {
+  // One weight matrix for every example: the batch is a leading axis of x.
+  // Per-example weights are a product per example.
+  for (size_t i = 1; i < axes.size(); ++i) {
+    if (axes[i] >= 0) return Primitive::vmap(inputs, axes, outputs);
+  }
+  auto x = batch_first(inputs[0], axes[0], 1);
+  std::vector<array> in{x};
+  in.insert(in.end(), inputs.begin() + 1, inputs.end());
+  return {
+      {make_node<QuantizedMatmul>(with_batch(x.shape(0), outputs[0].shape()), outputs[0].dtype(),
+                                  in, stream(), group_size_, bits_, transpose_)},
       {0}};
 }
 

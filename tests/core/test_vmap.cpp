@@ -1,7 +1,10 @@
 // vmap: for every primitive family, vmapping over axis 0, 1 and the last
 // axis (and with unmapped inputs) equals stacking the function applied to
 // each example; vmap composes with grad, jvp, compile and itself.
+#include <set>
+
 #include "../test_utils.h"
+#include "lmx/core/ops_common.h"
 
 using namespace lmx;
 using namespace lmx::test;
@@ -268,4 +271,138 @@ TEST(Vmap, Errors) {
                    "[vmap] Axis 3 invalid for output with 2 dimensions.");
   EXPECT_THROW_MSG(vmap(f, {2, 0})({x, x}), std::invalid_argument,
                    "[vmap] Axis 2 invalid for input with 2 dimensions.");
+}
+
+namespace {
+
+// An input of the row's dtype class with values inside every row's domain.
+array table_input(DtypeClass c, UnaryOp op, const array& base) {
+  switch (c) {
+    case DtypeClass::Integer:
+      return astype(multiply(base, array(4.0f)), int32);
+    case DtypeClass::Bool:
+      return greater(base, array(0.5f));
+    case DtypeClass::Complex:
+      return add(astype(base, complex64), multiply(array(complex64_t(0, 1)), base));
+    default:
+      return op == UnaryOp::ArcCosh ? add(base, array(1.0f)) : base;
+  }
+}
+
+// The nodes of a graph whose primitive is called `name`.
+int count_nodes(const array& out, const std::string& name) {
+  int n = 0;
+  std::vector<array> stack{out};
+  std::set<std::uintptr_t> seen;
+  while (!stack.empty()) {
+    array a = stack.back();
+    stack.pop_back();
+    if (!a.has_primitive() || !seen.insert(a.id()).second) continue;
+    n += name == a.primitive().name();
+    for (auto& in : a.inputs()) stack.push_back(in);
+  }
+  return n;
+}
+
+}  // namespace
+
+// Every row of both elementwise tables, read from the tables themselves: a
+// new row is checked without a new test.
+TEST(Vmap, EveryElementwiseTableRow) {
+  auto base = random::uniform(array(0.2f), array(0.8f), {3, 4, 5}, float32, random::key(11));
+  auto other = random::uniform(array(0.3f), array(0.9f), {3, 4, 5}, float32, random::key(12));
+  int rows = 0;
+#define LMX_CHECK_UNARY(code, name, dtypes, output, ...)                              \
+  {                                                                                   \
+    auto x = table_input(DtypeClass::dtypes, UnaryOp::code, base);                    \
+    Fn fn = [](const std::vector<array>& v) {                                         \
+      Dtype out = OutKind::output == OutKind::Bool ? bool_                            \
+                  : OutKind::output == OutKind::RealPart && v[0].dtype() == complex64 \
+                      ? float32                                                       \
+                      : v[0].dtype();                                                 \
+      return unary_op(v[0], UnaryOp::code, out, {});                                  \
+    };                                                                                \
+    for (int axis : {0, 1, 2}) expect_vmap_matches(fn, {x}, {axis}, 0, #code);        \
+    expect_vmap_matches(fn, {x}, {2}, 1, #code);                                      \
+    ++rows;                                                                           \
+  }
+  LMX_UNARY_OPS(LMX_CHECK_UNARY)
+#undef LMX_CHECK_UNARY
+#define LMX_CHECK_BINARY(code, name, dtypes, output, ...)                               \
+  {                                                                                     \
+    auto a = table_input(DtypeClass::dtypes, UnaryOp::Abs, base);                       \
+    auto b = table_input(DtypeClass::dtypes, UnaryOp::Abs, other);                      \
+    Fn fn = [](const std::vector<array>& v) {                                           \
+      Dtype out = OutKind::output == OutKind::Bool ? bool_ : v[0].dtype();              \
+      return binary_op(v[0], v[1], BinaryOp::code, v[0].dtype(), out, {});              \
+    };                                                                                  \
+    for (int axis : {0, 1, 2}) expect_vmap_matches(fn, {a, b}, {axis, axis}, 0, #code); \
+    expect_vmap_matches(fn, {a, moveaxis(b, 0, 2)}, {0, 2}, 0, #code);                  \
+    expect_vmap_matches(fn, {a, take(b, 0, 0)}, {0, -1}, 0, #code);                     \
+    ++rows;                                                                             \
+  }
+  LMX_BINARY_OPS(LMX_CHECK_BINARY)
+#undef LMX_CHECK_BINARY
+  EXPECT_EQ(rows, 40 + 25);
+}
+
+// Scatters with batched indices and the quantized primitives batch in one
+// node, not one per example.
+TEST(Vmap, OneNodeRulesForScattersAndQuantized) {
+  auto x = reshape(arange(60.0f), {3, 4, 5});
+  auto bidx = array({0, 3, 1, 2, 2, 0}, {3, 2});
+  auto upd = reshape(arange(30.0f), {3, 2, 1, 5});
+  for (auto fn : std::vector<Fn>{
+           [](auto& v) { return scatter_add(v[0], v[1], v[2], 0); },
+           [](auto& v) { return scatter(v[0], v[1], v[2], 0); },
+           [](auto& v) { return scatter_max(v[0], v[1], v[2], 0); },
+       }) {
+    expect_vmap_matches(fn, {x, bidx, upd}, {0, 0, 0});
+    expect_vmap_matches(fn, {take(x, 0, 0), bidx, upd}, {-1, 0, 0});
+    expect_vmap_matches(fn, {x, bidx, take(upd, 0, 0)}, {0, 0, -1});
+    expect_vmap_matches(fn, {moveaxis(x, 0, 2), moveaxis(bidx, 0, 1), upd}, {2, 1, 0});
+    auto v = vmap([&](const std::vector<array>& in) { return std::vector<array>{fn(in)}; },
+                  {0, 0, 0})({x, bidx, upd})[0];
+    EXPECT_EQ(count_nodes(v, "Scatter"), 1);
+  }
+  // Two indexed axes, both batched.
+  auto x2 = reshape(arange(72.0f), {2, 3, 4, 3});
+  auto i0 = array({0, 2, 1, 1}, {2, 2});
+  auto i1 = array({3, 0, 2, 2}, {2, 2});
+  auto u2 = ones({2, 2, 1, 1, 3});
+  expect_vmap_matches(
+      [](auto& v) {
+        return scatter_add(v[0], {v[1], v[2]}, v[3], std::vector<int>{0, 1});
+      },
+      {x2, i0, i1, u2}, {0, 0, 0, 0});
+  expect_vmap_matches(
+      [](auto& v) {
+        return scatter_add(v[0], {v[1], v[2]}, v[3], std::vector<int>{0, 1});
+      },
+      {x2, i0, take(i1, 0, 0), u2}, {0, 0, -1, 0});
+
+  auto k = random::split(random::key(13));
+  auto ws = random::normal({2, 32, 64}, float32, k.first);
+  expect_vmap_matches([](auto& v) { return quantize(v[0])[0]; }, {ws}, {0});
+  expect_vmap_matches([](auto& v) { return quantize(v[0])[1]; }, {ws}, {1});
+  auto q = quantize(ws);
+  expect_vmap_matches([](auto& v) { return dequantize(v[0], v[1], v[2]); }, {q[0], q[1], q[2]},
+                      {0, 0, 0});
+  auto xq = random::normal({3, 2, 64}, float32, k.second);
+  auto shared = vmap(
+      [](const std::vector<array>& v) {
+        return std::vector<array>{quantized_matmul(v[0], v[1], v[2], v[3])};
+      },
+      {0, -1, -1, -1})({xq, take(q[0], 0, 0), take(q[1], 0, 0), take(q[2], 0, 0)})[0];
+  EXPECT_EQ(count_nodes(shared, "QuantizedMatmul"), 1);
+  EXPECT_EQ(count_nodes(vmap(
+                            [](const std::vector<array>& v) {
+                              return std::vector<array>{dequantize(v[0], v[1], v[2])};
+                            },
+                            {0, 0, 0})({q[0], q[1], q[2]})[0],
+                        "AffineDequantize"),
+            1);
+  // Per-example weights: one product per example, still right.
+  expect_vmap_matches([](auto& v) { return quantized_matmul(v[0], v[1], v[2], v[3]); },
+                      {take(xq, 0, 0), q[0], q[1], q[2]}, {-1, 0, 0, 0});
 }
