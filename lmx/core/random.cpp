@@ -4,6 +4,7 @@
 #include <cmath>
 #include <mutex>
 
+#include "lmx/core/linalg.h"
 #include "lmx/core/ops_common.h"
 #include "lmx/core/threefry.h"
 
@@ -153,6 +154,39 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
   if (loc) samples = add(astype(*loc, dtype, s), samples, s);
   return samples;
 }
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype,
+                          const std::optional<array>& key, StreamOrDevice s) {
+  const char* who = "multivariate_normal";
+  if (dtype != float32) fail(who, "dtype must be float32.");
+  if (mean.ndim() < 1) fail(who, "mean must have at least one dimension.");
+  if (cov.ndim() < 2) fail(who, "cov must have at least two dimensions.");
+  const int n = mean.shape(-1);
+  if (cov.shape(-1) != n || cov.shape(-2) != n) {
+    fail(who, "mean and cov must have compatible shapes.");
+  }
+  Shape batch;
+  try {
+    batch = broadcast_shapes(Shape(mean.shape().begin(), mean.shape().end() - 1),
+                             Shape(cov.shape().begin(), cov.shape().end() - 2));
+    if (!shape.empty()) batch = broadcast_shapes(batch, shape);
+  } catch (const std::invalid_argument&) {
+    fail(who, "The shape ", shape, " is not compatible with mean ", mean.shape(), " and cov ",
+         cov.shape(), ".");
+  }
+  if (!shape.empty() && batch != shape) {
+    fail(who, "The shape ", shape, " is not compatible with mean ", mean.shape(), " and cov ",
+         cov.shape(), ".");
+  }
+  Shape out_shape = batch;
+  out_shape.push_back(n);
+  auto z = normal(out_shape, dtype, key, s);
+  // cov = U diag(S) Vt; U sqrt(S) Vt is its square root, so z @ it has
+  // covariance cov.
+  auto usv = linalg::svd(astype(cov, float32, s), true, s);
+  auto root = matmul(multiply(usv[0], expand_dims(sqrt(usv[1], s), -2, s), s), usv[2], s);
+  return add(astype(mean, dtype, s), matmul(z, astype(root, dtype, s), s), s);
+}
+
 array normal(const Shape& shape, Dtype dtype, float loc, float scale,
              const std::optional<array>& key, StreamOrDevice s) {
   std::optional<array> l, sc;

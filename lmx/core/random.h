@@ -42,6 +42,12 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& key = 
 array normal(const Shape& shape, const std::optional<array>& key = std::nullopt, SOD s = {});
 array normal(const Shape& shape, float loc, float scale,
              const std::optional<array>& key = std::nullopt, SOD s = {});
+// Jointly normal samples of mean (..., n) and covariance cov (..., n, n),
+// which must be positive semi-definite: shape + (n,), or the broadcast batch
+// shapes + (n,) when shape is empty. float32 only (as MLX).
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape = {},
+                          Dtype dtype = float32, const std::optional<array>& key = std::nullopt,
+                          SOD s = {});
 array randint(const array& low, const array& high, const Shape& shape, Dtype dtype = int32,
               const std::optional<array>& key = std::nullopt, SOD s = {});
 template <typename T, typename U>

@@ -46,6 +46,15 @@ void init_random(nb::module_& parent) {
       nb::arg("scale") = nb::none(), nb::kw_only(), nb::arg("key") = nb::none(),
       nb::arg(S) = nb::none());
   m.def(
+      "multivariate_normal",
+      [](const ArrayLike& mean, const ArrayLike& cov, const ShapeArg& shape,
+         std::optional<Dtype> dtype, Key key, StreamOrDevice s) {
+        return random::multivariate_normal(to_array(mean), to_array(cov), shape.shape,
+                                           dtype.value_or(float32), key, s);
+      },
+      nb::arg("mean"), nb::arg("cov"), nb::arg("shape") = ShapeArg{{}}, nb::arg("dtype") = float32,
+      nb::kw_only(), nb::arg("key") = nb::none(), nb::arg(S) = nb::none());
+  m.def(
       "randint",
       [](const ArrayLike& low, const ArrayLike& high, const ShapeArg& shape, Dtype dtype, Key key,
          StreamOrDevice s) {

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 import lmx.core as mx
 
@@ -59,3 +60,25 @@ def test_same_numbers_as_mlx():
     mx.random.seed(5)
     assert _bits(mx.random.uniform(shape=(3,))) == [0x3E368425, 0x3F7ED692, 0x3DC219CC]
     assert _bits(mx.random.normal((2,))) == [0xBE0CBCD2, 0xBF03C302]
+
+
+def test_multivariate_normal_matches_mlx():
+    mean = mx.array([1.0, 2.0])
+    cov = mx.array([[2.0, 0.5], [0.5, 1.0]])
+    x = mx.random.multivariate_normal(mean, cov, (3,), key=mx.random.key(0))
+    want = [[0.99263966, 0.7849219], [2.171033, 3.3577495], [1.3171691, 1.9366244]]
+    assert np.allclose(np.array(x), want, atol=1e-5)
+    with pytest.raises(ValueError, match="dtype must be float32"):
+        mx.random.multivariate_normal(mean, cov, dtype=mx.float16)
+
+
+def test_linalg_svd():
+    a = mx.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.5]])
+    u, s, vt = mx.linalg.svd(a)
+    assert u.shape == (3, 3) and s.shape == (2,) and vt.shape == (2, 2)
+    assert np.allclose(np.array(s), [9.85292, 0.412266], atol=1e-5)
+    assert np.allclose(np.array(u)[:, :2] * np.array(s) @ np.array(vt), np.array(a), atol=1e-5)
+    assert np.allclose(np.array(mx.linalg.svd(a, compute_uv=False)), np.array(s))
+    import lmx.core.linalg as la
+
+    assert la.svd is mx.linalg.svd

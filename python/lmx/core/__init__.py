@@ -3,7 +3,7 @@
 import sys
 
 from lmx._core import *  # noqa: F401,F403  (arrays, dtypes, ops, eval, files)
-from lmx._core import fast, random  # noqa: F401
+from lmx._core import fast, linalg, random  # noqa: F401
 from lmx.core._aliases import *  # noqa: F401,F403
 from lmx.core._aliases import PrintOptions  # noqa: F401
 from lmx.core._transforms import (  # noqa: F401
@@ -20,3 +20,4 @@ from lmx.core._transforms import (  # noqa: F401
 # `import lmx.core.random` / `from lmx.core.fast import ...` as in MLX.
 sys.modules[__name__ + ".random"] = random
 sys.modules[__name__ + ".fast"] = fast
+sys.modules[__name__ + ".linalg"] = linalg

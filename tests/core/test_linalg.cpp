@@ -1,0 +1,103 @@
+// linalg::svd against reconstruction and known values, and
+// random::multivariate_normal against MLX 0.32.4's samples.
+#include <cmath>
+#include <limits>
+
+#include "../test_utils.h"
+
+using namespace lmx;
+using namespace lmx::test;
+
+namespace {
+
+// U diag(S) Vt with U (.., M, M), S (.., K), Vt (.., N, N).
+array reconstruct(const std::vector<array>& usv, int m, int n) {
+  int k = std::min(m, n);
+  (void)m;
+  (void)n;
+  auto u = take(usv[0], arange(k), -1);
+  auto vt = take(usv[2], arange(k), -2);
+  return matmul(multiply(u, expand_dims(usv[1], -2)), vt);
+}
+
+}  // namespace
+
+TEST(Linalg, SvdReconstructsAndIsOrthogonal) {
+  for (auto [m, n] : std::vector<std::pair<int, int>>{{3, 2}, {2, 3}, {4, 4}, {1, 5}}) {
+    auto a = random::normal({m, n}, float32, random::key(m * 10 + n));
+    auto usv = linalg::svd(a);
+    ASSERT_EQ(usv.size(), 3u);
+    EXPECT_EQ(usv[0].shape(), (Shape{m, m}));
+    EXPECT_EQ(usv[1].shape(), (Shape{std::min(m, n)}));
+    EXPECT_EQ(usv[2].shape(), (Shape{n, n}));
+    EXPECT_TRUE(all_close(reconstruct(usv, m, n), a, 1e-4, 1e-5)) << m << "x" << n;
+    EXPECT_TRUE(all_close(matmul(usv[0], transpose(usv[0])), eye(m), 1e-5, 1e-5));
+    EXPECT_TRUE(all_close(matmul(usv[2], transpose(usv[2])), eye(n), 1e-5, 1e-5));
+    auto s = to_vector<float>(usv[1]);
+    for (size_t i = 1; i < s.size(); ++i) EXPECT_GE(s[i - 1], s[i]);
+  }
+  // MLX 0.32.4 gives S = [9.85292, 0.412266] for this matrix.
+  auto a = array({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.5f}, {3, 2});
+  auto s = linalg::svd(a, false);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_TRUE(all_close(s[0], array({9.85292f, 0.412266f}), 1e-5, 1e-5));
+  // Batched, float64, and a strided (transposed) input.
+  auto b = random::normal({2, 3, 4, 3}, float64, random::key(7));
+  auto usv = linalg::svd(b);
+  EXPECT_EQ(usv[0].shape(), (Shape{2, 3, 4, 4}));
+  EXPECT_EQ(usv[1].dtype(), float64);
+  EXPECT_TRUE(all_close(reconstruct(usv, 4, 3), b, 1e-10, 1e-10));
+  auto bt = swapaxes(b, -1, -2);
+  EXPECT_TRUE(all_close(reconstruct(linalg::svd(bt), 3, 4), bt, 1e-10, 1e-10));
+  // vmap batches it as a leading axis.
+  auto vs = vmap([](const std::vector<array>& v) { return linalg::svd(v[0], false); }, {1})({b});
+  EXPECT_TRUE(all_close(vs[0], moveaxis(linalg::svd(b, false)[0], 1, 0), 1e-10, 1e-10));
+}
+
+TEST(Linalg, SvdErrors) {
+  EXPECT_THROW_MSG(linalg::svd(ones({3})), std::invalid_argument,
+                   "[linalg::svd] Input array must have >= 2 dimensions. Received array with 1 "
+                   "dimensions.");
+  EXPECT_THROW_MSG(linalg::svd(ones({3, 3}, int32)), std::invalid_argument,
+                   "[linalg::svd] Arrays must have type float32 or float64. Received array with "
+                   "type int32.");
+  auto a = ones({2, 2});
+  EXPECT_THROW_MSG(grad([](const array& x) { return sum(linalg::svd(x, false)[0]); })(a),
+                   std::invalid_argument, "[SVD] The vjp is not implemented");
+  // A non-finite matrix: LAPACK's failure is an error, not garbage.
+  auto bad = array({std::numeric_limits<float>::quiet_NaN(), 1.0f, 1.0f, 1.0f}, {2, 2});
+  try {
+    auto s = linalg::svd(bad, false)[0];
+    s.eval();
+    EXPECT_TRUE(std::isnan(to_vector<float>(s)[0]) || !std::isfinite(to_vector<float>(s)[0]));
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[linalg::svd]"), std::string::npos);
+  }
+}
+
+TEST(Linalg, MultivariateNormal) {
+  auto mu = array({1.0f, 2.0f});
+  auto cov = array({2.0f, 0.5f, 0.5f, 1.0f}, {2, 2});
+  auto x = random::multivariate_normal(mu, cov, {3}, float32, random::key(0));
+  // MLX 0.32.4 (stream=cpu) with the same key.
+  auto mlx =
+      array({0.99263966f, 0.7849219f, 2.171033f, 3.3577495f, 1.3171691f, 1.9366244f}, {3, 2});
+  EXPECT_TRUE(all_close(x, mlx, 1e-5, 1e-5));
+  EXPECT_EQ(random::multivariate_normal(zeros({4, 2}), cov, {}, float32, random::key(1)).shape(),
+            (Shape{4, 2}));
+  EXPECT_EQ(random::multivariate_normal(mu, cov, {}, float32, random::key(1)).shape(), (Shape{2}));
+  // The sample covariance approaches cov.
+  auto many = random::multivariate_normal(mu, cov, {20000}, float32, random::key(2));
+  auto centred = subtract(many, mu);
+  auto sample_cov = divide(matmul(transpose(centred), centred), array(20000.0f));
+  EXPECT_TRUE(all_close(sample_cov, cov, 0.05, 0.05));
+  EXPECT_TRUE(all_close(mean(many, 0), mu, 0.05, 0.05));
+  EXPECT_THROW_MSG(random::multivariate_normal(mu, ones({3, 3})), std::invalid_argument,
+                   "[multivariate_normal] mean and cov must have compatible shapes.");
+  EXPECT_THROW_MSG(random::multivariate_normal(ones({2, 2}), ones({2})), std::invalid_argument,
+                   "[multivariate_normal] cov must have at least two dimensions.");
+  EXPECT_THROW_MSG(random::multivariate_normal(mu, cov, {}, float16), std::invalid_argument,
+                   "[multivariate_normal] dtype must be float32.");
+  EXPECT_THROW_MSG(random::multivariate_normal(zeros({4, 2}), cov, {3}), std::invalid_argument,
+                   "[multivariate_normal] The shape (3) is not compatible");
+}
