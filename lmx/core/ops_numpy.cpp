@@ -455,8 +455,14 @@ array view(const array& a, const Dtype& dtype, StreamOrDevice s) {
 }
 
 array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
-  // Full copies into a fresh row-contiguous buffer when the graph runs.
-  (void)allow_col_major;
+  // Full copies into a fresh row-contiguous buffer when the graph runs. An
+  // evaluated array already laid out as asked is returned as it is.
+  if (a.is_available()) {
+    auto f = a.flags();
+    if ((f.row_contiguous || (allow_col_major && f.col_contiguous)) && a.data_size() == a.size()) {
+      return a;
+    }
+  }
   return make_node<Full>(a.shape(), a.dtype(), {a}, to_stream(s));
 }
 

@@ -19,6 +19,7 @@
 #include "lmx/core/conv.h"
 #include "lmx/core/device.h"
 #include "lmx/core/elementwise_ops.h"
+#include "lmx/core/transforms.h"
 
 namespace lmx {
 
@@ -677,13 +678,11 @@ class Depends : public Primitive {
 // arguments (or, for a rule not given, transform the function itself).
 class CustomTransforms : public Primitive {
  public:
-  using Fn = std::function<std::vector<array>(const std::vector<array>&)>;
-  using VjpFn = std::function<std::vector<array>(
-      const std::vector<array>&, const std::vector<array>&, const std::vector<array>&)>;
-  using JvpFn = std::function<std::vector<array>(
-      const std::vector<array>&, const std::vector<array>&, const std::vector<int>&)>;
-  using VmapFn = std::function<std::pair<std::vector<array>, std::vector<int>>(
-      const std::vector<array>&, const std::vector<int>&)>;
+  // The rules' types are custom_function's (transforms.h).
+  using Fn = CustomFn;
+  using VjpFn = CustomVjpFn;
+  using JvpFn = CustomJvpFn;
+  using VmapFn = CustomVmapFn;
   CustomTransforms(Stream s, int num_outputs, Fn fun, std::optional<VjpFn> vjp,
                    std::optional<JvpFn> jvp, std::optional<VmapFn> vmap)
       : Primitive(s),

@@ -244,6 +244,17 @@ TEST(OpsNumpy, ViewsAndCounts) {
   EXPECT_EQ(to_vector<int>(c), (std::vector<int>{0, 3, 1, 4, 2, 5}));
   c.eval();
   EXPECT_TRUE(c.flags().row_contiguous);
+  // An evaluated transpose is column-major: kept as it is when that is allowed.
+  auto base = reshape(arange(6.0f), {2, 3});
+  base.eval();
+  auto bt = transpose(base);
+  bt.eval();
+  EXPECT_EQ(contiguous(bt, true).id(), bt.id());
+  auto rc = contiguous(bt);
+  EXPECT_NE(rc.id(), bt.id());
+  rc.eval();
+  EXPECT_TRUE(rc.flags().row_contiguous);
+  EXPECT_EQ(to_vector<float>(rc), (std::vector<float>{0, 3, 1, 4, 2, 5}));
   auto x = zeros({2, 3, 4});
   EXPECT_EQ(number_of_elements(x, {0, 2}, false).item<int>(), 8);
   // inverted: the reciprocal of the count (as MLX).
