@@ -1,6 +1,10 @@
 #include "lmx/core/linalg.h"
 
+#include <cmath>
+#include <limits>
+
 #include "lmx/core/ops_common.h"
+#include "lmx/core/ops_numpy.h"
 
 namespace lmx::linalg {
 
@@ -30,6 +34,137 @@ std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
 
 std::vector<array> svd(const array& a, StreamOrDevice s) {
   return svd(a, true, s);
+}
+
+namespace {
+
+constexpr const char* kNorm = "linalg::norm";
+
+std::vector<int> norm_axes(const array& a, const std::optional<std::vector<int>>& axis) {
+  if (axis) {
+    if (axis->size() > 2) fail(kNorm, "Received too many axes for norm.");
+    return *axis;
+  }
+  if (a.ndim() == 1) return {0};
+  if (a.ndim() == 2) return {0, 1};
+  fail(kNorm, "Improper number of dimensions to norm.");
+}
+
+array vector_norm(const array& x, double ord, const std::vector<int>& ax, bool keepdims,
+                  StreamOrDevice s) {
+  auto mag = abs(x, s);
+  if (std::isinf(ord)) return ord > 0 ? max(mag, ax, keepdims, s) : min(mag, ax, keepdims, s);
+  if (ord == 0) {
+    return astype(sum(not_equal(x, array(0, x.dtype()), s), ax, keepdims, s), x.dtype(), s);
+  }
+  if (ord == 1) return sum(mag, ax, keepdims, s);
+  if (ord == 2) return sqrt(sum(square(mag, s), ax, keepdims, s), s);
+  auto p = array(ord, x.dtype());
+  return power(sum(power(mag, p, s), ax, keepdims, s), array(1.0 / ord, x.dtype()), s);
+}
+
+// The singular values of the matrices in axes (a0, a1), moved last.
+array singular_values(const array& x, int a0, int a1, StreamOrDevice s) {
+  auto moved = moveaxis(moveaxis(x, a0, -1, s), a1 > a0 ? a1 - 1 : a1, -1, s);
+  return linalg::svd(moved, false, s)[0];
+}
+
+// Puts back, with keepdims, the two reduced matrix axes as size 1.
+array keep_matrix_dims(array r, int a0, int a1, bool keepdims, StreamOrDevice s) {
+  if (!keepdims) return r;
+  return expand_dims(r, {std::min(a0, a1), std::max(a0, a1)}, s);
+}
+
+array matrix_norm(const array& x, double ord, int a0, int a1, bool keepdims, StreamOrDevice s) {
+  if (ord == 2 || ord == -2) {
+    auto sv = singular_values(x, a0, a1, s);
+    auto r = ord > 0 ? max(sv, -1, false, s) : min(sv, -1, false, s);
+    return keep_matrix_dims(r, a0, a1, keepdims, s);
+  }
+  // 1: the largest column sum of |x|; inf: the largest row sum.
+  int inner = 0, outer = 0;
+  if (ord == 1 || ord == -1) {
+    inner = a0;
+    outer = a1;
+  } else if (std::isinf(ord)) {
+    inner = a1;
+    outer = a0;
+  } else {
+    fail(kNorm, "Invalid ord ", ord, " for matrix norm.");
+  }
+  auto sums = sum(abs(x, s), inner, true, s);
+  auto r = ord > 0 ? max(sums, outer, true, s) : min(sums, outer, true, s);
+  return keepdims ? r : squeeze(r, std::vector<int>{a0, a1}, s);
+}
+
+array float_input(const array& a) {
+  return is_inexact(a.dtype()) ? a : astype(a, float32);
+}
+
+}  // namespace
+
+array norm(const array& a, const double ord, const std::optional<std::vector<int>>& axis,
+           bool keepdims, StreamOrDevice s) {
+  auto x = float_input(a);
+  auto ax = normalize_axes(norm_axes(x, axis), x.ndim(), kNorm);
+  if (ax.size() == 2 && ax[0] == ax[1]) fail(kNorm, "Received repeated axes for a matrix norm.");
+  if (ax.size() == 1) return vector_norm(x, ord, ax, keepdims, s);
+  return matrix_norm(x, ord, ax[0], ax[1], keepdims, s);
+}
+
+array norm(const array& a, const std::string& ord, const std::optional<std::vector<int>>& axis,
+           bool keepdims, StreamOrDevice s) {
+  auto x = float_input(a);
+  if (ord != "fro" && ord != "nuc") {
+    auto ax = norm_axes(x, axis);
+    if (ax.size() == 2) fail(kNorm, "Invalid ord value '", ord, "' for matrix norm.");
+    fail(kNorm, "Invalid ord value '", ord, "' for vector norm.");
+  }
+  size_t given = axis ? axis->size() : static_cast<size_t>(x.ndim());
+  if (given != 2) {
+    fail(kNorm, "Norm '", ord, "' only supported for matrices, but received ", given,
+         " axis/axes.");
+  }
+  auto ax = normalize_axes(norm_axes(x, axis), x.ndim(), kNorm);
+  if (ax[0] == ax[1]) fail(kNorm, "Received repeated axes for a matrix norm.");
+  if (ord == "fro") return sqrt(sum(square(abs(x, s), s), ax, keepdims, s), s);
+  auto r = sum(singular_values(x, ax[0], ax[1], s), -1, false, s);
+  return keep_matrix_dims(r, ax[0], ax[1], keepdims, s);
+}
+
+array norm(const array& a, const std::optional<std::vector<int>>& axis, bool keepdims,
+           StreamOrDevice s) {
+  auto x = float_input(a);
+  std::vector<int> ax;
+  if (axis) {
+    if (axis->size() > 2) fail(kNorm, "Received too many axes for norm.");
+    ax = normalize_axes(*axis, x.ndim(), kNorm);
+  } else {
+    for (int i = 0; i < x.ndim(); ++i) ax.push_back(i);
+  }
+  // The 2-norm of the entries (Frobenius for two axes).
+  return sqrt(sum(square(abs(x, s), s), ax, keepdims, s), s);
+}
+
+array cross(const array& a, const array& b, int axis, StreamOrDevice s) {
+  const char* who = "linalg::cross";
+  auto padded = [&](const array& x) {
+    int ax = normalize_axis(axis, x.ndim(), who);
+    int n = x.shape(ax);
+    if (n != 2 && n != 3) fail(who, "The specified axis must have size 2 or 3.");
+    if (n == 3) return x;
+    std::vector<int> axes{ax};
+    return pad(x, axes, Shape{0}, Shape{1}, array(0, x.dtype()), "constant", s);
+  };
+  auto both = broadcast_arrays({padded(a), padded(b)}, s);
+  int ax = normalize_axis(axis, both[0].ndim(), who);
+  auto c = [&](const array& x, int i) { return take(x, i, ax, s); };
+  auto x0 = c(both[0], 0), x1 = c(both[0], 1), x2 = c(both[0], 2);
+  auto y0 = c(both[1], 0), y1 = c(both[1], 1), y2 = c(both[1], 2);
+  return stack({subtract(multiply(x1, y2, s), multiply(x2, y1, s), s),
+                subtract(multiply(x2, y0, s), multiply(x0, y2, s), s),
+                subtract(multiply(x0, y1, s), multiply(x1, y0, s), s)},
+               ax, s);
 }
 
 }  // namespace lmx::linalg

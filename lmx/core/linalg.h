@@ -1,6 +1,8 @@
 // Linear algebra (MLX's mlx/linalg.h), on LAPACK in the CPU backend.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "lmx/core/array.h"
@@ -13,5 +15,34 @@ namespace lmx::linalg {
 // Vt (..., N, N)}, or {S} without compute_uv. S descends.
 std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s = {});
 std::vector<array> svd(const array& a, StreamOrDevice s = {});
+
+// Vector and matrix norms. Without axis and ord: the 2-norm of flatten(a).
+// With ord but no axis, a must be 1-D (a vector norm) or 2-D (a matrix
+// norm). With axes: one gives vector norms, two matrix norms. Vector ords:
+// inf, -inf, 0 (non-zeros), and any p; matrix ords: 1, -1, 2, -2, inf, -inf,
+// "fro", "nuc".
+array norm(const array& a, const double ord,
+           const std::optional<std::vector<int>>& axis = std::nullopt, bool keepdims = false,
+           StreamOrDevice s = {});
+inline array norm(const array& a, const double ord, int axis, bool keepdims = false,
+                  StreamOrDevice s = {}) {
+  return norm(a, ord, std::vector<int>{axis}, keepdims, s);
+}
+array norm(const array& a, const std::string& ord,
+           const std::optional<std::vector<int>>& axis = std::nullopt, bool keepdims = false,
+           StreamOrDevice s = {});
+inline array norm(const array& a, const std::string& ord, int axis, bool keepdims = false,
+                  StreamOrDevice s = {}) {
+  return norm(a, ord, std::vector<int>{axis}, keepdims, s);
+}
+array norm(const array& a, const std::optional<std::vector<int>>& axis = std::nullopt,
+           bool keepdims = false, StreamOrDevice s = {});
+inline array norm(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {}) {
+  return norm(a, std::vector<int>{axis}, keepdims, s);
+}
+
+// The cross product along `axis`, which has size 3 or 2 (a 2-vector is
+// taken with a zero third component); a and b broadcast.
+array cross(const array& a, const array& b, int axis = -1, StreamOrDevice s = {});
 
 }  // namespace lmx::linalg

@@ -82,3 +82,15 @@ def test_linalg_svd():
     import lmx.core.linalg as la
 
     assert la.svd is mx.linalg.svd
+
+
+def test_linalg_norm_and_cross():
+    a = mx.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+    assert abs(mx.linalg.norm(a).item() - 9.53939) < 1e-4
+    assert abs(mx.linalg.norm(a, "nuc").item() - 10.2809) < 1e-4
+    assert abs(mx.linalg.norm(a, float("inf")).item() - 15) < 1e-5
+    assert mx.linalg.norm(mx.ones((2, 3, 4)), axis=(1, 2), keepdims=True).shape == (2, 1, 1)
+    assert abs(mx.linalg.norm(mx.array([3.0, -4.0, 0.0]), 0).item() - 2) < 1e-6
+    assert mx.linalg.cross(mx.array([1.0, 2, 3]), mx.array([4.0, 5, 6])).tolist() == [-3, 6, -3]
+    with pytest.raises(ValueError, match="only supported for matrices"):
+        mx.linalg.norm(mx.ones((2, 2, 2)), "fro")

@@ -101,3 +101,67 @@ TEST(Linalg, MultivariateNormal) {
   EXPECT_THROW_MSG(random::multivariate_normal(zeros({4, 2}), cov, {3}), std::invalid_argument,
                    "[multivariate_normal] The shape (3) is not compatible");
 }
+
+// Values from MLX 0.32.4.
+TEST(Linalg, Norms) {
+  auto a = array({1.0f, -2.0f, 3.0f, -4.0f, 5.0f, -6.0f}, {2, 3});
+  double inf = std::numeric_limits<double>::infinity();
+  EXPECT_NEAR(linalg::norm(a).item<float>(), 9.53939f, 1e-4);
+  EXPECT_NEAR(linalg::norm(a, "fro").item<float>(), 9.53939f, 1e-4);
+  EXPECT_NEAR(linalg::norm(a, "nuc").item<float>(), 10.2809f, 1e-4);
+  EXPECT_NEAR(linalg::norm(a, inf).item<float>(), 15.0f, 1e-5);
+  EXPECT_NEAR(linalg::norm(a, -inf).item<float>(), 6.0f, 1e-5);
+  EXPECT_NEAR(linalg::norm(a, 1.0).item<float>(), 9.0f, 1e-5);
+  EXPECT_NEAR(linalg::norm(a, -1.0).item<float>(), 5.0f, 1e-5);
+  EXPECT_NEAR(linalg::norm(a, 2.0).item<float>(), 9.50803f, 1e-4);
+  EXPECT_NEAR(linalg::norm(a, -2.0).item<float>(), 0.77287f, 1e-4);
+  auto v = array({3.0f, -4.0f, 0.0f});
+  EXPECT_NEAR(linalg::norm(v).item<float>(), 5.0f, 1e-6);
+  EXPECT_NEAR(linalg::norm(v, 0.0).item<float>(), 2.0f, 1e-6);
+  EXPECT_NEAR(linalg::norm(v, 1.0).item<float>(), 7.0f, 1e-6);
+  EXPECT_NEAR(linalg::norm(v, 3.0).item<float>(), 4.49794f, 1e-4);
+  EXPECT_NEAR(linalg::norm(v, 0.5).item<float>(), 13.9282f, 1e-3);
+  EXPECT_NEAR(linalg::norm(v, inf).item<float>(), 4.0f, 1e-6);
+  EXPECT_NEAR(linalg::norm(v, -inf).item<float>(), 0.0f, 1e-6);
+  // Axes, keepdims, batched matrix norms, integer input as float32.
+  auto x = ones({2, 3, 4});
+  EXPECT_EQ(linalg::norm(x, std::vector<int>{1, 2}, true).shape(), (Shape{2, 1, 1}));
+  EXPECT_EQ(linalg::norm(x).shape(), (Shape{}));
+  EXPECT_EQ(linalg::norm(x, 1.0, std::vector<int>{2, 0}, true).shape(), (Shape{1, 3, 1}));
+  EXPECT_EQ(linalg::norm(x, "nuc", std::vector<int>{0, 2}).shape(), (Shape{3}));
+  EXPECT_TRUE(all_close(linalg::norm(x, 2.0, 2), full({2, 3}, 2.0f)));
+  EXPECT_EQ(linalg::norm(ones({2, 3}, int32)).dtype(), float32);
+  auto batch = stack({a, multiply(a, array(2.0f))});
+  EXPECT_TRUE(all_close(linalg::norm(batch, inf, std::vector<int>{1, 2}), array({15.0f, 30.0f})));
+  // The 2-norm's gradient is x / |x|.
+  check_grad([](const std::vector<array>& p) { return linalg::norm(p[0]); },
+             {array({0.5, -1.5, 2.0}, float64)});
+  EXPECT_THROW_MSG(
+      linalg::norm(x, "fro"), std::invalid_argument,
+      "[linalg::norm] Norm 'fro' only supported for matrices, but received 3 axis/axes.");
+  EXPECT_THROW_MSG(linalg::norm(x, 2.0, std::vector<int>{0, 1, 2}), std::invalid_argument,
+                   "[linalg::norm] Received too many axes for norm.");
+  EXPECT_THROW_MSG(linalg::norm(x, "abc", std::vector<int>{0, 1}), std::invalid_argument,
+                   "[linalg::norm] Invalid ord value 'abc' for matrix norm.");
+  EXPECT_THROW_MSG(linalg::norm(x, 3.0, std::vector<int>{0, 1}), std::invalid_argument,
+                   "[linalg::norm] Invalid ord 3 for matrix norm.");
+  EXPECT_THROW_MSG(
+      linalg::norm(x, "fro", 0), std::invalid_argument,
+      "[linalg::norm] Norm 'fro' only supported for matrices, but received 1 axis/axes.");
+}
+
+TEST(Linalg, Cross) {
+  EXPECT_EQ(to_vector<float>(linalg::cross(array({1.0f, 2.0f, 3.0f}), array({4.0f, 5.0f, 6.0f}))),
+            (std::vector<float>{-3, 6, -3}));
+  // 2-vectors have a zero third component (as MLX).
+  EXPECT_EQ(to_vector<float>(linalg::cross(array({1.0f, 2.0f}), array({4.0f, 5.0f}))),
+            (std::vector<float>{0, 0, -3}));
+  EXPECT_EQ(to_vector<float>(linalg::cross(ones({3}), ones({2, 3}), 0)),
+            (std::vector<float>{-1, -1, -1, 1, 1, 1, 0, 0, 0}));
+  EXPECT_EQ(linalg::cross(ones({2, 3}), ones({3})).shape(), (Shape{2, 3}));
+  EXPECT_EQ(linalg::cross(array({1, 2, 3}), array({4, 5, 6})).dtype(), int32);
+  check_grad([](const std::vector<array>& p) { return linalg::cross(p[0], p[1]); },
+             {array({0.5, -1.5, 2.0}, float64), array({1.0, 0.25, -0.75}, float64)});
+  EXPECT_THROW_MSG(linalg::cross(ones({4}), ones({4})), std::invalid_argument,
+                   "[linalg::cross] The specified axis must have size 2 or 3.");
+}
