@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "lmx/core/linalg_primitives.h"
 #include "lmx/core/ops_common.h"
 #include "lmx/core/ops_numpy.h"
 
@@ -34,6 +35,127 @@ std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
 
 std::vector<array> svd(const array& a, StreamOrDevice s) {
   return svd(a, true, s);
+}
+
+namespace {
+
+// Float32 or float64 matrices in the last two axes, square when asked.
+void check_matrices(const array& a, const char* who, bool square) {
+  if (a.ndim() < 2) {
+    fail(who, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
+  }
+  if (a.dtype() != float32 && a.dtype() != float64) {
+    fail(who, "Arrays must have type float32 or float64. Received array with type ", a.dtype(),
+         ".");
+  }
+  if (square && a.shape(-1) != a.shape(-2)) {
+    fail(who, "Only defined for square matrices, got shape ", a.shape(), ".");
+  }
+}
+
+}  // namespace
+
+array inv(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::inv", true);
+  return array(a.shape(), a.dtype(), std::make_shared<Inverse>(to_stream(s), false, false), {a});
+}
+
+array tri_inv(const array& a, bool upper, StreamOrDevice s) {
+  check_matrices(a, "linalg::tri_inv", true);
+  return array(a.shape(), a.dtype(), std::make_shared<Inverse>(to_stream(s), true, upper), {a});
+}
+
+array cholesky(const array& a, bool upper, StreamOrDevice s) {
+  check_matrices(a, "linalg::cholesky", true);
+  return array(a.shape(), a.dtype(), std::make_shared<Cholesky>(to_stream(s), upper), {a});
+}
+
+array cholesky_inv(const array& factor, bool upper, StreamOrDevice s) {
+  check_matrices(factor, "linalg::cholesky_inv", true);
+  // a = L L^T gives a^-1 = L^-T L^-1; a = U^T U gives U^-1 U^-T.
+  auto t = tri_inv(factor, upper, s);
+  auto tt = swapaxes(t, -1, -2, s);
+  return upper ? matmul(t, tt, s) : matmul(tt, t, s);
+}
+
+array pinv(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::pinv", false);
+  const int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  auto usv = svd(a, true, s);
+  auto u = take(usv[0], arange(k), -1, s);
+  auto vt = take(usv[2], arange(k), -2, s);
+  // Singular values below max(M, N) * eps * the largest count as zero.
+  double eps = a.dtype() == float64 ? std::numeric_limits<double>::epsilon()
+                                    : std::numeric_limits<float>::epsilon();
+  auto cutoff = multiply(max(usv[1], -1, true, s), array(std::max(m, n) * eps, a.dtype()), s);
+  auto kept = greater(usv[1], cutoff, s);
+  auto inv_s = where(kept, reciprocal(where(kept, usv[1], array(1, a.dtype()), s), s),
+                     array(0, a.dtype()), s);
+  return matmul(multiply(swapaxes(vt, -1, -2, s), expand_dims(inv_s, -2, s), s),
+                swapaxes(u, -1, -2, s), s);
+}
+
+namespace {
+
+array solve_with(const array& a_inv, const array& a, const array& b, const char* who,
+                 StreamOrDevice s) {
+  bool vector = b.ndim() == a.ndim() - 1;
+  int rows = vector ? b.shape(-1) : (b.ndim() >= 2 ? b.shape(-2) : -1);
+  if (b.ndim() < 1 || rows != a.shape(-1)) {
+    fail(who, "Last dimension of first input with shape ", a.shape(),
+         " must match second to last dimension of second input with shape ", b.shape(), ".");
+  }
+  if (vector) return squeeze(matmul(a_inv, expand_dims(b, -1, s), s), -1, s);
+  return matmul(a_inv, b, s);
+}
+
+}  // namespace
+
+array solve(const array& a, const array& b, StreamOrDevice s) {
+  check_matrices(a, "linalg::solve", true);
+  auto bb = astype(b, a.dtype(), s);
+  return solve_with(inv(a, s), a, bb, "linalg::solve", s);
+}
+
+array solve_triangular(const array& a, const array& b, bool upper, StreamOrDevice s) {
+  check_matrices(a, "linalg::solve_triangular", true);
+  auto bb = astype(b, a.dtype(), s);
+  return solve_with(tri_inv(a, upper, s), a, bb, "linalg::solve_triangular", s);
+}
+
+std::pair<array, array> qr(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::qr", false);
+  Shape batch(a.shape().begin(), a.shape().end() - 2);
+  const int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  Shape qs = batch, rs = batch;
+  qs.insert(qs.end(), {m, k});
+  rs.insert(rs.end(), {k, n});
+  auto outs = array::make_arrays({qs, rs}, {a.dtype(), a.dtype()},
+                                 std::make_shared<QRF>(to_stream(s)), {a});
+  return {outs[0], outs[1]};
+}
+
+namespace {
+
+std::vector<array> eigh_impl(const array& a, const std::string& uplo, bool vectors, const char* who,
+                             StreamOrDevice s) {
+  check_matrices(a, who, true);
+  if (uplo != "L" && uplo != "U") fail(who, "UPLO must be 'L' or 'U', got '", uplo, "'.");
+  Shape values(a.shape().begin(), a.shape().end() - 1);
+  auto prim = std::make_shared<Eigh>(to_stream(s), uplo, vectors);
+  if (!vectors) return array::make_arrays({values}, {a.dtype()}, prim, {a});
+  return array::make_arrays({values, a.shape()}, {a.dtype(), a.dtype()}, prim, {a});
+}
+
+}  // namespace
+
+std::pair<array, array> eigh(const array& a, std::string UPLO, StreamOrDevice s) {
+  auto outs = eigh_impl(a, UPLO, true, "linalg::eigh", s);
+  return {outs[0], outs[1]};
+}
+
+array eigvalsh(const array& a, std::string UPLO, StreamOrDevice s) {
+  return eigh_impl(a, UPLO, false, "linalg::eigvalsh", s)[0];
 }
 
 namespace {
@@ -182,6 +304,49 @@ std::pair<std::vector<array>, std::vector<int>> SVD::vmap(const std::vector<arra
                                                           const std::vector<array>&) {
   auto x = axes[0] == 0 ? inputs[0] : moveaxis(inputs[0], axes[0], 0);
   auto outs = linalg::svd(x, compute_uv_, stream());
+  return {outs, std::vector<int>(outs.size(), 0)};
+}
+
+bool Inverse::is_equivalent(const Primitive& other) const {
+  auto& o = static_cast<const Inverse&>(other);
+  return triangular_ == o.triangular_ && upper_ == o.upper_;
+}
+bool Cholesky::is_equivalent(const Primitive& other) const {
+  return upper_ == static_cast<const Cholesky&>(other).upper_;
+}
+bool Eigh::is_equivalent(const Primitive& other) const {
+  auto& o = static_cast<const Eigh&>(other);
+  return uplo_ == o.uplo_ && vectors_ == o.vectors_;
+}
+
+namespace {
+array batch_in_front(const array& x, int axis) {
+  return axis == 0 ? x : moveaxis(x, axis, 0);
+}
+}  // namespace
+
+std::pair<std::vector<array>, std::vector<int>> Inverse::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes,
+                                                              const std::vector<array>&) {
+  auto x = batch_in_front(inputs[0], axes[0]);
+  return {{triangular_ ? linalg::tri_inv(x, upper_, stream()) : linalg::inv(x, stream())}, {0}};
+}
+std::pair<std::vector<array>, std::vector<int>> Cholesky::vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes,
+                                                               const std::vector<array>&) {
+  return {{linalg::cholesky(batch_in_front(inputs[0], axes[0]), upper_, stream())}, {0}};
+}
+std::pair<std::vector<array>, std::vector<int>> QRF::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes,
+                                                          const std::vector<array>&) {
+  auto [q, r] = linalg::qr(batch_in_front(inputs[0], axes[0]), stream());
+  return {{q, r}, {0, 0}};
+}
+std::pair<std::vector<array>, std::vector<int>> Eigh::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes,
+                                                           const std::vector<array>&) {
+  auto outs = linalg::eigh_impl(batch_in_front(inputs[0], axes[0]), uplo_, vectors_, "linalg::eigh",
+                                stream());
   return {outs, std::vector<int>(outs.size(), 0)};
 }
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lmx/core/array.h"
@@ -15,6 +16,28 @@ namespace lmx::linalg {
 // Vt (..., N, N)}, or {S} without compute_uv. S descends.
 std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s = {});
 std::vector<array> svd(const array& a, StreamOrDevice s = {});
+
+// The inverse of each square matrix (float32 or float64); a singular one is
+// an error when the graph runs.
+array inv(const array& a, StreamOrDevice s = {});
+// The inverse of a lower (or upper) triangular matrix.
+array tri_inv(const array& a, bool upper = false, StreamOrDevice s = {});
+// The Cholesky factor of a symmetric positive definite matrix: L with
+// a = L L^T, or U with a = U^T U.
+array cholesky(const array& a, bool upper = false, StreamOrDevice s = {});
+// a^-1 from a's Cholesky factor (L, or U when upper).
+array cholesky_inv(const array& factor, bool upper = false, StreamOrDevice s = {});
+// The Moore-Penrose pseudo-inverse (from the SVD).
+array pinv(const array& a, StreamOrDevice s = {});
+// x with a x = b, for square a; b is a vector (..., N) or matrices (..., N, K).
+array solve(const array& a, const array& b, StreamOrDevice s = {});
+array solve_triangular(const array& a, const array& b, bool upper = false, StreamOrDevice s = {});
+// The reduced QR factorization {Q (..., M, K), R (..., K, N)}.
+std::pair<array, array> qr(const array& a, StreamOrDevice s = {});
+// Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices,
+// reading the lower ("L") or upper ("U") triangle.
+std::pair<array, array> eigh(const array& a, std::string UPLO = "L", StreamOrDevice s = {});
+array eigvalsh(const array& a, std::string UPLO = "L", StreamOrDevice s = {});
 
 // Vector and matrix norms. Without axis and ord: the 2-norm of flatten(a).
 // With ord but no axis, a must be 1-D (a vector norm) or 2-D (a matrix

@@ -638,21 +638,6 @@ class RandomBits : public UnaryPrimitive {
   int width_;
 };
 
-// The singular value decomposition of each matrix in the last two axes:
-// outputs {U, S, Vt}, or {S} without compute_uv (linalg::svd). MLX defines
-// no gradient for it.
-class SVD : public Primitive {
- public:
-  SVD(Stream s, bool compute_uv) : Primitive(s), compute_uv_(compute_uv) {}
-  LMX_EVAL_MULTI_METHODS
-  LMX_VMAP_RULE
-  const char* name() const override { return "SVD"; }
-  bool is_equivalent(const Primitive& other) const override;
-
- private:
-  bool compute_uv_;
-};
-
 // Identity on its first `num_inputs` inputs, which it waits for together
 // with the rest (the dependencies): depends(inputs, dependencies).
 class Depends : public Primitive {
@@ -732,7 +717,8 @@ class Compiled : public UnaryPrimitive {
 };
 
 // Every primitive class, for code that defines a method for each one
-// (lmx/backend/no_gpu.cpp): X for one output, XM for several.
+// (lmx/backend/no_gpu.cpp): X for one output, XM for several. The linear
+// algebra ones are listed in linalg_primitives.h.
 // clang-format off
 #define LMX_PRIMITIVE_CLASSES(X, XM)                                                           \
   X(Unary) X(Binary) XM(DivMod) X(Select) X(AsType) X(Copy) X(Full) X(StopGradient) X(Arange) \
@@ -740,7 +726,7 @@ class Compiled : public UnaryPrimitive {
   X(SliceUpdate) X(Concatenate) X(Pad) X(Unfold) X(Fold) XM(AffineQuantize)                   \
   X(AffineDequantize) X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax)            \
   X(LogSumExp) X(Matmul) X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis)           \
-  X(ArgSort) X(RandomBits) XM(SVD) XM(Depends) XM(CustomTransforms) X(Compiled)
+  X(ArgSort) X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)
 // clang-format on
 
 }  // namespace lmx

@@ -35,6 +35,56 @@ void init_linalg(nb::module_& parent) {
       },
       nb::arg("a"), nb::arg("b"), nb::arg("axis") = -1, nb::kw_only(),
       nb::arg("stream") = nb::none(), "The cross product along axis.");
+  auto one = [&](const char* name, array (*f)(const array&, StreamOrDevice), const char* doc) {
+    m.def(
+        name, [f](const ArrayLike& a, StreamOrDevice s) { return f(to_array(a), s); }, nb::arg("a"),
+        nb::kw_only(), nb::arg("stream") = nb::none(), doc);
+  };
+  one("inv", &linalg::inv, "The inverse of each square matrix.");
+  one("pinv", &linalg::pinv, "The Moore-Penrose pseudo-inverse.");
+  auto upper = [&](const char* name, array (*f)(const array&, bool, StreamOrDevice),
+                   const char* doc) {
+    m.def(
+        name,
+        [f](const ArrayLike& a, bool upper, StreamOrDevice s) { return f(to_array(a), upper, s); },
+        nb::arg("a"), nb::arg("upper") = false, nb::kw_only(), nb::arg("stream") = nb::none(), doc);
+  };
+  upper("tri_inv", &linalg::tri_inv, "The inverse of a triangular matrix.");
+  upper("cholesky", &linalg::cholesky, "The Cholesky factor.");
+  upper("cholesky_inv", &linalg::cholesky_inv, "The inverse from a Cholesky factor.");
+  m.def(
+      "solve",
+      [](const ArrayLike& a, const ArrayLike& b, StreamOrDevice s) {
+        return linalg::solve(to_array(a), to_array(b), s);
+      },
+      nb::arg("a"), nb::arg("b"), nb::kw_only(), nb::arg("stream") = nb::none());
+  m.def(
+      "solve_triangular",
+      [](const ArrayLike& a, const ArrayLike& b, bool upper, StreamOrDevice s) {
+        return linalg::solve_triangular(to_array(a), to_array(b), upper, s);
+      },
+      nb::arg("a"), nb::arg("b"), nb::kw_only(), nb::arg("upper") = false,
+      nb::arg("stream") = nb::none());
+  m.def(
+      "qr",
+      [](const ArrayLike& a, StreamOrDevice s) {
+        auto [q, r] = linalg::qr(to_array(a), s);
+        return nb::make_tuple(q, r);
+      },
+      nb::arg("a"), nb::kw_only(), nb::arg("stream") = nb::none());
+  m.def(
+      "eigh",
+      [](const ArrayLike& a, const std::string& uplo, StreamOrDevice s) {
+        auto [w, v] = linalg::eigh(to_array(a), uplo, s);
+        return nb::make_tuple(w, v);
+      },
+      nb::arg("a"), nb::arg("UPLO") = "L", nb::kw_only(), nb::arg("stream") = nb::none());
+  m.def(
+      "eigvalsh",
+      [](const ArrayLike& a, const std::string& uplo, StreamOrDevice s) {
+        return linalg::eigvalsh(to_array(a), uplo, s);
+      },
+      nb::arg("a"), nb::arg("UPLO") = "L", nb::kw_only(), nb::arg("stream") = nb::none());
 }
 
 }  // namespace lmx::python

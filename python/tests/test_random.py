@@ -94,3 +94,23 @@ def test_linalg_norm_and_cross():
     assert mx.linalg.cross(mx.array([1.0, 2, 3]), mx.array([4.0, 5, 6])).tolist() == [-3, 6, -3]
     with pytest.raises(ValueError, match="only supported for matrices"):
         mx.linalg.norm(mx.ones((2, 2, 2)), "fro")
+
+
+def test_linalg_factorizations():
+    a = mx.array([[4.0, 1.0], [1.0, 3.0]])
+    assert np.allclose(np.array(a) @ np.array(mx.linalg.inv(a)), np.eye(2), atol=1e-5)
+    assert np.allclose(np.array(mx.linalg.cholesky(a)), [[2, 0], [0.5, 1.65831]], atol=1e-5)
+    w, v = mx.linalg.eigh(a)
+    assert np.allclose(np.array(w), [2.38197, 4.61803], atol=1e-5)
+    assert np.allclose(np.array(mx.linalg.eigvalsh(a, UPLO="U")), np.array(w), atol=1e-6)
+    q, r = mx.linalg.qr(mx.array([[1.0, 2], [3, 4], [5, 6]]))
+    assert q.shape == (3, 2) and np.allclose(np.array(q) @ np.array(r), [[1, 2], [3, 4], [5, 6]], atol=1e-5)
+    x = mx.linalg.solve(a, mx.array([1.0, 2.0]))
+    assert np.allclose(np.array(a) @ np.array(x), [1, 2], atol=1e-5)
+    assert np.allclose(np.array(mx.linalg.pinv(a)), np.linalg.pinv(np.array(a)), atol=1e-5)
+    t = mx.linalg.solve_triangular(mx.array([[2.0, 0], [1, 4]]), mx.array([1.0, 1.0]), upper=False)
+    assert np.allclose(np.array(t), [0.5, 0.125])
+    assert mx.linalg.tri_inv(mx.array([[2.0, 0], [1, 4]])).shape == (2, 2)
+    assert mx.linalg.cholesky_inv(mx.linalg.cholesky(a)).shape == (2, 2)
+    with pytest.raises(ValueError, match="square"):
+        mx.linalg.inv(mx.ones((2, 3)))

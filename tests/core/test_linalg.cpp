@@ -165,3 +165,107 @@ TEST(Linalg, Cross) {
   EXPECT_THROW_MSG(linalg::cross(ones({4}), ones({4})), std::invalid_argument,
                    "[linalg::cross] The specified axis must have size 2 or 3.");
 }
+
+TEST(Linalg, InversesAndSolves) {
+  auto a = array({4.0f, 1.0f, 2.0f, 1.0f, 3.0f, 0.5f, 2.0f, 0.5f, 5.0f}, {3, 3});
+  EXPECT_TRUE(all_close(matmul(a, linalg::inv(a)), eye(3), 1e-5, 1e-5));
+  // Batched, float64, strided input.
+  auto b = add(random::normal({2, 4, 4}, float64, random::key(21)),
+               multiply(eye(4, float64), array(4.0)));
+  EXPECT_TRUE(
+      all_close(matmul(b, linalg::inv(b)), broadcast_to(eye(4, float64), {2, 4, 4}), 1e-10, 1e-10));
+  auto bt = swapaxes(b, -1, -2);
+  EXPECT_TRUE(all_close(matmul(bt, linalg::inv(bt)), broadcast_to(eye(4, float64), {2, 4, 4}),
+                        1e-10, 1e-10));
+  // Triangular inverses read one triangle and zero the other.
+  auto lower = array({2.0f, 0.0f, 1.0f, 4.0f}, {2, 2});
+  auto li = linalg::tri_inv(add(lower, array({0.0f, 9.0f, 0.0f, 0.0f}, {2, 2})));
+  EXPECT_TRUE(all_close(li, array({0.5f, 0.0f, -0.125f, 0.25f}, {2, 2})));
+  auto ui = linalg::tri_inv(transpose(lower), true);
+  EXPECT_TRUE(all_close(ui, transpose(array({0.5f, 0.0f, -0.125f, 0.25f}, {2, 2}))));
+  // Cholesky: MLX 0.32.4's factors.
+  auto spd = array({4.0f, 1.0f, 1.0f, 3.0f}, {2, 2});
+  auto l = linalg::cholesky(spd);
+  EXPECT_TRUE(all_close(l, array({2.0f, 0.0f, 0.5f, 1.65831f}, {2, 2}), 1e-5, 1e-5));
+  EXPECT_TRUE(all_close(linalg::cholesky(spd, true), transpose(l), 1e-6, 1e-6));
+  EXPECT_TRUE(all_close(linalg::cholesky_inv(l), linalg::inv(spd), 1e-5, 1e-5));
+  EXPECT_TRUE(all_close(linalg::cholesky_inv(transpose(l), true), linalg::inv(spd), 1e-5, 1e-5));
+  // solve and solve_triangular, vectors and matrices on the right.
+  auto x = linalg::solve(a, array({1.0f, 2.0f, 3.0f}));
+  EXPECT_EQ(x.shape(), (Shape{3}));
+  EXPECT_TRUE(all_close(matmul(a, x), array({1.0f, 2.0f, 3.0f}), 1e-5, 1e-5));
+  auto rhs = random::normal({3, 2}, float32, random::key(22));
+  EXPECT_TRUE(all_close(matmul(a, linalg::solve(a, rhs)), rhs, 1e-5, 1e-5));
+  EXPECT_TRUE(all_close(matmul(lower, linalg::solve_triangular(lower, array({1.0f, 1.0f}))),
+                        array({1.0f, 1.0f}), 1e-6, 1e-6));
+  // Gradients through solve come from its composition (inv has none, as MLX).
+  EXPECT_THROW_MSG(grad([](const array& m) { return sum(linalg::inv(m)); })(a),
+                   std::invalid_argument, "[Inverse] The vjp is not implemented");
+  // pinv of a rank-deficient matrix.
+  auto r = array({1.0f, 2.0f, 2.0f, 4.0f, 3.0f, 6.0f}, {3, 2});
+  auto p = linalg::pinv(r);
+  EXPECT_EQ(p.shape(), (Shape{2, 3}));
+  EXPECT_TRUE(all_close(matmul(matmul(r, p), r), r, 1e-4, 1e-4));
+  // vmap batches them as leading axes.
+  auto vi = vmap([](const std::vector<array>& v) { return std::vector<array>{linalg::inv(v[0])}; },
+                 {1})({swapaxes(b, 0, 1)});
+  EXPECT_TRUE(all_close(vi[0], linalg::inv(b), 1e-10, 1e-10));
+}
+
+TEST(Linalg, QrAndEigh) {
+  auto a = array({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f}, {3, 2});
+  auto [q, r] = linalg::qr(a);
+  EXPECT_EQ(q.shape(), (Shape{3, 2}));
+  EXPECT_EQ(r.shape(), (Shape{2, 2}));
+  // MLX 0.32.4's factors (LAPACK's signs).
+  EXPECT_TRUE(all_close(
+      q, array({-0.169031f, 0.897086f, -0.507093f, 0.276026f, -0.845154f, -0.345032f}, {3, 2}),
+      1e-5, 1e-5));
+  EXPECT_TRUE(all_close(r, array({-5.91608f, -7.43736f, 0.0f, 0.82808f}, {2, 2}), 1e-5, 1e-5));
+  auto wide = random::normal({2, 3, 5}, float64, random::key(23));
+  auto [qw, rw] = linalg::qr(wide);
+  EXPECT_EQ(rw.shape(), (Shape{2, 3, 5}));
+  EXPECT_TRUE(all_close(matmul(qw, rw), wide, 1e-10, 1e-10));
+  EXPECT_TRUE(all_close(matmul(swapaxes(qw, -1, -2), qw), broadcast_to(eye(3, float64), {2, 3, 3}),
+                        1e-10, 1e-10));
+  auto spd = array({4.0f, 1.0f, 1.0f, 3.0f}, {2, 2});
+  auto [w, v] = linalg::eigh(spd);
+  EXPECT_TRUE(all_close(w, array({2.38197f, 4.61803f}), 1e-5, 1e-5));
+  EXPECT_TRUE(
+      all_close(abs(v), array({0.525731f, 0.850651f, 0.850651f, 0.525731f}, {2, 2}), 1e-5, 1e-5));
+  // a v = v diag(w), columns as eigenvectors.
+  EXPECT_TRUE(all_close(matmul(spd, v), multiply(v, expand_dims(w, 0)), 1e-5, 1e-5));
+  // UPLO picks the triangle read.
+  auto lower_only = array({4.0f, 100.0f, 1.0f, 3.0f}, {2, 2});
+  EXPECT_TRUE(all_close(linalg::eigvalsh(lower_only), w, 1e-5, 1e-5));
+  EXPECT_TRUE(all_close(linalg::eigvalsh(transpose(lower_only), "U"), w, 1e-5, 1e-5));
+  auto sym = random::normal({3, 4, 4}, float64, random::key(24));
+  sym = add(sym, swapaxes(sym, -1, -2));
+  auto [ws, vs] = linalg::eigh(sym);
+  EXPECT_TRUE(all_close(matmul(sym, vs), multiply(vs, expand_dims(ws, -2)), 1e-10, 1e-10));
+}
+
+TEST(Linalg, FactorizationErrors) {
+  EXPECT_THROW_MSG(
+      linalg::inv(ones({3})), std::invalid_argument,
+      "[linalg::inv] Arrays must have >= 2 dimensions. Received array with 1 dimensions.");
+  EXPECT_THROW_MSG(
+      linalg::inv(ones({2, 2}, int32)), std::invalid_argument,
+      "[linalg::inv] Arrays must have type float32 or float64. Received array with type int32.");
+  EXPECT_THROW_MSG(linalg::inv(ones({2, 3})), std::invalid_argument,
+                   "[linalg::inv] Only defined for square matrices, got shape (2,3).");
+  EXPECT_THROW_MSG(linalg::inv(zeros({2, 2})).eval(), std::invalid_argument,
+                   "[linalg::inv] The matrix is singular");
+  EXPECT_THROW_MSG(linalg::cholesky(array({1.0f, 2.0f, 2.0f, 1.0f}, {2, 2})).eval(),
+                   std::invalid_argument, "[linalg::cholesky] The matrix is not positive definite");
+  EXPECT_THROW_MSG(linalg::eigh(ones({2, 3})), std::invalid_argument,
+                   "[linalg::eigh] Only defined for square matrices");
+  EXPECT_THROW_MSG(linalg::eigh(eye(2), "X"), std::invalid_argument,
+                   "[linalg::eigh] UPLO must be 'L' or 'U'");
+  EXPECT_THROW_MSG(
+      linalg::solve(eye(2), ones({3})), std::invalid_argument,
+      "[linalg::solve] Last dimension of first input with shape (2,2) must match second to last "
+      "dimension of second input with shape (3).");
+  EXPECT_THROW_MSG(linalg::tri_inv(zeros({2, 2})).eval(), std::invalid_argument,
+                   "[linalg::tri_inv] The matrix is singular.");
+}

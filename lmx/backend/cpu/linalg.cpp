@@ -6,7 +6,7 @@
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/backend/cpu/thread_pool.h"
 #include "lmx/core/error.h"
-#include "lmx/core/primitives.h"
+#include "lmx/core/linalg_primitives.h"
 
 // The Fortran routines, with gfortran's hidden lengths of character arguments.
 extern "C" {
@@ -16,6 +16,32 @@ void sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* 
 void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
              double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
              int* iwork, int* info, size_t jobz_len);
+void sgetrf_(const int* m, const int* n, float* a, const int* lda, int* ipiv, int* info);
+void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
+void sgetri_(const int* n, float* a, const int* lda, const int* ipiv, float* work, const int* lwork,
+             int* info);
+void dgetri_(const int* n, double* a, const int* lda, const int* ipiv, double* work,
+             const int* lwork, int* info);
+void strtri_(const char* uplo, const char* diag, const int* n, float* a, const int* lda, int* info,
+             size_t, size_t);
+void dtrtri_(const char* uplo, const char* diag, const int* n, double* a, const int* lda, int* info,
+             size_t, size_t);
+void spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info, size_t);
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t);
+void sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, float* work,
+             const int* lwork, int* info);
+void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
+             const int* lwork, int* info);
+void sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda, const float* tau,
+             float* work, const int* lwork, int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
+             double* work, const int* lwork, int* info);
+void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
+             float* work, const int* lwork, int* iwork, const int* liwork, int* info, size_t,
+             size_t);
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info, size_t,
+             size_t);
 }
 
 namespace lmx {
@@ -82,7 +108,210 @@ void svd_impl(const array& in, std::vector<array>& outputs, bool compute_uv) {
   }
 }
 
+// float and double entry points under one name each.
+void getrf(int n, float* a, int* ipiv, int* info) {
+  sgetrf_(&n, &n, a, &n, ipiv, info);
+}
+void getrf(int n, double* a, int* ipiv, int* info) {
+  dgetrf_(&n, &n, a, &n, ipiv, info);
+}
+void getri(int n, float* a, const int* ipiv, float* work, int lwork, int* info) {
+  sgetri_(&n, a, &n, ipiv, work, &lwork, info);
+}
+void getri(int n, double* a, const int* ipiv, double* work, int lwork, int* info) {
+  dgetri_(&n, a, &n, ipiv, work, &lwork, info);
+}
+void trtri(char uplo, int n, float* a, int* info) {
+  char diag = 'N';
+  strtri_(&uplo, &diag, &n, a, &n, info, 1, 1);
+}
+void trtri(char uplo, int n, double* a, int* info) {
+  char diag = 'N';
+  dtrtri_(&uplo, &diag, &n, a, &n, info, 1, 1);
+}
+void potrf(char uplo, int n, float* a, int* info) {
+  spotrf_(&uplo, &n, a, &n, info, 1);
+}
+void potrf(char uplo, int n, double* a, int* info) {
+  dpotrf_(&uplo, &n, a, &n, info, 1);
+}
+void geqrf(int m, int n, float* a, float* tau, float* work, int lwork, int* info) {
+  sgeqrf_(&m, &n, a, &m, tau, work, &lwork, info);
+}
+void geqrf(int m, int n, double* a, double* tau, double* work, int lwork, int* info) {
+  dgeqrf_(&m, &n, a, &m, tau, work, &lwork, info);
+}
+void orgqr(int m, int n, int k, float* a, const float* tau, float* work, int lwork, int* info) {
+  sorgqr_(&m, &n, &k, a, &m, tau, work, &lwork, info);
+}
+void orgqr(int m, int n, int k, double* a, const double* tau, double* work, int lwork, int* info) {
+  dorgqr_(&m, &n, &k, a, &m, tau, work, &lwork, info);
+}
+void syevd(char jobz, char uplo, int n, float* a, float* w, float* work, int lwork, int* iwork,
+           int liwork, int* info) {
+  ssyevd_(&jobz, &uplo, &n, a, &n, w, work, &lwork, iwork, &liwork, info, 1, 1);
+}
+void syevd(char jobz, char uplo, int n, double* a, double* w, double* work, int lwork, int* iwork,
+           int liwork, int* info) {
+  dsyevd_(&jobz, &uplo, &n, a, &n, w, work, &lwork, iwork, &liwork, info, 1, 1);
+}
+
+// Calls f(T) with the C++ type of a float32 or float64 array.
+template <typename F>
+void for_real_float(Dtype t, F&& f) {
+  if (t == float64) {
+    f(double{});
+  } else {
+    f(float{});
+  }
+}
+
+// Copies each (n x n) matrix of `in` into out's row-major buffer and calls
+// f(T* matrix) on it in place.
+template <typename T, typename F>
+void each_square_matrix(const array& in, array& out, F&& f) {
+  const int n = in.shape(-1);
+  array a = cpu::ensure_row_contiguous(in);
+  cpu::allocate(out);
+  const int64_t nn = int64_t(n) * n;
+  const int64_t count = nn == 0 ? 0 : static_cast<int64_t>(in.size()) / nn;
+  std::copy(a.data<T>(), a.data<T>() + count * nn, out.data<T>());
+  for (int64_t b = 0; b < count; ++b) f(out.data<T>() + b * nn);
+}
+
+// Zeroes the strict upper (or lower) triangle of a row-major n x n matrix.
+template <typename T>
+void zero_triangle(T* a, int n, bool upper_part) {
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      if (upper_part ? j > i : j < i) a[int64_t(i) * n + j] = T(0);
+}
+
+template <typename T>
+void transpose_square(T* a, int n) {
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) std::swap(a[int64_t(i) * n + j], a[int64_t(j) * n + i]);
+}
+
 }  // namespace
+
+// A row-major matrix is its transpose to LAPACK, and inv(A^T) = inv(A)^T:
+// inverting the buffer in place gives A's inverse row-major. A triangle of
+// A is the other triangle of A^T.
+void Inverse::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const int n = inputs[0].shape(-1);
+  for_real_float(inputs[0].dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    std::vector<int> ipiv(std::max(n, 1));
+    std::vector<T> work;
+    each_square_matrix<T>(inputs[0], out, [&](T* a) {
+      int info = 0;
+      if (triangular_) {
+        zero_triangle(a, n, !upper_);
+        trtri(upper_ ? 'L' : 'U', n, a, &info);
+        if (info > 0) fail("linalg::tri_inv", "The matrix is singular.");
+        return;
+      }
+      getrf(n, a, ipiv.data(), &info);
+      if (info > 0) fail("linalg::inv", "The matrix is singular (LU factorization failed).");
+      if (work.empty()) {
+        T query = 0;
+        getri(n, a, ipiv.data(), &query, -1, &info);
+        work.resize(std::max<size_t>(1, static_cast<size_t>(query)));
+      }
+      getri(n, a, ipiv.data(), work.data(), static_cast<int>(work.size()), &info);
+      if (info > 0) fail("linalg::inv", "The matrix is singular.");
+    });
+  });
+}
+
+// A symmetric matrix is its own transpose; LAPACK's upper factor U
+// (A = U^T U, column-major) read row-major is the lower factor L.
+void Cholesky::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const int n = inputs[0].shape(-1);
+  for_real_float(inputs[0].dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    each_square_matrix<T>(inputs[0], out, [&](T* a) {
+      int info = 0;
+      potrf(upper_ ? 'L' : 'U', n, a, &info);
+      if (info > 0) {
+        fail("linalg::cholesky", "The matrix is not positive definite (leading minor ", info, ").");
+      }
+      zero_triangle(a, n, !upper_);
+    });
+  });
+}
+
+// Symmetric: LAPACK reads the buffer as it is, with the triangles swapped;
+// its eigenvectors come back as rows, so they are transposed into columns.
+void Eigh::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& in = inputs[0];
+  const int n = in.shape(-1);
+  for_real_float(in.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    array a = cpu::ensure_row_contiguous(in);
+    for (auto& o : outputs) cpu::allocate(o);
+    const int64_t nn = int64_t(n) * n;
+    const int64_t count = nn == 0 ? 0 : static_cast<int64_t>(in.size()) / nn;
+    std::vector<T> scratch(vectors_ ? 0 : nn);
+    char jobz = vectors_ ? 'V' : 'N', uplo = uplo_ == "L" ? 'U' : 'L';
+    std::vector<T> work;
+    std::vector<int> iwork;
+    for (int64_t b = 0; b < count; ++b) {
+      T* m = vectors_ ? outputs[1].data<T>() + b * nn : scratch.data();
+      std::copy(a.data<T>() + b * nn, a.data<T>() + (b + 1) * nn, m);
+      T* w = outputs[0].data<T>() + b * n;
+      int info = 0;
+      if (work.empty()) {
+        T query = 0;
+        int iquery = 0;
+        syevd(jobz, uplo, n, m, w, &query, -1, &iquery, -1, &info);
+        work.resize(std::max<size_t>(1, static_cast<size_t>(query)));
+        iwork.resize(std::max(1, iquery));
+      }
+      syevd(jobz, uplo, n, m, w, work.data(), static_cast<int>(work.size()), iwork.data(),
+            static_cast<int>(iwork.size()), &info);
+      if (info > 0) fail("linalg::eigh", "The eigenvalue computation did not converge.");
+      if (vectors_) transpose_square(m, n);
+    }
+  });
+}
+
+// QR needs A itself (not A^T) in LAPACK's layout: each matrix is transposed
+// into a column-major buffer, and Q and R are transposed back.
+void QRF::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& in = inputs[0];
+  const int m = in.shape(-2), n = in.shape(-1), k = std::min(m, n);
+  for_real_float(in.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    array a = cpu::ensure_row_contiguous(in);
+    for (auto& o : outputs) cpu::allocate(o);
+    const int64_t mn = int64_t(m) * n;
+    const int64_t count = mn == 0 ? 0 : static_cast<int64_t>(in.size()) / mn;
+    std::vector<T> col(std::max<int64_t>(mn, 1)), tau(std::max(k, 1)), work;
+    for (int64_t b = 0; b < count; ++b) {
+      const T* src = a.data<T>() + b * mn;
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) col[int64_t(j) * m + i] = src[int64_t(i) * n + j];
+      int info = 0;
+      if (work.empty()) {
+        T q1 = 0, q2 = 0;
+        geqrf(m, n, col.data(), tau.data(), &q1, -1, &info);
+        orgqr(m, k, k, col.data(), tau.data(), &q2, -1, &info);
+        work.resize(std::max<size_t>(1, static_cast<size_t>(std::max(q1, q2))));
+      }
+      geqrf(m, n, col.data(), tau.data(), work.data(), static_cast<int>(work.size()), &info);
+      // R: the upper triangle of the first k rows.
+      T* r = outputs[1].data<T>() + b * int64_t(k) * n;
+      for (int i = 0; i < k; ++i)
+        for (int j = 0; j < n; ++j) r[int64_t(i) * n + j] = j >= i ? col[int64_t(j) * m + i] : T(0);
+      orgqr(m, k, k, col.data(), tau.data(), work.data(), static_cast<int>(work.size()), &info);
+      T* q = outputs[0].data<T>() + b * int64_t(m) * k;
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < k; ++j) q[int64_t(i) * k + j] = col[int64_t(j) * m + i];
+    }
+  });
+}
 
 void SVD::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   if (inputs[0].dtype() == float64) {
