@@ -63,17 +63,44 @@ std::vector<array> tape_between(const std::vector<array>& inputs, const std::vec
                                 bool skip_stop_gradient) {
   std::unordered_set<std::uintptr_t> depends;
   for (auto& in : inputs) depends.insert(in.id());
-  auto order = topological_order(
-      outputs, [&](const array& a) { return !a.has_primitive() || depends.count(a.id()) > 0; });
-  std::vector<array> tape;
-  for (auto& node : order) {
+  // Only tracers can depend on the inputs (an array built from a tracer is
+  // one), so the walk stops at everything else: data and constants, which
+  // may be evaluating on another thread (async_eval) and dropping their
+  // inputs while this walks.
+  TracingScope scope;  // is_tracer() answers inside a trace
+  auto order = topological_order(outputs, [&](const array& a) {
+    return !a.has_primitive() || depends.count(a.id()) > 0 || !a.is_tracer();
+  });
+  // Forward: the nodes that depend on an input.
+  std::vector<char> dep(order.size(), 0);
+  for (size_t i = 0; i < order.size(); ++i) {
+    const array& node = order[i];
     if (skip_stop_gradient && node.primitive().is_stop_gradient()) continue;
-    bool dep = false;
-    for (auto& in : node.inputs()) dep |= depends.count(in.id()) > 0;
-    if (!dep) continue;
+    bool d = false;
+    for (auto& in : node.inputs()) d |= depends.count(in.id()) > 0;
+    if (!d) continue;
+    dep[i] = 1;
     for (auto& o : node.outputs()) depends.insert(o.id());
-    tape.push_back(node);
   }
+  // Backward: of those, the ones the outputs need. The walk stops at
+  // stop_gradient, so what only feeds one (the inside of a custom_function)
+  // gets no tangent or cotangent.
+  std::unordered_set<std::uintptr_t> needed;
+  for (auto& o : outputs) needed.insert(o.id());
+  for (size_t i = order.size(); i-- > 0;) {
+    if (!dep[i]) continue;
+    const array& node = order[i];
+    bool used = false;
+    for (auto& o : node.outputs()) used |= needed.count(o.id()) > 0;
+    if (!used) {
+      dep[i] = 0;
+      continue;
+    }
+    for (auto& in : node.inputs()) needed.insert(in.id());
+  }
+  std::vector<array> tape;
+  for (size_t i = 0; i < order.size(); ++i)
+    if (dep[i]) tape.push_back(order[i]);
   return tape;
 }
 

@@ -6,6 +6,7 @@
 #include "lmx/core/linalg_primitives.h"
 #include "lmx/core/ops_common.h"
 #include "lmx/core/ops_numpy.h"
+#include "lmx/core/transforms.h"
 
 namespace lmx::linalg {
 
@@ -156,6 +157,107 @@ std::pair<array, array> eigh(const array& a, std::string UPLO, StreamOrDevice s)
 
 array eigvalsh(const array& a, std::string UPLO, StreamOrDevice s) {
   return eigh_impl(a, UPLO, false, "linalg::eigvalsh", s)[0];
+}
+
+namespace {
+
+std::vector<array> lu_outputs(const array& a, const char* who, StreamOrDevice s) {
+  check_matrices(a, who, false);
+  Shape batch(a.shape().begin(), a.shape().end() - 2);
+  const int m = a.shape(-2), n = a.shape(-1);
+  Shape piv = batch, rows = batch;
+  piv.push_back(std::min(m, n));
+  rows.push_back(m);
+  return array::make_arrays({a.shape(), piv, rows}, {a.dtype(), uint32, uint32},
+                            std::make_shared<LUF>(to_stream(s)), {a});
+}
+
+// (sign, log|det|) from the LU factors: the product of U's diagonal, its
+// sign flipped once per row swap.
+std::pair<array, array> sign_and_logabs(const array& a, const char* who, StreamOrDevice s) {
+  check_matrices(a, who, true);
+  auto f = lu_outputs(a, who, s);
+  auto d = diagonal(f[0], 0, -2, -1, s);
+  const int n = a.shape(-1);
+  auto swaps =
+      sum(astype(not_equal(f[1], astype(arange(n), uint32, s), s), int32, s), -1, false, s);
+  auto parity = subtract(
+      array(1, a.dtype()),
+      multiply(array(2, a.dtype()), astype(remainder(swaps, array(2), s), a.dtype(), s), s), s);
+  auto sgn = multiply(parity, prod(sign(d, s), -1, false, s), s);
+  auto logabs = sum(log(abs(d, s), s), -1, false, s);
+  return {sgn, logabs};
+}
+
+}  // namespace
+
+std::vector<array> lu(const array& a, StreamOrDevice s) {
+  auto f = lu_outputs(a, "linalg::lu", s);
+  const int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  auto l = add(tril(take(f[0], arange(k), -1, s), -1, s), eye(m, k, 0, a.dtype(), s), s);
+  auto u = triu(take(f[0], arange(k), -2, s), 0, s);
+  return {f[2], l, u};
+}
+
+std::pair<array, array> lu_factor(const array& a, StreamOrDevice s) {
+  auto f = lu_outputs(a, "linalg::lu_factor", s);
+  return {f[0], f[1]};
+}
+
+namespace {
+
+// a^-T, broadcast against the matrices' scalars (..., 1, 1).
+array inv_t(const array& a, StreamOrDevice s) {
+  return swapaxes(inv(a, s), -1, -2, s);
+}
+array as_matrix_scalar(const array& x, StreamOrDevice s) {
+  return expand_dims(x, {-2, -1}, s);
+}
+// trace(a^-1 t) = sum(a^-T * t) per matrix.
+array log_det_tangent(const array& a, const array& t, StreamOrDevice s) {
+  return sum(multiply(inv_t(a, s), t, s), {-2, -1}, false, s);
+}
+
+}  // namespace
+
+// d det = det a^-T and d log|det| = a^-T; the sign is piecewise constant.
+array det(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::det", true);
+  auto fn = [s](const std::vector<array>& x) {
+    auto [sgn, logabs] = sign_and_logabs(x[0], "linalg::det", s);
+    return std::vector<array>{multiply(sgn, exp(logabs, s), s)};
+  };
+  auto vjp = [s](const std::vector<array>& primals, const std::vector<array>& cotangents,
+                 const std::vector<array>& outputs) {
+    auto scale = as_matrix_scalar(multiply(cotangents[0], outputs[0], s), s);
+    return std::vector<array>{multiply(scale, inv_t(primals[0], s), s)};
+  };
+  auto jvp = [s, fn](const std::vector<array>& primals, const std::vector<array>& tangents,
+                     const std::vector<int>&) {
+    return std::vector<array>{
+        multiply(fn(primals)[0], log_det_tangent(primals[0], tangents[0], s), s)};
+  };
+  return custom_function(fn, vjp, jvp)({a})[0];
+}
+
+std::pair<array, array> slogdet(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::slogdet", true);
+  auto fn = [s](const std::vector<array>& x) {
+    auto [sgn, logabs] = sign_and_logabs(x[0], "linalg::slogdet", s);
+    return std::vector<array>{sgn, logabs};
+  };
+  auto vjp = [s](const std::vector<array>& primals, const std::vector<array>& cotangents,
+                 const std::vector<array>&) {
+    return std::vector<array>{
+        multiply(as_matrix_scalar(cotangents[1], s), inv_t(primals[0], s), s)};
+  };
+  auto jvp = [s](const std::vector<array>& primals, const std::vector<array>& tangents,
+                 const std::vector<int>&) {
+    auto t = log_det_tangent(primals[0], tangents[0], s);
+    return std::vector<array>{zeros_like(t, s), t};
+  };
+  auto outs = custom_function(fn, vjp, jvp)({a});
+  return {outs[0], outs[1]};
 }
 
 namespace {
@@ -348,6 +450,13 @@ std::pair<std::vector<array>, std::vector<int>> Eigh::vmap(const std::vector<arr
   auto outs = linalg::eigh_impl(batch_in_front(inputs[0], axes[0]), uplo_, vectors_, "linalg::eigh",
                                 stream());
   return {outs, std::vector<int>(outs.size(), 0)};
+}
+
+std::pair<std::vector<array>, std::vector<int>> LUF::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes,
+                                                          const std::vector<array>&) {
+  auto outs = linalg::lu_outputs(batch_in_front(inputs[0], axes[0]), "linalg::lu", stream());
+  return {outs, {0, 0, 0}};
 }
 
 }  // namespace lmx

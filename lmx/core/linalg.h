@@ -39,6 +39,17 @@ std::pair<array, array> qr(const array& a, StreamOrDevice s = {});
 std::pair<array, array> eigh(const array& a, std::string UPLO = "L", StreamOrDevice s = {});
 array eigvalsh(const array& a, std::string UPLO = "L", StreamOrDevice s = {});
 
+// The LU factorization with partial pivoting: {P (..., M) uint32, L
+// (..., M, K), U (..., K, N)} with a = (L U)[P] row by row.
+std::vector<array> lu(const array& a, StreamOrDevice s = {});
+// {LU (L below the diagonal, unit diagonal implied; U on and above it),
+// pivots (..., K) uint32: row i was swapped with row pivots[i]}.
+std::pair<array, array> lu_factor(const array& a, StreamOrDevice s = {});
+// The determinant, and (sign, log|det|) of square matrices; a singular
+// matrix gives 0, and (0, -inf). Differentiable: d det = det a^-T.
+array det(const array& a, StreamOrDevice s = {});
+std::pair<array, array> slogdet(const array& a, StreamOrDevice s = {});
+
 // Vector and matrix norms. Without axis and ord: the 2-norm of flatten(a).
 // With ord but no axis, a must be 1-D (a vector norm) or 2-D (a matrix
 // norm). With axes: one gives vector norms, two matrix norms. Vector ords:

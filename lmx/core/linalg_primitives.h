@@ -79,9 +79,22 @@ class Eigh : public Primitive {
   bool vectors_;
 };
 
+// The LU factorization with partial pivoting (LAPACK getrf): outputs
+// {LU (M, N), pivots (K), row_indices (M)}, pivots 0-based (row i was
+// swapped with pivots[i]) and a = (L U)[row_indices]. A singular matrix
+// factors too (U has a zero on its diagonal).
+class LUF : public Primitive {
+ public:
+  using Primitive::Primitive;
+  LMX_EVAL_MULTI_METHODS
+  LMX_VMAP_RULE
+  const char* name() const override { return "LUF"; }
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
 // clang-format off
 #define LMX_LINALG_PRIMITIVE_CLASSES(X, XM) \
-  XM(SVD) X(Inverse) X(Cholesky) XM(QRF) XM(Eigh)
+  XM(SVD) X(Inverse) X(Cholesky) XM(QRF) XM(Eigh) XM(LUF)
 // clang-format on
 
 }  // namespace lmx

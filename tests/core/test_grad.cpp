@@ -341,3 +341,19 @@ TEST(Grad, DivModRemainderOutput) {
   check_grad([](const std::vector<array>& v) { return divmod(v[0], v[1])[1]; },
              {input({2, 3}, 0.5, 3.0, 16), input({2, 3}, 0.7, 1.3, 17)});
 }
+
+// Data still evaluating on the background thread (a prefetched minibatch)
+// can enter a gradient: the tape walk stops at non-tracers and never reads
+// the graph the evaluation is dropping (this crashed the seeds' functional
+// training loop about one run in three).
+TEST(Grad, DataEvaluatingInTheBackground) {
+  auto w = ones({64, 64});
+  for (int step = 0; step < 200; ++step) {
+    auto x = random::normal({64, 64}, float32, random::key(step));
+    for (int k = 0; k < 8; ++k) x = tanh(matmul(x, x) * 0.01f + x);
+    async_eval({x});
+    auto g = grad([x](const array& p) { return sum(matmul(x, p)); })(w);
+    EXPECT_EQ(g.shape(), (Shape{64, 64}));
+    eval({g});
+  }
+}

@@ -269,3 +269,59 @@ TEST(Linalg, FactorizationErrors) {
   EXPECT_THROW_MSG(linalg::tri_inv(zeros({2, 2})).eval(), std::invalid_argument,
                    "[linalg::tri_inv] The matrix is singular.");
 }
+
+// Values from MLX 0.32.4.
+TEST(Linalg, LuAndDeterminants) {
+  auto a = array({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f, 10.0f}, {3, 3});
+  auto plu = linalg::lu(a);
+  ASSERT_EQ(plu.size(), 3u);
+  EXPECT_EQ(plu[0].dtype(), uint32);
+  EXPECT_EQ(to_vector<uint32_t>(plu[0]), (std::vector<uint32_t>{1, 2, 0}));
+  EXPECT_TRUE(all_close(
+      plu[1], array({1.0f, 0.0f, 0.0f, 0.142857f, 1.0f, 0.0f, 0.571429f, 0.5f, 1.0f}, {3, 3}), 1e-5,
+      1e-5));
+  EXPECT_TRUE(all_close(
+      plu[2], array({7.0f, 8.0f, 10.0f, 0.0f, 0.857143f, 1.57143f, 0.0f, 0.0f, -0.5f}, {3, 3}),
+      1e-5, 1e-5));
+  EXPECT_TRUE(all_close(take(matmul(plu[1], plu[2]), plu[0], 0), a, 1e-5, 1e-5));
+  auto [lu, piv] = linalg::lu_factor(a);
+  EXPECT_EQ(to_vector<uint32_t>(piv), (std::vector<uint32_t>{2, 2, 2}));
+  EXPECT_TRUE(all_close(
+      lu,
+      array({7.0f, 8.0f, 10.0f, 0.142857f, 0.857143f, 1.57143f, 0.571429f, 0.5f, -0.5f}, {3, 3}),
+      1e-5, 1e-5));
+  // Wide matrices factor too.
+  auto w = array({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f}, {2, 3});
+  auto wlu = linalg::lu(w);
+  EXPECT_EQ(to_vector<uint32_t>(wlu[0]), (std::vector<uint32_t>{1, 0}));
+  EXPECT_EQ(wlu[1].shape(), (Shape{2, 2}));
+  EXPECT_EQ(wlu[2].shape(), (Shape{2, 3}));
+  EXPECT_TRUE(all_close(take(matmul(wlu[1], wlu[2]), wlu[0], 0), w, 1e-5, 1e-5));
+  EXPECT_EQ(to_vector<uint32_t>(linalg::lu_factor(w).second), (std::vector<uint32_t>{1, 1}));
+  EXPECT_NEAR(linalg::det(a).item<float>(), -3.0f, 1e-5);
+  auto [sgn, logabs] = linalg::slogdet(a);
+  EXPECT_EQ(sgn.item<float>(), -1.0f);
+  EXPECT_NEAR(logabs.item<float>(), 1.09861f, 1e-5);
+  EXPECT_EQ(linalg::det(zeros({2, 2})).item<float>(), 0.0f);
+  auto [s0, l0] = linalg::slogdet(zeros({2, 2}));
+  EXPECT_EQ(s0.item<float>(), 0.0f);
+  EXPECT_TRUE(std::isinf(l0.item<float>()) && l0.item<float>() < 0);
+  auto [s1, l1] = linalg::slogdet(array({0.0f, 1.0f, 1.0f, 0.0f}, {2, 2}));
+  EXPECT_EQ(s1.item<float>(), -1.0f);
+  EXPECT_NEAR(l1.item<float>(), 0.0f, 1e-7);
+  EXPECT_EQ(to_vector<float>(linalg::det(ones({2, 3, 3}))), (std::vector<float>{0, 0}));
+  // Gradients: d det = det a^-T (MLX's cofactors for this matrix), d log|det| = a^-T.
+  auto g = grad([](const array& x) { return linalg::det(x); })(a);
+  EXPECT_TRUE(all_close(
+      g, array({2.0f, 2.0f, -3.0f, 4.0f, -11.0f, 6.0f, -3.0f, 6.0f, -3.0f}, {3, 3}), 1e-4, 1e-4));
+  auto m = array({2.0, 0.5, 0.25, 0.3, 3.0, 0.1, 0.2, 0.4, 1.5}, {3, 3}, float64);
+  check_grad([](const std::vector<array>& v) { return linalg::det(v[0]); }, {m});
+  check_grad([](const std::vector<array>& v) { return linalg::slogdet(v[0]).second; }, {m});
+  auto vd = vmap([](const std::vector<array>& v) { return std::vector<array>{linalg::det(v[0])}; })(
+      {stack({a, multiply(a, array(2.0f))})});
+  EXPECT_TRUE(all_close(vd[0], array({-3.0f, -24.0f}), 1e-4, 1e-4));
+  EXPECT_THROW_MSG(linalg::det(ones({2, 3})), std::invalid_argument,
+                   "[linalg::det] Only defined for square matrices");
+  EXPECT_THROW_MSG(linalg::lu(ones({3})), std::invalid_argument,
+                   "[linalg::lu] Arrays must have >= 2 dimensions");
+}

@@ -109,6 +109,12 @@ void svd_impl(const array& in, std::vector<array>& outputs, bool compute_uv) {
 }
 
 // float and double entry points under one name each.
+void getrf(int m, int n, float* a, int* ipiv, int* info) {
+  sgetrf_(&m, &n, a, &m, ipiv, info);
+}
+void getrf(int m, int n, double* a, int* ipiv, int* info) {
+  dgetrf_(&m, &n, a, &m, ipiv, info);
+}
 void getrf(int n, float* a, int* ipiv, int* info) {
   sgetrf_(&n, &n, a, &n, ipiv, info);
 }
@@ -309,6 +315,42 @@ void QRF::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
       T* q = outputs[0].data<T>() + b * int64_t(m) * k;
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < k; ++j) q[int64_t(i) * k + j] = col[int64_t(j) * m + i];
+    }
+  });
+}
+
+// getrf needs A itself (the LU of A^T is not A's): each matrix goes through
+// a column-major buffer, as in QR.
+void LUF::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& in = inputs[0];
+  const int m = in.shape(-2), n = in.shape(-1), k = std::min(m, n);
+  for_real_float(in.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    array a = cpu::ensure_row_contiguous(in);
+    for (auto& o : outputs) cpu::allocate(o);
+    const int64_t mn = int64_t(m) * n;
+    const int64_t count = mn == 0 ? 0 : static_cast<int64_t>(in.size()) / mn;
+    std::vector<T> col(std::max<int64_t>(mn, 1));
+    std::vector<int> ipiv(std::max(k, 1)), order(m);
+    for (int64_t b = 0; b < count; ++b) {
+      const T* src = a.data<T>() + b * mn;
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) col[int64_t(j) * m + i] = src[int64_t(i) * n + j];
+      int info = 0;  // > 0 only says U is singular: the factors are still right
+      getrf(m, n, col.data(), ipiv.data(), &info);
+      if (info < 0) fail("linalg::lu", "LAPACK rejected argument ", -info, ".");
+      T* lu = outputs[0].data<T>() + b * mn;
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) lu[int64_t(i) * n + j] = col[int64_t(j) * m + i];
+      uint32_t* piv = outputs[1].data<uint32_t>() + b * k;
+      for (int i = 0; i < m; ++i) order[i] = i;
+      for (int i = 0; i < k; ++i) {
+        piv[i] = static_cast<uint32_t>(ipiv[i] - 1);
+        std::swap(order[i], order[ipiv[i] - 1]);
+      }
+      // Row j of L U is row order[j] of a, so a's row i is row P[i] of L U.
+      uint32_t* rows = outputs[2].data<uint32_t>() + b * m;
+      for (int j = 0; j < m; ++j) rows[order[j]] = static_cast<uint32_t>(j);
     }
   });
 }
