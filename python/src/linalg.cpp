@@ -85,6 +85,28 @@ void init_linalg(nb::module_& parent) {
         return linalg::eigvalsh(to_array(a), uplo, s);
       },
       nb::arg("a"), nb::arg("UPLO") = "L", nb::kw_only(), nb::arg("stream") = nb::none());
+  m.def(
+      "lu",
+      [](const ArrayLike& a, StreamOrDevice s) {
+        auto plu = linalg::lu(to_array(a), s);
+        return nb::make_tuple(plu[0], plu[1], plu[2]);
+      },
+      nb::arg("a"), nb::kw_only(), nb::arg("stream") = nb::none(), "P, L, U with a = (L @ U)[P].");
+  m.def(
+      "lu_factor",
+      [](const ArrayLike& a, StreamOrDevice s) {
+        auto [lu, piv] = linalg::lu_factor(to_array(a), s);
+        return nb::make_tuple(lu, piv);
+      },
+      nb::arg("a"), nb::kw_only(), nb::arg("stream") = nb::none());
+  one("det", &linalg::det, "The determinant.");
+  m.def(
+      "slogdet",
+      [](const ArrayLike& a, StreamOrDevice s) {
+        auto [sign, logabs] = linalg::slogdet(to_array(a), s);
+        return nb::make_tuple(sign, logabs);
+      },
+      nb::arg("a"), nb::kw_only(), nb::arg("stream") = nb::none());
 }
 
 }  // namespace lmx::python

@@ -114,3 +114,18 @@ def test_linalg_factorizations():
     assert mx.linalg.cholesky_inv(mx.linalg.cholesky(a)).shape == (2, 2)
     with pytest.raises(ValueError, match="square"):
         mx.linalg.inv(mx.ones((2, 3)))
+
+
+def test_linalg_lu_and_determinants():
+    # Values from MLX 0.32.4.
+    a = mx.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]])
+    p, l, u = mx.linalg.lu(a)
+    assert p.tolist() == [1, 2, 0]
+    assert np.allclose((np.array(l) @ np.array(u))[np.array(p)], np.array(a), atol=1e-5)
+    lu, piv = mx.linalg.lu_factor(a)
+    assert piv.tolist() == [2, 2, 2]
+    assert abs(mx.linalg.det(a).item() + 3) < 1e-5
+    sign, logabs = mx.linalg.slogdet(a)
+    assert sign.item() == -1 and abs(logabs.item() - 1.09861) < 1e-5
+    g = mx.grad(mx.linalg.det)(a)
+    assert np.allclose(np.array(g), [[2, 2, -3], [4, -11, 6], [-3, 6, -3]], atol=1e-4)
