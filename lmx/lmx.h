@@ -8,6 +8,7 @@
 #include "lmx/core/dtype.h"
 #include "lmx/core/fast.h"
 #include "lmx/core/graph_utils.h"
+#include "lmx/core/fft.h"
 #include "lmx/core/linalg.h"
 #include "lmx/core/memory.h"
 #include "lmx/core/ops.h"

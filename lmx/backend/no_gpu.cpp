@@ -2,6 +2,7 @@
 // naming its primitive. A GPU backend replaces this file with its own kernels
 // (CMakeLists.txt picks one), so adding one changes no other file.
 #include "lmx/core/error.h"
+#include "lmx/core/fft_primitive.h"
 #include "lmx/core/linalg_primitives.h"
 #include "lmx/core/primitives.h"
 
@@ -23,6 +24,7 @@ namespace {
   }
 LMX_PRIMITIVE_CLASSES(LMX_NO_GPU, LMX_NO_GPU_MULTI)
 LMX_LINALG_PRIMITIVE_CLASSES(LMX_NO_GPU, LMX_NO_GPU_MULTI)
+LMX_FFT_PRIMITIVE_CLASSES(LMX_NO_GPU, LMX_NO_GPU_MULTI)
 #undef LMX_NO_GPU
 #undef LMX_NO_GPU_MULTI
 

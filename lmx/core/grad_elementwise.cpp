@@ -35,6 +35,15 @@ std::optional<array> apply(const Partial& p, const array& v, Stream s) {
   }
 }
 
+// The vjp's product: a cotangent meets the conjugate of a complex partial
+// (MLX's convention, as PyTorch's: the vjp of a linear map A is A^H).
+std::optional<array> apply_adjoint(const Partial& p, const array& v, Stream s) {
+  if (p.kind == Partial::Value && is_complex(p.value->dtype())) {
+    return multiply(v, conjugate(*p.value, s), s);
+  }
+  return apply(p, v, s);
+}
+
 // The names the derivative columns of elementwise_ops.h use.
 const Partial kZero = Partial::zero();
 const Partial kOne = Partial::one();
@@ -107,9 +116,12 @@ std::vector<array> Unary::vjp(const std::vector<array>& primals,
   if (op_ == UnaryOp::Conjugate) return {conjugate(g, s)};
   if (op_ == UnaryOp::Real) return {astype(g, complex64, s)};
   if (op_ == UnaryOp::Imag) {
-    return {multiply(astype(g, complex64, s), array(complex64_t(0.0f, -1.0f)), s)};
+    return {multiply(astype(g, complex64, s), array(complex64_t(0.0f, 1.0f)), s)};
   }
-  auto r = apply(unary_partial(op_, primals[0], outputs[0], s), g, s);
+  // A complex-to-real op (abs) is not holomorphic: its partial is already
+  // the gradient's direction, so only complex outputs take the conjugate.
+  auto partial = unary_partial(op_, primals[0], outputs[0], s);
+  auto r = is_complex(outputs[0].dtype()) ? apply_adjoint(partial, g, s) : apply(partial, g, s);
   return {r ? *r : zeros_for(primals[0], s)};
 }
 
@@ -141,7 +153,7 @@ std::vector<array> Binary::vjp(const std::vector<array>& primals,
   auto [pa, pb] = binary_partials(op_, primals[0], primals[1], outputs[0], s);
   std::vector<array> out;
   for (int arg : argnums) {
-    auto r = apply(arg == 0 ? pa : pb, cotangents[0], s);
+    auto r = apply_adjoint(arg == 0 ? pa : pb, cotangents[0], s);
     const array& x = primals[arg];
     out.push_back(r ? unbroadcast(*r, x.shape(), s) : zeros_for(x, s));
   }

@@ -21,6 +21,7 @@ NB_MODULE(_core, m) {
   init_random(m);
   init_fast(m);
   init_linalg(m);
+  init_fft(m);
   init_io(m);
   auto nn = m.def_submodule("_nn", "lmx::nn");
   init_nn(nn);

@@ -84,6 +84,7 @@ void init_transforms(nb::module_& m);
 void init_random(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_linalg(nb::module_& m);
+void init_fft(nb::module_& m);
 void init_io(nb::module_& m);
 void init_nn(nb::module_& m);
 void init_nn_layers(nb::module_& m);

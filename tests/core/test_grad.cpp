@@ -357,3 +357,23 @@ TEST(Grad, DataEvaluatingInTheBackground) {
     eval({g});
   }
 }
+
+// Complex inputs: the vjp multiplies by the conjugate of a holomorphic op's
+// derivative (MLX 0.32.4's values, cotangent one), while abs, a
+// complex-to-real map, takes z / |z| as it is, and imag's vjp is i.
+TEST(Grad, ComplexVjpConventions) {
+  auto z = array({complex64_t(3, 4)});
+  auto vjp_of = [&](const std::function<array(const array&)>& f) {
+    auto y = f(z);
+    return vjp(f, z, ones(y.shape(), y.dtype())).second.item<complex64_t>();
+  };
+  auto near = [](complex64_t a, complex64_t b) { return std::abs(a - b) < 1e-4f; };
+  EXPECT_TRUE(near(vjp_of([](const array& v) { return square(v); }), {6, -8}));
+  EXPECT_TRUE(
+      near(vjp_of([](const array& v) { return multiply(v, array(complex64_t(0, 2))); }), {0, -2}));
+  EXPECT_TRUE(near(vjp_of([](const array& v) { return log(v); }), {0.12f, 0.16f}));
+  EXPECT_TRUE(near(vjp_of([](const array& v) { return exp(v); }), {-13.1288f, 15.2008f}));
+  EXPECT_TRUE(near(vjp_of([](const array& v) { return abs(v); }), {0.6f, 0.8f}));
+  EXPECT_TRUE(near(vjp_of([](const array& v) { return imag(v); }), {0, 1}));
+  EXPECT_TRUE(near(vjp_of([](const array& v) { return real(v); }), {1, 0}));
+}
