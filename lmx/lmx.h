@@ -6,6 +6,7 @@
 #include "lmx/core/conv.h"
 #include "lmx/core/device.h"
 #include "lmx/core/dtype.h"
+#include "lmx/core/einsum.h"
 #include "lmx/core/fast.h"
 #include "lmx/core/graph_utils.h"
 #include "lmx/core/fft.h"

@@ -112,10 +112,35 @@ array solve_with(const array& a_inv, const array& a, const array& b, const char*
 
 }  // namespace
 
-array solve(const array& a, const array& b, StreamOrDevice s) {
-  check_matrices(a, "linalg::solve", true);
-  auto bb = astype(b, a.dtype(), s);
-  return solve_with(inv(a, s), a, bb, "linalg::solve", s);
+namespace {
+
+// One Solve node over a (..., N, N) and b (..., N, K) broadcast to one batch
+// shape.
+array solve_matrices(const array& a, const array& b, Stream s) {
+  Shape batch = broadcast_shapes(Shape(a.shape().begin(), a.shape().end() - 2),
+                                 Shape(b.shape().begin(), b.shape().end() - 2));
+  Shape a_shape = batch, b_shape = batch;
+  a_shape.insert(a_shape.end(), {a.shape(-2), a.shape(-1)});
+  b_shape.insert(b_shape.end(), {b.shape(-2), b.shape(-1)});
+  return array(b_shape, a.dtype(), std::make_shared<Solve>(s),
+               {broadcast_to(a, a_shape, s), broadcast_to(b, b_shape, s)});
+}
+
+}  // namespace
+
+// A vector b (one axis fewer than a) is a matrix of one column.
+array solve(const array& a, const array& b, StreamOrDevice sd) {
+  const char* who = "linalg::solve";
+  check_matrices(a, who, true);
+  const bool vector = b.ndim() == a.ndim() - 1;
+  const int rows = vector ? b.shape(-1) : (b.ndim() >= 2 ? b.shape(-2) : -1);
+  if (b.ndim() < 1 || rows != a.shape(-1)) {
+    fail(who, "Last dimension of first input with shape ", a.shape(),
+         " must match second to last dimension of second input with shape ", b.shape(), ".");
+  }
+  Stream s = to_stream(sd);
+  auto x = solve_matrices(a, astype(vector ? expand_dims(b, -1, s) : b, a.dtype(), s), s);
+  return vector ? squeeze(x, -1, s) : x;
 }
 
 array solve_triangular(const array& a, const array& b, bool upper, StreamOrDevice s) {
@@ -433,6 +458,48 @@ std::pair<std::vector<array>, std::vector<int>> Inverse::vmap(const std::vector<
   auto x = batch_in_front(inputs[0], axes[0]);
   return {{triangular_ ? linalg::tri_inv(x, upper_, stream()) : linalg::inv(x, stream())}, {0}};
 }
+// x = a^-1 b: the cotangent of b is a^-T x_bar, that of a is -b_bar x^T;
+// the tangent is a^-1 (b_dot - a_dot x).
+std::vector<array> Solve::vjp(const std::vector<array>& primals,
+                              const std::vector<array>& cotangents, const std::vector<int>& argnums,
+                              const std::vector<array>& outputs) {
+  auto s = stream();
+  auto b_bar = array(primals[1].shape(), primals[1].dtype(), std::make_shared<Solve>(s),
+                     {swapaxes(primals[0], -1, -2, s), cotangents[0]});
+  std::vector<array> out;
+  for (int arg : argnums) {
+    out.push_back(arg == 1 ? b_bar
+                           : negative(matmul(b_bar, swapaxes(outputs[0], -1, -2, s), s), s));
+  }
+  return out;
+}
+
+std::vector<array> Solve::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                              const std::vector<int>& argnums) {
+  auto s = stream();
+  std::optional<array> rhs;
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 1) rhs = rhs ? add(*rhs, tangents[i], s) : tangents[i];
+  }
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] != 0) continue;
+    auto x = array(primals[1].shape(), primals[1].dtype(), std::make_shared<Solve>(s), primals);
+    auto term = negative(matmul(tangents[i], x, s), s);
+    rhs = rhs ? add(*rhs, term, s) : term;
+  }
+  return {array(primals[1].shape(), primals[1].dtype(), std::make_shared<Solve>(s),
+                {primals[0], *rhs})};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Solve::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes,
+                                                            const std::vector<array>&) {
+  // Both operands are matrices here: an unbatched one broadcasts.
+  auto a = axes[0] >= 0 ? batch_in_front(inputs[0], axes[0]) : inputs[0];
+  auto b = axes[1] >= 0 ? batch_in_front(inputs[1], axes[1]) : inputs[1];
+  return {{linalg::solve_matrices(a, b, stream())}, {0}};
+}
+
 std::pair<std::vector<array>, std::vector<int>> Cholesky::vmap(const std::vector<array>& inputs,
                                                                const std::vector<int>& axes,
                                                                const std::vector<array>&) {

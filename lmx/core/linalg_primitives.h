@@ -1,7 +1,8 @@
 // The linear algebra primitives (linalg.h builds them; the CPU backend runs
 // them on LAPACK in lmx/backend/cpu/linalg.cpp). Each works on every matrix
-// of the last two axes. MLX defines no gradients for them; gradients of the
-// functions composed from them (norm, solve, pinv) come from the composition.
+// of the last two axes. MLX defines no gradients for them (Solve aside);
+// gradients of the functions composed from them (norm, pinv) come from the
+// composition.
 #pragma once
 
 #include <string>
@@ -92,9 +93,22 @@ class LUF : public Primitive {
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
+// The solution x of a x = b for square a (..., N, N) and b (..., N, K) of the
+// same batch shape (LAPACK getrf and getrs); a singular a is an error. lmx
+// gives it the gradients of x = a^-1 b, which MLX's composition lacks.
+class Solve : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LMX_EVAL_METHODS
+  LMX_GRAD_METHODS
+  LMX_VMAP_RULE
+  const char* name() const override { return "Solve"; }
+  bool is_equivalent(const Primitive&) const override { return true; }
+};
+
 // clang-format off
 #define LMX_LINALG_PRIMITIVE_CLASSES(X, XM) \
-  XM(SVD) X(Inverse) X(Cholesky) XM(QRF) XM(Eigh) XM(LUF)
+  XM(SVD) X(Inverse) X(Cholesky) XM(QRF) XM(Eigh) XM(LUF) X(Solve)
 // clang-format on
 
 }  // namespace lmx

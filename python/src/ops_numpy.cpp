@@ -165,6 +165,31 @@ void init_ops_numpy(nb::module_& m) {
       },
       nb::arg("a"), nb::arg("b"), nb::arg("axes") = 2, nb::kw_only(), nb::arg(S) = nb::none());
   m.def(
+      "einsum",
+      [](const std::string& subscripts, nb::args operands, StreamOrDevice s) {
+        std::vector<array> arrays;
+        for (nb::handle h : operands) arrays.push_back(to_array(h));
+        return einsum(subscripts, arrays, s);
+      },
+      nb::arg("subscripts"), nb::arg("operands"), nb::kw_only(), nb::arg(S) = nb::none(),
+      "Einstein summation over the operands, contracted pairwise in a greedy order.");
+  m.def(
+      "einsum_path",
+      [](const std::string& subscripts, nb::args operands) {
+        std::vector<array> arrays;
+        for (nb::handle h : operands) arrays.push_back(to_array(h));
+        auto [path, text] = einsum_path(subscripts, arrays);
+        nb::list steps;
+        for (auto& step : path) {
+          nb::list pair;
+          for (int i : step) pair.append(i);
+          steps.append(nb::tuple(pair));
+        }
+        return nb::make_tuple(steps, text);
+      },
+      nb::arg("subscripts"), nb::arg("operands"),
+      "The contraction order einsum uses and a summary of its cost.");
+  m.def(
       "vecdot",
       [](A a, A b, int axis, StreamOrDevice s) {
         auto [x, y] = to_arrays(a.obj, b.obj);

@@ -198,7 +198,7 @@ TEST(Linalg, InversesAndSolves) {
   EXPECT_TRUE(all_close(matmul(a, linalg::solve(a, rhs)), rhs, 1e-5, 1e-5));
   EXPECT_TRUE(all_close(matmul(lower, linalg::solve_triangular(lower, array({1.0f, 1.0f}))),
                         array({1.0f, 1.0f}), 1e-6, 1e-6));
-  // Gradients through solve come from its composition (inv has none, as MLX).
+  // inv has no vjp, as in MLX (solve has its own; see below).
   EXPECT_THROW_MSG(grad([](const array& m) { return sum(linalg::inv(m)); })(a),
                    std::invalid_argument, "[Inverse] The vjp is not implemented");
   // pinv of a rank-deficient matrix.
@@ -324,4 +324,40 @@ TEST(Linalg, LuAndDeterminants) {
                    "[linalg::det] Only defined for square matrices");
   EXPECT_THROW_MSG(linalg::lu(ones({3})), std::invalid_argument,
                    "[linalg::lu] Arrays must have >= 2 dimensions");
+}
+
+TEST(Linalg, SolveFactorsOnceAndHasGradients) {
+  auto a =
+      add(random::normal({3, 3}, float64, random::key(40)), multiply(eye(3, float64), array(3.0)));
+  auto b = random::normal({3, 2}, float64, random::key(41));
+  auto x = linalg::solve(a, b);
+  EXPECT_EQ(x.dtype(), float64);
+  EXPECT_TRUE(all_close(matmul(a, x), b, 1e-12, 1e-12));
+  // Batched a against one b, one a against batched vectors.
+  auto batch = random::normal({4, 3, 3}, float32, random::key(42));
+  // (b is a stack of vectors when it has one axis fewer than a, as in MLX.)
+  auto bb = random::normal({1, 3, 2}, float32, random::key(43));
+  auto xs = linalg::solve(batch, bb);
+  EXPECT_EQ(xs.shape(), (Shape{4, 3, 2}));
+  EXPECT_TRUE(all_close(matmul(batch, xs), broadcast_to(bb, {4, 3, 2}), 1e-3, 1e-3));
+  auto vs = random::normal({5, 3}, float32, random::key(44));
+  auto xv = linalg::solve(expand_dims(astype(a, float32), 0), vs);
+  EXPECT_EQ(xv.shape(), (Shape{5, 3}));
+  EXPECT_TRUE(
+      all_close(squeeze(matmul(astype(a, float32), expand_dims(xv, -1)), -1), vs, 1e-4, 1e-4));
+  // The gradients of a^-1 b, finite-difference checked, for both operands.
+  check_grad([](const std::vector<array>& v) { return linalg::solve(v[0], v[1]); }, {a, b});
+  check_grad([](const std::vector<array>& v) { return linalg::solve(v[0], v[1]); },
+             {a, take(b, array(0), 1)});
+  // vmap over either operand.
+  auto f = [](const std::vector<array>& v) {
+    return std::vector<array>{linalg::solve(v[0], v[1])};
+  };
+  auto va = vmap(f, {0, -1})({astype(batch, float64), b})[0];
+  EXPECT_TRUE(
+      all_close(va, linalg::solve(astype(batch, float64), expand_dims(b, 0)), 1e-10, 1e-10));
+  auto vb = vmap(f, {-1, 2})({a, stack({b, b, b}, 2)})[0];
+  EXPECT_EQ(vb.shape(), (Shape{3, 3, 2}));
+  EXPECT_THROW_MSG(eval(linalg::solve(zeros({2, 2}), ones({2}))), std::invalid_argument,
+                   "[linalg::solve] The matrix is singular.");
 }

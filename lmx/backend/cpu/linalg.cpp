@@ -36,6 +36,10 @@ void sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda,
              float* work, const int* lwork, int* info);
 void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
              double* work, const int* lwork, int* info);
+void sgetrs_(const char* trans, const int* n, const int* nrhs, const float* a, const int* lda,
+             const int* ipiv, float* b, const int* ldb, int* info, size_t);
+void dgetrs_(const char* trans, const int* n, const int* nrhs, const double* a, const int* lda,
+             const int* ipiv, double* b, const int* ldb, int* info, size_t);
 void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
              float* work, const int* lwork, int* iwork, const int* liwork, int* info, size_t,
              size_t);
@@ -120,6 +124,12 @@ void getrf(int n, float* a, int* ipiv, int* info) {
 }
 void getrf(int n, double* a, int* ipiv, int* info) {
   dgetrf_(&n, &n, a, &n, ipiv, info);
+}
+void getrs(char trans, int n, int nrhs, const float* a, const int* ipiv, float* b, int* info) {
+  sgetrs_(&trans, &n, &nrhs, a, &n, ipiv, b, &n, info, 1);
+}
+void getrs(char trans, int n, int nrhs, const double* a, const int* ipiv, double* b, int* info) {
+  dgetrs_(&trans, &n, &nrhs, a, &n, ipiv, b, &n, info, 1);
 }
 void getri(int n, float* a, const int* ipiv, float* work, int lwork, int* info) {
   sgetri_(&n, a, &n, ipiv, work, &lwork, info);
@@ -228,6 +238,41 @@ void Inverse::eval_cpu(const std::vector<array>& inputs, array& out) {
       getri(n, a, ipiv.data(), work.data(), static_cast<int>(work.size()), &info);
       if (info > 0) fail("linalg::inv", "The matrix is singular.");
     });
+  });
+}
+
+// Row-major a is a^T to LAPACK: getrf factors a^T, and getrs with 'T'
+// solves (a^T)^T x = b. The right-hand sides go column-major (each column
+// contiguous), so b (N, K) is transposed in and out unless K is 1.
+void Solve::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const int n = inputs[0].shape(-1), k = inputs[1].shape(-1);
+  for_real_float(inputs[0].dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    array a = cpu::ensure_row_contiguous(inputs[0]);
+    array b = cpu::ensure_row_contiguous(inputs[1]);
+    cpu::allocate(out);
+    const int64_t nn = int64_t(n) * n, nk = int64_t(n) * k;
+    const int64_t count = nk == 0 ? 0 : static_cast<int64_t>(out.size()) / nk;
+    std::vector<T> lu(nn), columns(k == 1 ? 0 : nk);
+    std::vector<int> ipiv(std::max(n, 1));
+    for (int64_t m = 0; m < count; ++m) {
+      std::copy(a.data<T>() + m * nn, a.data<T>() + (m + 1) * nn, lu.begin());
+      int info = 0;
+      getrf(n, lu.data(), ipiv.data(), &info);
+      if (info > 0) fail("linalg::solve", "The matrix is singular.");
+      const T* rhs = b.data<T>() + m * nk;
+      T* x = out.data<T>() + m * nk;
+      if (k == 1) {
+        std::copy(rhs, rhs + n, x);
+        getrs('T', n, 1, lu.data(), ipiv.data(), x, &info);
+        continue;
+      }
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < k; ++j) columns[int64_t(j) * n + i] = rhs[int64_t(i) * k + j];
+      getrs('T', n, k, lu.data(), ipiv.data(), columns.data(), &info);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < k; ++j) x[int64_t(i) * k + j] = columns[int64_t(j) * n + i];
+    }
   });
 }
 
