@@ -248,9 +248,11 @@ std::vector<array> Matmul::vjp(const std::vector<array>& primals,
   auto s = stream();
   const array& g = cotangents[0];
   std::vector<array> out;
+  // Complex products take the conjugate of the other operand (the adjoint).
+  auto adjoint = [&](const array& x) { return is_complex(x.dtype()) ? conjugate(x, s) : x; };
   for (int arg : argnums) {
-    out.push_back(arg == 0 ? matmul_vjp_a(primals[0], primals[1], g, s)
-                           : matmul_vjp_b(primals[0], primals[1], g, s));
+    out.push_back(arg == 0 ? matmul_vjp_a(primals[0], adjoint(primals[1]), g, s)
+                           : matmul_vjp_b(adjoint(primals[0]), primals[1], g, s));
   }
   return out;
 }

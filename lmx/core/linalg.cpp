@@ -175,6 +175,34 @@ std::vector<array> eigh_impl(const array& a, const std::string& uplo, bool vecto
 
 }  // namespace
 
+namespace {
+
+std::vector<array> eig_impl(const array& a, bool vectors, const char* who, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    fail(who, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
+  }
+  if (a.dtype() != float32 && a.dtype() != float64 && a.dtype() != complex64) {
+    fail(who, "Arrays must have type float32, float64 or complex64. Received array with type ",
+         a.dtype(), ".");
+  }
+  if (a.shape(-1) != a.shape(-2)) fail(who, "Only defined for square matrices.");
+  Shape values(a.shape().begin(), a.shape().end() - 1);
+  auto prim = std::make_shared<Eig>(to_stream(s), vectors);
+  if (!vectors) return array::make_arrays({values}, {complex64}, prim, {a});
+  return array::make_arrays({values, a.shape()}, {complex64, complex64}, prim, {a});
+}
+
+}  // namespace
+
+std::pair<array, array> eig(const array& a, StreamOrDevice s) {
+  auto outs = eig_impl(a, true, "linalg::eig", s);
+  return {outs[0], outs[1]};
+}
+
+array eigvals(const array& a, StreamOrDevice s) {
+  return eig_impl(a, false, "linalg::eigvals", s)[0];
+}
+
 std::pair<array, array> eigh(const array& a, std::string UPLO, StreamOrDevice s) {
   auto outs = eigh_impl(a, UPLO, true, "linalg::eigh", s);
   return {outs[0], outs[1]};
@@ -441,6 +469,10 @@ bool Inverse::is_equivalent(const Primitive& other) const {
 bool Cholesky::is_equivalent(const Primitive& other) const {
   return upper_ == static_cast<const Cholesky&>(other).upper_;
 }
+bool Eig::is_equivalent(const Primitive& other) const {
+  return vectors_ == static_cast<const Eig&>(other).vectors_;
+}
+
 bool Eigh::is_equivalent(const Primitive& other) const {
   auto& o = static_cast<const Eigh&>(other);
   return uplo_ == o.uplo_ && vectors_ == o.vectors_;
@@ -511,6 +543,14 @@ std::pair<std::vector<array>, std::vector<int>> QRF::vmap(const std::vector<arra
   auto [q, r] = linalg::qr(batch_in_front(inputs[0], axes[0]), stream());
   return {{q, r}, {0, 0}};
 }
+std::pair<std::vector<array>, std::vector<int>> Eig::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes,
+                                                          const std::vector<array>&) {
+  auto outs =
+      linalg::eig_impl(batch_in_front(inputs[0], axes[0]), vectors_, "linalg::eig", stream());
+  return {outs, std::vector<int>(outs.size(), 0)};
+}
+
 std::pair<std::vector<array>, std::vector<int>> Eigh::vmap(const std::vector<array>& inputs,
                                                            const std::vector<int>& axes,
                                                            const std::vector<array>&) {

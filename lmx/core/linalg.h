@@ -39,6 +39,12 @@ std::pair<array, array> qr(const array& a, StreamOrDevice s = {});
 std::pair<array, array> eigh(const array& a, std::string UPLO = "L", StreamOrDevice s = {});
 array eigvalsh(const array& a, std::string UPLO = "L", StreamOrDevice s = {});
 
+// Eigenvalues and right eigenvectors (as columns, unit norm) of a general
+// square matrix (float32, float64 or complex64), as complex64, in LAPACK's
+// order (geev).
+std::pair<array, array> eig(const array& a, StreamOrDevice s = {});
+array eigvals(const array& a, StreamOrDevice s = {});
+
 // The LU factorization with partial pivoting: {P (..., M) uint32, L
 // (..., M, K), U (..., K, N)} with a = (L U)[P] row by row.
 std::vector<array> lu(const array& a, StreamOrDevice s = {});

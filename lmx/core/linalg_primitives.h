@@ -93,6 +93,21 @@ class LUF : public Primitive {
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
+// Eigenvalues and, when asked, right eigenvectors (as columns) of a general
+// matrix: outputs {values (..., N)} or {values, vectors (..., N, N)}, both
+// complex64.
+class Eig : public Primitive {
+ public:
+  Eig(Stream s, bool vectors) : Primitive(s), vectors_(vectors) {}
+  LMX_EVAL_MULTI_METHODS
+  LMX_VMAP_RULE
+  const char* name() const override { return "Eig"; }
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  bool vectors_;
+};
+
 // The solution x of a x = b for square a (..., N, N) and b (..., N, K) of the
 // same batch shape (LAPACK getrf and getrs); a singular a is an error. lmx
 // gives it the gradients of x = a^-1 b, which MLX's composition lacks.
@@ -108,7 +123,7 @@ class Solve : public UnaryPrimitive {
 
 // clang-format off
 #define LMX_LINALG_PRIMITIVE_CLASSES(X, XM) \
-  XM(SVD) X(Inverse) X(Cholesky) XM(QRF) XM(Eigh) XM(LUF) X(Solve)
+  XM(SVD) X(Inverse) X(Cholesky) XM(QRF) XM(Eigh) XM(LUF) X(Solve) XM(Eig)
 // clang-format on
 
 }  // namespace lmx

@@ -211,9 +211,9 @@ LMX_DEFINE_SCATTER(scatter_min, ScatterType::Min)
 namespace {
 Dtype matmul_type(const array& a, const array& b, const char* who) {
   Dtype t = promote_types(a.dtype(), b.dtype());
-  if (!is_floating_point(t)) {
-    fail(who, "Only real floating point types are supported but ", a.dtype(), " and ", b.dtype(),
-         " were provided which results in ", t, ", which is not a real floating point type.");
+  if (!is_floating_point(t) && t != complex64) {
+    fail(who, "Only inexact types are supported but ", a.dtype(), " and ", b.dtype(),
+         " were provided which results in ", t, ", which is not a floating point type.");
   }
   return t;
 }

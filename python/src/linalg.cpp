@@ -86,6 +86,19 @@ void init_linalg(nb::module_& parent) {
       },
       nb::arg("a"), nb::arg("UPLO") = "L", nb::kw_only(), nb::arg("stream") = nb::none());
   m.def(
+      "eig",
+      [](const ArrayLike& a, StreamOrDevice s) {
+        auto [w, v] = linalg::eig(to_array(a), s);
+        return nb::make_tuple(w, v);
+      },
+      nb::arg("a"), nb::kw_only(), nb::arg("stream") = nb::none(),
+      "Eigenvalues and right eigenvectors (columns) of a general square matrix.");
+  m.def(
+      "eigvals",
+      [](const ArrayLike& a, StreamOrDevice s) { return linalg::eigvals(to_array(a), s); },
+      nb::arg("a"), nb::kw_only(), nb::arg("stream") = nb::none(),
+      "Eigenvalues of a general square matrix.");
+  m.def(
       "lu",
       [](const ArrayLike& a, StreamOrDevice s) {
         auto plu = linalg::lu(to_array(a), s);

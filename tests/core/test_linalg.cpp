@@ -361,3 +361,50 @@ TEST(Linalg, SolveFactorsOnceAndHasGradients) {
   EXPECT_THROW_MSG(eval(linalg::solve(zeros({2, 2}), ones({2}))), std::invalid_argument,
                    "[linalg::solve] The matrix is singular.");
 }
+
+TEST(Linalg, EigOfGeneralMatrices) {
+  // MLX 0.32.4: eigenvalues 2.5 +- 1.93649i.
+  auto a = array({1.0f, 2.0f, -3.0f, 4.0f}, {2, 2});
+  auto [w, v] = linalg::eig(a);
+  EXPECT_EQ(w.dtype(), complex64);
+  EXPECT_EQ(v.shape(), (Shape{2, 2}));
+  auto wv = to_vector<complex64_t>(w);
+  EXPECT_NEAR(wv[0].real(), 2.5f, 1e-5);
+  EXPECT_NEAR(std::abs(wv[0].imag()), 1.93649f, 1e-5);
+  EXPECT_NEAR(wv[1].imag(), -wv[0].imag(), 1e-6);
+  // a v = v diag(w), for real, float64, complex and batched input.
+  auto check = [](const array& m) {
+    auto [values, vectors] = linalg::eig(m);
+    auto cm = astype(m, complex64);
+    auto lhs = matmul(cm, vectors), rhs = multiply(vectors, expand_dims(values, -2));
+    auto diff = to_vector<complex64_t>(subtract(lhs, rhs));
+    float worst = 0;
+    for (auto d : diff) worst = std::max(worst, std::abs(d));
+    EXPECT_LT(worst, 1e-4f) << m.ndim();
+    EXPECT_TRUE(all_close(abs(linalg::eigvals(m)), abs(values), 1e-6, 1e-6));
+  };
+  check(random::normal({5, 5}, float32, random::key(50)));
+  check(random::normal({3, 4, 4}, float64, random::key(51)));
+  auto re = random::normal({4, 4}, float32, random::key(52));
+  auto im = random::normal({4, 4}, float32, random::key(53));
+  check(add(astype(re, complex64), multiply(astype(im, complex64), array(complex64_t(0, 1)))));
+  // Distinct real eigenvalues of a triangular matrix, in LAPACK's order.
+  auto t = array({2.0f, 1.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 0.0f, 3.0f}, {3, 3});
+  auto tv = to_vector<complex64_t>(linalg::eigvals(t));
+  EXPECT_EQ(tv, (std::vector<complex64_t>{2, 1, 3}));
+  // vmap over a batch axis.
+  auto batch = random::normal({4, 3, 3}, float32, random::key(54));
+  auto f = [](const std::vector<array>& x) { return std::vector<array>{linalg::eigvals(x[0])}; };
+  auto vw = vmap(f, {2})({moveaxis(batch, 0, 2)})[0];
+  EXPECT_TRUE(all_close(abs(vw), abs(linalg::eigvals(batch)), 1e-5, 1e-5));
+  EXPECT_THROW_MSG(linalg::eig(ones({3})), std::invalid_argument,
+                   "[linalg::eig] Arrays must have >= 2 dimensions. Received array with 1 "
+                   "dimensions.");
+  EXPECT_THROW_MSG(linalg::eigvals(ones({2, 3})), std::invalid_argument,
+                   "[linalg::eigvals] Only defined for square matrices.");
+  EXPECT_THROW_MSG(linalg::eig(ones({2, 2}, int32)), std::invalid_argument,
+                   "[linalg::eig] Arrays must have type float32, float64 or complex64. Received "
+                   "array with type int32.");
+  EXPECT_THROW_MSG(grad([](const array& m) { return sum(real(linalg::eigvals(m))); })(a),
+                   std::invalid_argument, "[Eig] The vjp is not implemented");
+}

@@ -107,7 +107,8 @@ TEST(Linalg, Errors) {
                    "[matmul] Last dimension of first input with shape (2,3) must match second to "
                    "last dimension of second input with shape (4,5).");
   EXPECT_THROW_MSG(matmul(ones({2, 3}, int32), ones({3, 2}, int32)), std::invalid_argument,
-                   "[matmul] Only real floating point types are supported");
+                   "[matmul] Only inexact types are supported but int32 and int32 were provided "
+                   "which results in int32, which is not a floating point type.");
   EXPECT_THROW_MSG(matmul(array(1.0f), ones({2})), std::invalid_argument,
                    "[matmul] Got 0 dimension input");
   EXPECT_THROW_MSG(matmul(ones({2, 2, 3}), ones({3, 3, 2})), std::invalid_argument,
@@ -115,4 +116,27 @@ TEST(Linalg, Errors) {
   EXPECT_THROW_MSG(addmm(ones({3}), ones({2, 3}), ones({3, 2})), std::invalid_argument,
                    "[addmm] Input c");
   EXPECT_THROW_MSG(inner(ones({2}), ones({3})), std::invalid_argument, "[inner]");
+}
+
+// complex64 products (cgemm) and their vjp, which takes the conjugate of the
+// other operand as MLX 0.32.4 does.
+TEST(Linalg, ComplexMatmul) {
+  auto a = array({complex64_t(1, 2), complex64_t(3, -1)}, {1, 2});
+  auto b = array({complex64_t(2, -1), complex64_t(1, 1)}, {2, 1});
+  EXPECT_EQ(to_vector<complex64_t>(matmul(a, b)), (std::vector<complex64_t>{{8, 5}}));
+  auto ct = array({complex64_t(1, 0)}, {1, 1});
+  auto ga = vjp([&](const array& x) { return matmul(x, b); }, a, ct).second;
+  auto gb = vjp([&](const array& y) { return matmul(a, y); }, b, ct).second;
+  EXPECT_EQ(to_vector<complex64_t>(ga), (std::vector<complex64_t>{{2, 1}, {1, -1}}));
+  EXPECT_EQ(to_vector<complex64_t>(gb), (std::vector<complex64_t>{{1, -2}, {3, 1}}));
+  // Batched and large enough to split over threads.
+  auto re = random::normal({2, 64, 96}, float32, random::key(1));
+  auto im = random::normal({2, 96, 80}, float32, random::key(2));
+  auto x = add(astype(re, complex64), array(complex64_t(0, 0.5f)));
+  auto y = multiply(astype(im, complex64), array(complex64_t(1, -1)));
+  auto p = matmul(x, y);
+  // (xr + i xi)(yr + i yi) = xr yr - xi yi + i (xr yi + xi yr)
+  auto xr = real(x), xi = imag(x), yr = real(y), yi = imag(y);
+  EXPECT_TRUE(all_close(real(p), subtract(matmul(xr, yr), matmul(xi, yi)), 1e-4, 1e-4));
+  EXPECT_TRUE(all_close(imag(p), add(matmul(xr, yi), matmul(xi, yr)), 1e-4, 1e-4));
 }

@@ -40,6 +40,9 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
   auto trb = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, double>) {
     cblas_dgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if constexpr (std::is_same_v<T, complex64_t>) {
+    const complex64_t ca(alpha), cb(beta);
+    cblas_cgemm(CblasRowMajor, tra, trb, m, n, k, &ca, a, lda, b, ldb, &cb, c, ldc);
   } else if (cpu::use_fast_sgemm()) {
     cpu::sgemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
@@ -175,12 +178,14 @@ void matmul_eval(const array& a, const array& b, array& out, float alpha, float 
                  const array* c) {
   cpu::configure_blas_threads();
   Dtype t = out.dtype();
-  if (t == float32 || t == float64) {
+  if (t == float32 || t == float64 || t == complex64) {
     if (c && c != &out) cpu::copy_to_contiguous(*c, out);
     if (t == float32) {
       batched_gemm<float>(a, b, out, alpha, c ? beta : 0.0f);
-    } else {
+    } else if (t == float64) {
       batched_gemm<double>(a, b, out, alpha, c ? beta : 0.0f);
+    } else {
+      batched_gemm<complex64_t>(a, b, out, alpha, c ? beta : 0.0f);
     }
     return;
   }

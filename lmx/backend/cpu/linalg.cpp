@@ -1,6 +1,7 @@
 // Linear algebra kernels on LAPACK (the routines OpenBLAS ships). LAPACK is
 // column-major; a row-major matrix is its transpose there, which the calls
 // below use instead of copying to column-major.
+#include <complex>
 #include <vector>
 
 #include "lmx/backend/cpu/kernel_utils.h"
@@ -40,6 +41,16 @@ void sgetrs_(const char* trans, const int* n, const int* nrhs, const float* a, c
              const int* ipiv, float* b, const int* ldb, int* info, size_t);
 void dgetrs_(const char* trans, const int* n, const int* nrhs, const double* a, const int* lda,
              const int* ipiv, double* b, const int* ldb, int* info, size_t);
+void sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr,
+            float* wi, float* vl, const int* ldvl, float* vr, const int* ldvr, float* work,
+            const int* lwork, int* info, size_t, size_t);
+void dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a, const int* lda,
+            double* wr, double* wi, double* vl, const int* ldvl, double* vr, const int* ldvr,
+            double* work, const int* lwork, int* info, size_t, size_t);
+void cgeev_(const char* jobvl, const char* jobvr, const int* n, std::complex<float>* a,
+            const int* lda, std::complex<float>* w, std::complex<float>* vl, const int* ldvl,
+            std::complex<float>* vr, const int* ldvr, std::complex<float>* work, const int* lwork,
+            float* rwork, int* info, size_t, size_t);
 void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
              float* work, const int* lwork, int* iwork, const int* liwork, int* info, size_t,
              size_t);
@@ -274,6 +285,104 @@ void Solve::eval_cpu(const std::vector<array>& inputs, array& out) {
         for (int j = 0; j < k; ++j) x[int64_t(i) * k + j] = columns[int64_t(j) * n + i];
     }
   });
+}
+
+namespace {
+
+// geev for real T: eigenvalues as wr + i wi; a complex pair's vectors come
+// as two columns re, im of vr, meaning re + i im and re - i im.
+template <typename T>
+int geev(bool vectors, int n, T* a, complex64_t* w, complex64_t* v, std::vector<T>& work) {
+  const char jobvl = 'N', jobvr = vectors ? 'V' : 'N';
+  const int ld = std::max(1, n), one = 1;
+  std::vector<T> wr(n), wi(n), vr(vectors ? int64_t(n) * n : 1);
+  T vl = 0;
+  int info = 0;
+  auto call = [&](T* wk, int lwork) {
+    if constexpr (std::is_same_v<T, float>) {
+      sgeev_(&jobvl, &jobvr, &n, a, &ld, wr.data(), wi.data(), &vl, &one, vr.data(),
+             vectors ? &ld : &one, wk, &lwork, &info, 1, 1);
+    } else {
+      dgeev_(&jobvl, &jobvr, &n, a, &ld, wr.data(), wi.data(), &vl, &one, vr.data(),
+             vectors ? &ld : &one, wk, &lwork, &info, 1, 1);
+    }
+  };
+  if (work.empty()) {
+    T query = 0;
+    call(&query, -1);
+    work.resize(std::max<size_t>(1, static_cast<size_t>(query)));
+  }
+  call(work.data(), static_cast<int>(work.size()));
+  if (info != 0) return info;
+  for (int j = 0; j < n; ++j) w[j] = complex64_t(float(wr[j]), float(wi[j]));
+  if (!vectors) return 0;
+  // Row-major output: column j of the result is eigenvector j.
+  for (int j = 0; j < n; ++j) {
+    if (wi[j] == 0) {
+      for (int r = 0; r < n; ++r) v[int64_t(r) * n + j] = float(vr[int64_t(j) * n + r]);
+      continue;
+    }
+    for (int r = 0; r < n; ++r) {
+      const float re = float(vr[int64_t(j) * n + r]), im = float(vr[int64_t(j + 1) * n + r]);
+      v[int64_t(r) * n + j] = {re, im};
+      v[int64_t(r) * n + j + 1] = {re, -im};
+    }
+    ++j;
+  }
+  return 0;
+}
+
+int geev(bool vectors, int n, complex64_t* a, complex64_t* w, complex64_t* v,
+         std::vector<complex64_t>& work) {
+  const char jobvl = 'N', jobvr = vectors ? 'V' : 'N';
+  const int ld = std::max(1, n), one = 1;
+  std::vector<complex64_t> vr(vectors ? int64_t(n) * n : 1);
+  std::vector<float> rwork(std::max(1, 2 * n));
+  complex64_t vl = 0;
+  int info = 0;
+  auto call = [&](complex64_t* wk, int lwork) {
+    cgeev_(&jobvl, &jobvr, &n, a, &ld, w, &vl, &one, vr.data(), vectors ? &ld : &one, wk, &lwork,
+           rwork.data(), &info, 1, 1);
+  };
+  if (work.empty()) {
+    complex64_t query = 0;
+    call(&query, -1);
+    work.resize(std::max<size_t>(1, static_cast<size_t>(query.real())));
+  }
+  call(work.data(), static_cast<int>(work.size()));
+  if (info != 0 || !vectors) return info;
+  for (int j = 0; j < n; ++j)
+    for (int r = 0; r < n; ++r) v[int64_t(r) * n + j] = vr[int64_t(j) * n + r];
+  return 0;
+}
+
+}  // namespace
+
+// geev wants a itself, column-major: each matrix is transposed in.
+void Eig::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& in = inputs[0];
+  const int n = in.shape(-1);
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    array a = cpu::ensure_row_contiguous(in);
+    for (auto& o : outputs) cpu::allocate(o);
+    const int64_t nn = int64_t(n) * n;
+    const int64_t count = nn == 0 ? 0 : static_cast<int64_t>(in.size()) / nn;
+    std::vector<T> col(std::max<int64_t>(nn, 1)), work;
+    for (int64_t b = 0; b < count; ++b) {
+      const T* m = a.data<T>() + b * nn;
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) col[int64_t(j) * n + i] = m[int64_t(i) * n + j];
+      complex64_t* w = outputs[0].data<complex64_t>() + b * n;
+      complex64_t* v = vectors_ ? outputs[1].data<complex64_t>() + b * nn : nullptr;
+      if (geev(vectors_, n, col.data(), w, v, work) != 0) {
+        fail("linalg::eig", "The eigenvalue computation did not converge.");
+      }
+    }
+  };
+  if (in.dtype() == complex64) return run(complex64_t{});
+  if (in.dtype() == float64) return run(double{});
+  run(float{});
 }
 
 // A symmetric matrix is its own transpose; LAPACK's upper factor U
