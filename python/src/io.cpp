@@ -4,6 +4,7 @@
 
 #include "lmx/io/datasets.h"
 #include "lmx/io/file_io.h"
+#include "lmx/io/gguf.h"
 #include "lmx/io/load_save.h"
 #include "python/src/python.h"
 
@@ -46,6 +47,43 @@ std::vector<std::pair<std::string, array>> dict_items(nb::handle d, const char* 
   return items;
 }
 
+nb::dict gguf_metadata_dict(const std::vector<std::pair<std::string, GGUFMetaData>>& items) {
+  nb::dict out;
+  for (auto& [k, v] : items) {
+    nb::object value = nb::none();
+    if (auto* a = std::get_if<array>(&v)) value = nb::cast(*a);
+    if (auto* s = std::get_if<std::string>(&v)) value = nb::cast(*s);
+    if (auto* l = std::get_if<std::vector<std::string>>(&v)) value = nb::cast(*l);
+    out[nb::str(k.c_str())] = value;
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, GGUFMetaData>> gguf_metadata_items(nb::handle d) {
+  std::vector<std::pair<std::string, GGUFMetaData>> items;
+  if (d.is_none()) return items;
+  if (!PyDict_Check(d.ptr())) type_error("save_gguf", "Expected a dict for the metadata.");
+  for (auto [k, v] : nb::borrow<nb::dict>(d)) {
+    if (!PyUnicode_Check(k.ptr())) type_error("save_gguf", "Metadata keys must be strings.");
+    auto key = nb::cast<std::string>(k);
+    if (PyUnicode_Check(v.ptr())) {
+      items.emplace_back(key, nb::cast<std::string>(v));
+    } else if (PyList_Check(v.ptr()) && nb::len(v) > 0 && PyUnicode_Check(v[0].ptr())) {
+      items.emplace_back(key, nb::cast<std::vector<std::string>>(v));
+    } else {
+      items.emplace_back(key, to_array(v));
+    }
+  }
+  return items;
+}
+
+nb::object load_gguf_py(const std::string& path, bool return_metadata) {
+  std::vector<std::pair<std::string, GGUFMetaData>> metadata;
+  auto items = io::load_gguf_ordered(path, &metadata);
+  if (return_metadata) return nb::make_tuple(ordered_dict(items), gguf_metadata_dict(metadata));
+  return ordered_dict(items);
+}
+
 nb::tuple dataset_tuple(const io::ImageDataset& d) {
   return nb::make_tuple(d.train_images, d.train_labels, d.test_images, d.test_labels);
 }
@@ -77,6 +115,14 @@ void init_io(nb::module_& m) {
       },
       nb::arg("file"), nb::arg("arrays"), nb::arg("metadata") = nb::none());
   m.def(
+      "save_gguf",
+      [](nb::handle file, nb::handle arrays, nb::handle metadata) {
+        io::save_gguf_ordered(with_extension(file, ".gguf"), dict_items(arrays, "save_gguf"),
+                              gguf_metadata_items(metadata));
+      },
+      nb::arg("file"), nb::arg("arrays"), nb::arg("metadata") = nb::none(),
+      "Saves arrays and metadata (arrays, strings, lists of strings) to a .gguf file.");
+  m.def(
       "load_safetensors",
       [](nb::handle file, bool return_metadata) -> nb::object {
         std::unordered_map<std::string, std::string> metadata;
@@ -100,14 +146,17 @@ void init_io(nb::module_& m) {
         }
         if (fmt == "npy") {
           if (return_metadata)
-            throw std::invalid_argument("[load] metadata is only available for safetensors.");
+            throw std::invalid_argument(
+                "[load] metadata is only available for safetensors and gguf.");
           return nb::cast(load(path, s));
         }
         if (fmt == "npz") {
           if (return_metadata)
-            throw std::invalid_argument("[load] metadata is only available for safetensors.");
+            throw std::invalid_argument(
+                "[load] metadata is only available for safetensors and gguf.");
           return ordered_dict(io::load_npz_ordered(path));
         }
+        if (fmt == "gguf") return load_gguf_py(path, return_metadata);
         if (fmt == "safetensors") {
           std::unordered_map<std::string, std::string> metadata;
           auto items = io::load_safetensors_ordered(path, &metadata);

@@ -11,7 +11,7 @@ import numpy as np
 import lmx.core as mx
 
 out = sys.argv[1]
-for d in ("npy", "npz", "safetensors", "idx", "weights"):
+for d in ("npy", "npz", "safetensors", "gguf", "idx", "weights"):
     os.makedirs(os.path.join(out, d), exist_ok=True)
 
 
@@ -53,6 +53,11 @@ put("npz", "bomb.npz", bytes(bomb))
 mx.save_safetensors(os.path.join(tmp, "w.safetensors"), arrays, metadata={"format": "mlx"})
 put("safetensors", "w.safetensors", read(os.path.join(tmp, "w.safetensors")))
 put("weights", "w.safetensors", read(os.path.join(tmp, "w.safetensors")))
+mx.save_gguf(os.path.join(tmp, "w.gguf"), {"a": arrays["a"], "b": arrays["b"]}, {"name": "m", "ids": mx.array([1, 2]), "l": ["a"]})
+put("gguf", "w.gguf", read(os.path.join(tmp, "w.gguf")))
+# The gguf package's file, with quantized tensors.
+ref = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference", "small.gguf")
+put("gguf", "small.gguf", read(ref))
 header = b'{"a":{"dtype":"F32","shape":[1048576,1048576,1073741824],"data_offsets":[0,0]}}'
 put("safetensors", "wrap.safetensors", struct.pack("<Q", len(header)) + header)
 

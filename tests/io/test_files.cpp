@@ -311,3 +311,36 @@ TEST(Files, SaveWeightsErrorsNameSaveWeights) {
                      "[save_weights] Could not create a file next to");
   }
 }
+
+// GGUF: the gguf package's file (tests/reference/make_gguf_refs.py), a round
+// trip through save_gguf, and a truncated copy.
+TEST(Gguf, ReadsThePackagesFileAndRoundTrips) {
+  auto ref = std::string(LMX_SOURCE_DIR) + "/tests/reference/small.gguf";
+  auto [arrays, meta] = load_gguf(ref);
+  EXPECT_EQ(std::get<std::string>(meta.at("general.architecture")), "llama");
+  EXPECT_EQ(std::get<array>(meta.at("answer")).item<uint32_t>(), 42u);
+  EXPECT_EQ(std::get<std::vector<std::string>>(meta.at("names")),
+            (std::vector<std::string>{"a", "bc"}));
+  EXPECT_EQ(arrays.at("f32").shape(), (Shape{2, 3}));
+  EXPECT_EQ(arrays.at("f64").dtype(), float64);
+  EXPECT_EQ(to_vector<int>(arrays.at("i32")), (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(arrays.at("q_q4_0").shape(), (Shape{3, 8}));
+  EXPECT_EQ(arrays.at("q_q8_0").shape(), (Shape{3, 16}));
+  EXPECT_EQ(arrays.at("q_q4_1.biases").dtype(), float16);
+
+  auto path = (tmpdir() / "rt").string();
+  save_gguf(path, {{"w", reshape(arange(6, float32), {3, 2})}, {"h", ones({2}, float16)}},
+            {{"s", std::string("x")}, {"n", array(3)}});
+  auto [back, m] = load_gguf(path + ".gguf");
+  EXPECT_TRUE(all_close(back.at("w"), reshape(arange(6, float32), {3, 2})));
+  EXPECT_EQ(back.at("h").dtype(), float16);
+  EXPECT_EQ(std::get<std::string>(m.at("s")), "x");
+  EXPECT_EQ(std::get<array>(m.at("n")).item<int>(), 3);
+
+  auto bytes = read_bytes(ref);
+  write_bytes(tmpdir() / "trunc.gguf", bytes.substr(0, bytes.size() - 100));
+  EXPECT_THROW_MSG(load_gguf((tmpdir() / "trunc.gguf").string()), std::runtime_error,
+                   "lies outside the");
+  EXPECT_THROW_MSG(save_gguf(path, {{"b", array({true})}}), std::invalid_argument,
+                   "[save_gguf] Array 'b' has dtype bool");
+}
