@@ -15,8 +15,9 @@ std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
     fail("linalg::svd", "Input array must have >= 2 dimensions. Received array with ", a.ndim(),
          " dimensions.");
   }
-  if (a.dtype() != float32 && a.dtype() != float64) {
-    fail("linalg::svd", "Arrays must have type float32 or float64. Received array with type ",
+  if (a.dtype() != float32 && a.dtype() != float64 && a.dtype() != complex64) {
+    fail("linalg::svd",
+         "Arrays must have type float32, float64 or complex64. Received array with type ",
          a.dtype(), ".");
   }
   Shape batch(a.shape().begin(), a.shape().end() - 2);
@@ -27,11 +28,11 @@ std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
     return shape;
   };
   auto prim = std::make_shared<SVD>(to_stream(s), compute_uv);
-  if (!compute_uv) {
-    return array::make_arrays({with({std::min(m, n)})}, {a.dtype()}, prim, {a});
-  }
+  // Singular values are real: float32 for complex64 input.
+  const Dtype values = a.dtype() == complex64 ? float32 : a.dtype();
+  if (!compute_uv) return array::make_arrays({with({std::min(m, n)})}, {values}, prim, {a});
   return array::make_arrays({with({m, m}), with({std::min(m, n)}), with({n, n})},
-                            {a.dtype(), a.dtype(), a.dtype()}, prim, {a});
+                            {a.dtype(), values, a.dtype()}, prim, {a});
 }
 
 std::vector<array> svd(const array& a, StreamOrDevice s) {

@@ -35,6 +35,15 @@ def test_svd_qr(shape):
         close(np.array(q).T @ np.array(q), np.eye(q.shape[1]))
 
 
+def test_complex_svd():
+    a = (rand((3, 5, 4), 11) + 1j * rand((3, 5, 4), 12)).astype(np.complex64)
+    u, s, vt = mx.linalg.svd(mx.array(a))
+    assert s.dtype == mx.float32 and u.dtype == mx.complex64
+    close(s, np.linalg.svd(a, compute_uv=False))
+    rec = (np.array(u)[..., :4] * np.array(s)[..., None, :]) @ np.array(vt)
+    assert np.allclose(rec, a, atol=1e-4)
+
+
 def test_rank_deficient_and_ill_conditioned():
     r = np.outer(rand(5, 1), rand(4, 2)).astype(np.float32)  # rank one
     s = np.array(mx.linalg.svd(mx.array(r), compute_uv=False))

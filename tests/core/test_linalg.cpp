@@ -59,8 +59,8 @@ TEST(Linalg, SvdErrors) {
                    "[linalg::svd] Input array must have >= 2 dimensions. Received array with 1 "
                    "dimensions.");
   EXPECT_THROW_MSG(linalg::svd(ones({3, 3}, int32)), std::invalid_argument,
-                   "[linalg::svd] Arrays must have type float32 or float64. Received array with "
-                   "type int32.");
+                   "[linalg::svd] Arrays must have type float32, float64 or complex64. Received "
+                   "array with type int32.");
   auto a = ones({2, 2});
   EXPECT_THROW_MSG(grad([](const array& x) { return sum(linalg::svd(x, false)[0]); })(a),
                    std::invalid_argument, "[SVD] The vjp is not implemented");
@@ -407,4 +407,25 @@ TEST(Linalg, EigOfGeneralMatrices) {
                    "array with type int32.");
   EXPECT_THROW_MSG(grad([](const array& m) { return sum(real(linalg::eigvals(m))); })(a),
                    std::invalid_argument, "[Eig] The vjp is not implemented");
+}
+
+// complex64 input (cgesdd): real singular values, U and Vt complex, as MLX.
+TEST(Linalg, SvdOfComplexMatrices) {
+  auto re = random::normal({2, 4, 3}, float32, random::key(60));
+  auto im = random::normal({2, 4, 3}, float32, random::key(61));
+  auto a = add(astype(re, complex64), multiply(astype(im, complex64), array(complex64_t(0, 1))));
+  auto usv = linalg::svd(a);
+  EXPECT_EQ(usv[0].dtype(), complex64);
+  EXPECT_EQ(usv[1].dtype(), float32);
+  EXPECT_EQ(usv[2].shape(), (Shape{2, 3, 3}));
+  auto u = take(usv[0], arange(3), -1);
+  auto rebuilt = matmul(multiply(u, expand_dims(astype(usv[1], complex64), -2)), usv[2]);
+  auto diff = to_vector<complex64_t>(subtract(rebuilt, a));
+  float worst = 0;
+  for (auto d : diff) worst = std::max(worst, std::abs(d));
+  EXPECT_LT(worst, 1e-4f);
+  // MLX 0.32.4: S of [[1+1j, 2], [3j, 4-1j]] is [5.55875, 1.04897].
+  auto m =
+      array({complex64_t(1, 1), complex64_t(2, 0), complex64_t(0, 3), complex64_t(4, -1)}, {2, 2});
+  EXPECT_TRUE(all_close(linalg::svd(m, false)[0], array({5.55875f, 1.04897f}), 1e-5, 1e-5));
 }

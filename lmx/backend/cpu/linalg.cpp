@@ -41,6 +41,10 @@ void sgetrs_(const char* trans, const int* n, const int* nrhs, const float* a, c
              const int* ipiv, float* b, const int* ldb, int* info, size_t);
 void dgetrs_(const char* trans, const int* n, const int* nrhs, const double* a, const int* lda,
              const int* ipiv, double* b, const int* ldb, int* info, size_t);
+void cgesdd_(const char* jobz, const int* m, const int* n, std::complex<float>* a, const int* lda,
+             float* s, std::complex<float>* u, const int* ldu, std::complex<float>* vt,
+             const int* ldvt, std::complex<float>* work, const int* lwork, float* rwork, int* iwork,
+             int* info, size_t jobz_len);
 void sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr,
             float* wi, float* vl, const int* ldvl, float* vr, const int* ldvr, float* work,
             const int* lwork, int* info, size_t, size_t);
@@ -74,11 +78,23 @@ void gesdd(char jobz, int m, int n, double* a, double* s, double* u, double* vt,
   dgesdd_(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, info, 1);
 }
 
-// Row-major A (M x N) is column-major A^T (N x M). LAPACK's A^T = U' S V'^T
-// gives A = V' S U'^T, and a column-major matrix read row-major is its
-// transpose: so LAPACK's vt (M x M) read row-major is A's U, and its u
-// (N x N) is A's Vt. They are written straight into the outputs.
-template <typename T>
+void gesdd(char jobz, int m, int n, complex64_t* a, float* s, complex64_t* u, complex64_t* vt,
+           complex64_t* work, int lwork, int* iwork, int* info) {
+  int ldu = std::max(1, m), ldvt = std::max(1, n), lda = std::max(1, m);
+  // The real workspace LAPACK documents for cgesdd.
+  const int64_t mn = std::min(m, n), mx = std::max(m, n);
+  std::vector<float> rwork(
+      std::max<int64_t>(1, jobz == 'N' ? 7 * mn : mn * std::max(5 * mn + 7, 2 * mx + 2 * mn + 1)));
+  cgesdd_(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, rwork.data(), iwork, info,
+          1);
+}
+
+// Row-major A (M x N) is column-major A^T (N x M). LAPACK's A^T = U' S V'^H
+// gives A = conj(V') S U'^T, and a column-major matrix read row-major is its
+// transpose: so LAPACK's vt (M x M, V'^H) read row-major is A's U, and its u
+// (N x N) is A's Vt. They are written straight into the outputs. R is the
+// singular values' (real) type.
+template <typename T, typename R = T>
 void svd_impl(const array& in, std::vector<array>& outputs, bool compute_uv) {
   const int m = in.shape(-2), n = in.shape(-1), k = std::min(m, n);
   const int64_t matrices = in.size() / std::max<int64_t>(int64_t(m) * n, 1);
@@ -103,13 +119,14 @@ void svd_impl(const array& in, std::vector<array>& outputs, bool compute_uv) {
   T query = 0;
   std::vector<int> iwork(8 * static_cast<size_t>(k));
   {
-    std::vector<T> a0(static_cast<size_t>(m) * n), s0(k), u0(compute_uv ? size_t(n) * n : 1),
+    std::vector<T> a0(static_cast<size_t>(m) * n), u0(compute_uv ? size_t(n) * n : 1),
         v0(compute_uv ? size_t(m) * m : 1);
+    std::vector<R> s0(k);
     gesdd(jobz, n, m, a0.data(), s0.data(), u0.data(), v0.data(), &query, -1, iwork.data(), &info);
   }
-  const int lwork = static_cast<int>(query) + 1;
+  const int lwork = static_cast<int>(std::real(query)) + 1;
   std::vector<T> work(lwork), scratch(static_cast<size_t>(m) * n);
-  T* s_out = outputs[compute_uv ? 1 : 0].data<T>();
+  R* s_out = outputs[compute_uv ? 1 : 0].data<R>();
   for (int64_t b = 0; b < matrices; ++b) {
     const T* src = a.data<T>() + b * int64_t(m) * n;
     std::copy(src, src + int64_t(m) * n, scratch.begin());  // gesdd overwrites its input
@@ -512,6 +529,8 @@ void LUF::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
 void SVD::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   if (inputs[0].dtype() == float64) {
     svd_impl<double>(inputs[0], outputs, compute_uv_);
+  } else if (inputs[0].dtype() == complex64) {
+    svd_impl<complex64_t, float>(inputs[0], outputs, compute_uv_);
   } else {
     svd_impl<float>(inputs[0], outputs, compute_uv_);
   }
