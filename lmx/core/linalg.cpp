@@ -41,14 +41,16 @@ std::vector<array> svd(const array& a, StreamOrDevice s) {
 
 namespace {
 
-// Float32 or float64 matrices in the last two axes, square when asked.
-void check_matrices(const array& a, const char* who, bool square) {
+// Float32 or float64 (or, where allowed, complex64) matrices in the last two
+// axes, square when asked.
+void check_matrices(const array& a, const char* who, bool square, bool complex_ok = false) {
   if (a.ndim() < 2) {
     fail(who, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
   }
-  if (a.dtype() != float32 && a.dtype() != float64) {
-    fail(who, "Arrays must have type float32 or float64. Received array with type ", a.dtype(),
-         ".");
+  if (a.dtype() != float32 && a.dtype() != float64 && !(complex_ok && a.dtype() == complex64)) {
+    fail(who, "Arrays must have type float32",
+         complex_ok ? ", float64 or complex64" : " or float64", ". Received array with type ",
+         a.dtype(), ".");
   }
   if (square && a.shape(-1) != a.shape(-2)) {
     fail(who, "Only defined for square matrices, got shape ", a.shape(), ".");
@@ -166,12 +168,14 @@ namespace {
 
 std::vector<array> eigh_impl(const array& a, const std::string& uplo, bool vectors, const char* who,
                              StreamOrDevice s) {
-  check_matrices(a, who, true);
+  // Hermitian complex64 matrices too, with float32 eigenvalues (as MLX).
+  check_matrices(a, who, true, true);
   if (uplo != "L" && uplo != "U") fail(who, "UPLO must be 'L' or 'U', got '", uplo, "'.");
   Shape values(a.shape().begin(), a.shape().end() - 1);
+  const Dtype value_type = a.dtype() == complex64 ? float32 : a.dtype();
   auto prim = std::make_shared<Eigh>(to_stream(s), uplo, vectors);
-  if (!vectors) return array::make_arrays({values}, {a.dtype()}, prim, {a});
-  return array::make_arrays({values, a.shape()}, {a.dtype(), a.dtype()}, prim, {a});
+  if (!vectors) return array::make_arrays({values}, {value_type}, prim, {a});
+  return array::make_arrays({values, a.shape()}, {value_type, a.dtype()}, prim, {a});
 }
 
 }  // namespace

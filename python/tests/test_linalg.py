@@ -89,6 +89,16 @@ def test_cholesky_and_symmetric_eigen():
     close(mx.linalg.eigvalsh(mx.array(a), UPLO="U"), np.linalg.eigvalsh(a, UPLO="U"), 1e-3)
 
 
+def test_hermitian_eigh():
+    z = rand((2, 4, 4), 13) + 1j * rand((2, 4, 4), 14)
+    a = (z @ np.conj(np.swapaxes(z, -1, -2))).astype(np.complex64)
+    w, v = mx.linalg.eigh(mx.array(a))
+    assert w.dtype == mx.float32 and v.dtype == mx.complex64
+    close(w, np.linalg.eigvalsh(a), 1e-3)
+    v = np.array(v)
+    assert np.allclose(a @ v, v * np.array(w)[..., None, :], atol=1e-3)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64])
 def test_eig(dtype):
     a = rand((3, 5, 5), 5).astype(dtype)

@@ -429,3 +429,22 @@ TEST(Linalg, SvdOfComplexMatrices) {
       array({complex64_t(1, 1), complex64_t(2, 0), complex64_t(0, 3), complex64_t(4, -1)}, {2, 2});
   EXPECT_TRUE(all_close(linalg::svd(m, false)[0], array({5.55875f, 1.04897f}), 1e-5, 1e-5));
 }
+
+// Hermitian complex64 input (cheevd): MLX 0.32.4's eigenvalues [1, 4].
+TEST(Linalg, EighOfHermitianMatrices) {
+  auto a =
+      array({complex64_t(2, 0), complex64_t(1, -1), complex64_t(1, 1), complex64_t(3, 0)}, {2, 2});
+  for (std::string uplo : {"L", "U"}) {
+    auto [w, v] = linalg::eigh(a, uplo);
+    EXPECT_EQ(w.dtype(), float32);
+    EXPECT_EQ(v.dtype(), complex64);
+    EXPECT_TRUE(all_close(w, array({1.0f, 4.0f}), 1e-5, 1e-5));
+    auto diff = to_vector<complex64_t>(
+        subtract(matmul(a, v), multiply(v, expand_dims(astype(w, complex64), -2))));
+    for (auto d : diff) EXPECT_LT(std::abs(d), 1e-5f);
+  }
+  EXPECT_TRUE(all_close(linalg::eigvalsh(a), array({1.0f, 4.0f}), 1e-5, 1e-5));
+  EXPECT_THROW_MSG(linalg::eigh(ones({2, 2}, int32)), std::invalid_argument,
+                   "[linalg::eigh] Arrays must have type float32, float64 or complex64. Received "
+                   "array with type int32.");
+}

@@ -45,6 +45,9 @@ void cgesdd_(const char* jobz, const int* m, const int* n, std::complex<float>* 
              float* s, std::complex<float>* u, const int* ldu, std::complex<float>* vt,
              const int* ldvt, std::complex<float>* work, const int* lwork, float* rwork, int* iwork,
              int* info, size_t jobz_len);
+void cheevd_(const char* jobz, const char* uplo, const int* n, std::complex<float>* a,
+             const int* lda, float* w, std::complex<float>* work, const int* lwork, float* rwork,
+             const int* lrwork, int* iwork, const int* liwork, int* info, size_t, size_t);
 void sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr,
             float* wi, float* vl, const int* ldvl, float* vr, const int* ldvr, float* work,
             const int* lwork, int* info, size_t, size_t);
@@ -421,9 +424,50 @@ void Cholesky::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 // Symmetric: LAPACK reads the buffer as it is, with the triangles swapped;
 // its eigenvectors come back as rows, so they are transposed into columns.
+// A Hermitian matrix read column-major is its conjugate, whose eigenvectors
+// are the conjugates of its own: the vectors are conjugated as they are
+// transposed back.
+void eigh_complex(const array& in, std::vector<array>& outputs, char jobz, char uplo) {
+  const int n = in.shape(-1);
+  array a = cpu::ensure_row_contiguous(in);
+  for (auto& o : outputs) cpu::allocate(o);
+  const int64_t nn = int64_t(n) * n;
+  const int64_t count = nn == 0 ? 0 : static_cast<int64_t>(in.size()) / nn;
+  std::vector<complex64_t> m(std::max<int64_t>(nn, 1)), work;
+  std::vector<float> rwork;
+  std::vector<int> iwork;
+  for (int64_t b = 0; b < count; ++b) {
+    std::copy(a.data<complex64_t>() + b * nn, a.data<complex64_t>() + (b + 1) * nn, m.begin());
+    float* w = outputs[0].data<float>() + b * n;
+    int info = 0;
+    if (work.empty()) {
+      complex64_t query = 0;
+      float rquery = 0;
+      int iquery = 0, minus = -1;
+      cheevd_(&jobz, &uplo, &n, m.data(), &n, w, &query, &minus, &rquery, &minus, &iquery, &minus,
+              &info, 1, 1);
+      work.resize(std::max<size_t>(1, static_cast<size_t>(query.real())));
+      rwork.resize(std::max<size_t>(1, static_cast<size_t>(rquery)));
+      iwork.resize(std::max(1, iquery));
+    }
+    const int lwork = static_cast<int>(work.size()), lrwork = static_cast<int>(rwork.size()),
+              liwork = static_cast<int>(iwork.size());
+    cheevd_(&jobz, &uplo, &n, m.data(), &n, w, work.data(), &lwork, rwork.data(), &lrwork,
+            iwork.data(), &liwork, &info, 1, 1);
+    if (info > 0) fail("linalg::eigh", "The eigenvalue computation did not converge.");
+    if (jobz == 'V') {
+      complex64_t* v = outputs[1].data<complex64_t>() + b * nn;
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) v[int64_t(i) * n + j] = std::conj(m[int64_t(j) * n + i]);
+    }
+  }
+}
+
 void Eigh::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& in = inputs[0];
   const int n = in.shape(-1);
+  const char jobz = vectors_ ? 'V' : 'N', uplo = uplo_ == "L" ? 'U' : 'L';
+  if (in.dtype() == complex64) return eigh_complex(in, outputs, jobz, uplo);
   for_real_float(in.dtype(), [&](auto zero) {
     using T = decltype(zero);
     array a = cpu::ensure_row_contiguous(in);
@@ -431,7 +475,6 @@ void Eigh::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
     const int64_t nn = int64_t(n) * n;
     const int64_t count = nn == 0 ? 0 : static_cast<int64_t>(in.size()) / nn;
     std::vector<T> scratch(vectors_ ? 0 : nn);
-    char jobz = vectors_ ? 'V' : 'N', uplo = uplo_ == "L" ? 'U' : 'L';
     std::vector<T> work;
     std::vector<int> iwork;
     for (int64_t b = 0; b < count; ++b) {
