@@ -52,6 +52,9 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
 
 // Below this many multiply-adds a product stays on one thread.
 constexpr int64_t kParallelGemmWork = int64_t{1} << 21;
+// Below this many per product, a batch of products runs one product per
+// thread.
+constexpr int64_t kBatchParallelWork = int64_t{1} << 24;
 
 // Blocks a parallel product is cut into: enough that a thread which arrives
 // late (a worker busy with a background job) still finds work, but none under
@@ -158,6 +161,19 @@ void batched_gemm(const array& a_in, const array& b_in, array& out, float alpha,
                           Strides(out.strides().begin(), out.strides().end() - 2)};
   batch.push_back(1);
   for (auto& s : st) s.push_back(0);
+  // Many small products (attention's per-head matrices): one thread each,
+  // rather than every product split over all threads with a join per product.
+  if (batches >= cpu::num_threads() && m * n * k < kBatchParallelWork) {
+    cpu::parallel_tasks(batches, [&](int64_t i) {
+      cpu::for_each_row<3>(batch, {&st[0], &st[1], &st[2]}, i, i + 1,
+                           [&](const std::array<int64_t, 3>& off, int64_t) {
+                             gemm_serial<T>(la->transposed, lb->transposed, m, n, k, alpha,
+                                            pa + off[0], la->ld, pb + off[1], lb->ld, beta,
+                                            c + off[2], n);
+                           });
+    });
+    return;
+  }
   cpu::for_each_row<3>(batch, {&st[0], &st[1], &st[2]}, 0, batches,
                        [&](const std::array<int64_t, 3>& off, int64_t) {
                          gemm<T>(la->transposed, lb->transposed, m, n, k, alpha, pa + off[0],
