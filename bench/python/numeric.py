@@ -14,9 +14,9 @@ arrays):
                 8 heads, 256 positions, head size 64, float32
 lmx runs under scripts/python-env.sh's interpreter against the build tree;
 NumPy and PyTorch under $PEER_PYTHON (default /usr/bin/python3), PyTorch
-with torch.set_num_threads(os.cpu_count()). NumPy computes svd and solve in
-float32 through its LAPACK, and its FFT in complex128 (numpy.fft has no
-single precision before NumPy 2.0; the figure is what a NumPy user gets).
+with torch.set_num_threads(os.cpu_count()). NumPy (2.x) computes all of them
+in single precision: pocketfft for the FFTs, its bundled OpenBLAS for svd
+and solve.
 Prints medians in milliseconds and lmx's ratio to the faster peer.
 """
 
