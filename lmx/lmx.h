@@ -21,6 +21,7 @@
 #include "lmx/core/tree.h"
 #include "lmx/core/utils.h"
 #include "lmx/io/datasets.h"
+#include "lmx/io/export.h"
 #include "lmx/io/gguf.h"
 #include "lmx/io/load_save.h"
 #include "lmx/nn.h"

@@ -58,7 +58,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", default=os.path.join(here, "..", "..", "..", "shared", "data", "mnist"))
     p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
+    np.random.seed(args.seed)
+    mx.random.seed(args.seed)
 
     num_layers, hidden_dim, num_classes = 2, 32, 10
     batch_size, learning_rate = 256, 1e-1

@@ -39,6 +39,8 @@ class FFT : public UnaryPrimitive {
   static array apply(const array& x, std::vector<int> axes, bool inverse, bool real, double scale,
                      int real_length, Stream s);
 
+  auto state() const { return std::make_tuple(axes_, inverse_, real_, scale_, real_length_); }
+
  private:
   std::vector<int> axes_;  // non-negative; for real transforms the last is the halved one
   bool inverse_;

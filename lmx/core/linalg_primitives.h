@@ -21,6 +21,8 @@ class SVD : public Primitive {
   const char* name() const override { return "SVD"; }
   bool is_equivalent(const Primitive& other) const override;
 
+  auto state() const { return std::make_tuple(compute_uv_); }
+
  private:
   bool compute_uv_;
 };
@@ -36,6 +38,8 @@ class Inverse : public UnaryPrimitive {
   const char* name() const override { return "Inverse"; }
   bool is_equivalent(const Primitive& other) const override;
 
+  auto state() const { return std::make_tuple(triangular_, upper_); }
+
  private:
   bool triangular_, upper_;
 };
@@ -49,6 +53,8 @@ class Cholesky : public UnaryPrimitive {
   LMX_VMAP_RULE
   const char* name() const override { return "Cholesky"; }
   bool is_equivalent(const Primitive& other) const override;
+
+  auto state() const { return std::make_tuple(upper_); }
 
  private:
   bool upper_;
@@ -74,6 +80,8 @@ class Eigh : public Primitive {
   LMX_VMAP_RULE
   const char* name() const override { return "Eigh"; }
   bool is_equivalent(const Primitive& other) const override;
+
+  auto state() const { return std::make_tuple(uplo_, vectors_); }
 
  private:
   std::string uplo_;
@@ -103,6 +111,8 @@ class Eig : public Primitive {
   LMX_VMAP_RULE
   const char* name() const override { return "Eig"; }
   bool is_equivalent(const Primitive& other) const override;
+
+  auto state() const { return std::make_tuple(vectors_); }
 
  private:
   bool vectors_;

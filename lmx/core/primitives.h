@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <tuple>
 #include <vector>
 
 #include "lmx/core/array.h"
@@ -76,6 +77,12 @@ class Primitive {
 
   const Stream& stream() const { return stream_; }
   Device device() const { return stream_.device; }
+
+  // The constructor's arguments after the stream, as a tuple: an exported
+  // function writes it and rebuilds the primitive from it (lmx/io/export.cpp).
+  // Each primitive with parameters declares its own; this one is for those
+  // without.
+  std::tuple<> state() const { return {}; }
 
  private:
   Stream stream_;
@@ -142,6 +149,8 @@ class Unary : public UnaryPrimitive {
   void eval_elementwise_cpu(const std::vector<array>& inputs, array& out) const override;
   UnaryOp op() const { return op_; }
 
+  auto state() const { return std::make_tuple(op_); }
+
  private:
   UnaryOp op_;
 };
@@ -159,6 +168,8 @@ class Binary : public UnaryPrimitive {
   bool is_elementwise() const override { return true; }
   void eval_elementwise_cpu(const std::vector<array>& inputs, array& out) const override;
   BinaryOp op() const { return op_; }
+
+  auto state() const { return std::make_tuple(op_); }
 
  private:
   BinaryOp op_;
@@ -201,6 +212,8 @@ class AsType : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(dtype_); }
+
  private:
   Dtype dtype_;
 };
@@ -243,6 +256,8 @@ class Arange : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(Arange)
   bool is_equivalent(const Primitive& other) const override;
 
+  auto state() const { return std::make_tuple(start_, stop_, step_); }
+
  private:
   double start_, stop_, step_;
 };
@@ -262,6 +277,8 @@ class Reshape : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(shape_, rule_, unit_axes_); }
+
  private:
   Shape shape_;
   Rule rule_;
@@ -277,6 +294,8 @@ class Transpose : public UnaryPrimitive {
   const std::vector<int>& axes() const { return axes_; }
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(axes_); }
+
  private:
   std::vector<int> axes_;
 };
@@ -288,6 +307,8 @@ class View : public UnaryPrimitive {
   View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   LMX_PRIMITIVE_DECL(View)
   bool is_equivalent(const Primitive& other) const override;
+
+  auto state() const { return std::make_tuple(dtype_); }
 
  private:
   Dtype dtype_;
@@ -304,6 +325,8 @@ class NumberOfElements : public UnaryPrimitive {
   LMX_OUTPUT_SHAPES
   LMX_VMAP_RULE
   bool is_equivalent(const Primitive& other) const override;
+
+  auto state() const { return std::make_tuple(axes_, inverted_, dtype_); }
 
  private:
   std::vector<int> axes_;
@@ -323,6 +346,8 @@ class AsStrided : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(AsStrided)
   bool is_equivalent(const Primitive& other) const override;
 
+  auto state() const { return std::make_tuple(shape_, strides_, offset_); }
+
  private:
   Shape shape_;
   Strides strides_;
@@ -336,6 +361,8 @@ class Broadcast : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(shape_); }
+
  private:
   Shape shape_;
 };
@@ -351,6 +378,8 @@ class Slice : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(start_, stop_, strides_); }
+
  private:
   Shape start_, stop_, strides_;
 };
@@ -366,6 +395,8 @@ class SliceUpdate : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(start_, stop_, strides_); }
+
  private:
   Shape start_, stop_, strides_;
 };
@@ -378,6 +409,8 @@ class Concatenate : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(axis_); }
+
  private:
   int axis_;
 };
@@ -391,6 +424,8 @@ class Pad : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(axes_, low_, high_); }
+
  private:
   std::vector<int> axes_;
   Shape low_, high_;
@@ -407,6 +442,8 @@ class Unfold : public UnaryPrimitive {
   const WindowGeometry& geometry() const { return g_; }
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(g_, pad_value_); }
+
  private:
   WindowGeometry g_;
   double pad_value_;
@@ -420,6 +457,8 @@ class Fold : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(g_); }
+
  private:
   WindowGeometry g_;
 };
@@ -434,6 +473,8 @@ class AffineQuantize : public Primitive {
   bool is_equivalent(const Primitive& other) const override;
   LMX_VMAP_RULE
 
+  auto state() const { return std::make_tuple(group_size_, bits_); }
+
  private:
   int group_size_, bits_;
 };
@@ -447,6 +488,8 @@ class AffineDequantize : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   LMX_VMAP_RULE
 
+  auto state() const { return std::make_tuple(group_size_, bits_); }
+
  private:
   int group_size_, bits_;
 };
@@ -459,6 +502,8 @@ class QuantizedMatmul : public UnaryPrimitive {
   LMX_PRIMITIVE_DECL(QuantizedMatmul)
   bool is_equivalent(const Primitive& other) const override;
   LMX_VMAP_RULE
+
+  auto state() const { return std::make_tuple(group_size_, bits_, transpose_); }
 
  private:
   int group_size_, bits_;
@@ -480,6 +525,8 @@ class Reduce : public UnaryPrimitive {
   const std::vector<int>& axes() const { return axes_; }
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(type_, axes_); }
+
  private:
   ReduceType type_;
   std::vector<int> axes_;
@@ -495,6 +542,8 @@ class ArgReduce : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(type_, axis_); }
+
  private:
   ArgReduceType type_;
   int axis_;
@@ -510,6 +559,8 @@ class Scan : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(type_, axis_, reverse_, inclusive_); }
+
  private:
   ScanType type_;
   int axis_;
@@ -525,6 +576,8 @@ class Softmax : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(precise_); }
+
  private:
   bool precise_;
 };
@@ -557,6 +610,8 @@ class AddMM : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(alpha_, beta_); }
+
  private:
   float alpha_, beta_;
 };
@@ -570,6 +625,8 @@ class Gather : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(axes_, slice_sizes_); }
+
  private:
   std::vector<int> axes_;
   Shape slice_sizes_;
@@ -585,6 +642,8 @@ class Scatter : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(type_, axes_); }
+
  private:
   ScatterType type_;
   std::vector<int> axes_;
@@ -597,6 +656,8 @@ class GatherAxis : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(axis_); }
+
  private:
   int axis_;
 };
@@ -608,6 +669,8 @@ class ScatterAxis : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(type_, axis_); }
+
  private:
   ScatterType type_;
   int axis_;
@@ -621,6 +684,8 @@ class ArgSort : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(axis_); }
+
  private:
   int axis_;
 };
@@ -633,6 +698,8 @@ class RandomBits : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(shape_, width_); }
+
  private:
   Shape shape_;
   int width_;
@@ -652,6 +719,8 @@ class Depends : public Primitive {
                          const std::vector<int>& argnums) override;
   LMX_VMAP_RULE
   const char* name() const override { return "Depends"; }
+
+  auto state() const { return std::make_tuple(num_inputs_); }
 
  private:
   int num_inputs_;
@@ -711,6 +780,8 @@ class Compiled : public UnaryPrimitive {
   array expand(const std::vector<array>& inputs) const;
 
   LMX_VMAP_RULE
+  auto state() const { return std::make_tuple(steps_, num_inputs_); }
+
  private:
   std::vector<Step> steps_;
   int num_inputs_;

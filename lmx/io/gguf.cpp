@@ -13,6 +13,7 @@
 #include "lmx/core/error.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/sizes.h"
+#include "lmx/io/bytes.h"
 #include "lmx/io/file_io.h"
 #include "lmx/io/gguf.h"
 
@@ -131,48 +132,7 @@ std::optional<QuantFormat> quant_format(uint32_t t) {
 
 constexpr int kGroup = 32;
 
-// Bounds-checked little-endian reads over the file's bytes.
-class Reader {
- public:
-  Reader(const std::string& bytes, const std::string& file) : b_(bytes), file_(file) {}
-
-  [[noreturn]] void bad(const std::string& why) const {
-    fail_as<std::runtime_error>("load_gguf", "Invalid GGUF file ", file_, ": ", why);
-  }
-  uint64_t remaining() const { return b_.size() - pos_; }
-  uint64_t position() const { return pos_; }
-  void need(uint64_t n, const char* what) const {
-    if (n > remaining()) {
-      bad(std::string(what) + " needs " + std::to_string(n) + " bytes at offset " +
-          std::to_string(pos_) + " but the file has " + std::to_string(remaining()) + " left");
-    }
-  }
-  template <typename T>
-  T read(const char* what) {
-    need(sizeof(T), what);
-    T v;
-    std::memcpy(&v, b_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return v;
-  }
-  std::string read_string(const char* what) {
-    uint64_t n = read<uint64_t>(what);
-    need(n, what);
-    std::string s = b_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  void skip(uint64_t n, const char* what) {
-    need(n, what);
-    pos_ += n;
-  }
-  const char* at(uint64_t offset) const { return b_.data() + offset; }
-
- private:
-  const std::string& b_;
-  const std::string& file_;
-  uint64_t pos_ = 0;
-};
+using Reader = ByteReader;
 
 GGUFMetaData read_value(Reader& r, uint32_t type, const std::string& key) {
   if (type == kString) return r.read_string("a metadata string");
@@ -261,7 +221,7 @@ void unpack_blocks(const char* src, uint32_t type, const Shape& shape, uint64_t 
 std::vector<std::pair<std::string, array>> load_gguf_ordered(
     const std::string& file, std::vector<std::pair<std::string, GGUFMetaData>>* metadata) {
   const std::string bytes = read_file(file, "load_gguf");
-  Reader r(bytes, file);
+  Reader r(bytes, "load_gguf", "Invalid GGUF file " + file);
   if (r.read<uint32_t>("the magic number") != kMagic) r.bad("it does not start with GGUF");
   const uint32_t version = r.read<uint32_t>("the version");
   if (version != 2 && version != 3) r.bad("version " + std::to_string(version) + " is not 2 or 3");
@@ -351,16 +311,6 @@ std::vector<std::pair<std::string, array>> load_gguf_ordered(
 }
 
 namespace {
-
-template <typename T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-void put_string(std::string& out, const std::string& s) {
-  put<uint64_t>(out, s.size());
-  out += s;
-}
 
 void put_value(std::string& out, const std::string& key, const GGUFMetaData& value) {
   if (auto* s = std::get_if<std::string>(&value)) {

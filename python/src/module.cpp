@@ -23,6 +23,7 @@ NB_MODULE(_core, m) {
   init_linalg(m);
   init_fft(m);
   init_io(m);
+  init_export(m);
   auto nn = m.def_submodule("_nn", "lmx::nn");
   init_nn(nn);
   init_nn_layers(nn);

@@ -1,5 +1,6 @@
 // libFuzzer target for one file reader, chosen at build time with
-// LMX_FUZZ_READER (npy, npz, safetensors, gguf, idx, weights). The input is written
+// LMX_FUZZ_READER (npy, npz, safetensors, gguf, idx, weights, export: exported
+// functions, imported without running them). The input is written
 // to a file in /dev/shm and read back through the public loader, so the whole
 // path a user's file takes is exercised. A clean exception is a pass; a crash,
 // a sanitizer report or an allocation above the limit is a finding.
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "lmx/io/datasets.h"
+#include "lmx/io/export.h"
 #include "lmx/io/gguf.h"
 #include "lmx/io/load_save.h"
 #include "lmx/io/weights.h"
@@ -37,6 +39,7 @@ void read_one(const uint8_t* data, size_t size) {
   const char* ext = reader == "npz"           ? ".npz"
                     : reader == "safetensors" ? ".safetensors"
                     : reader == "gguf"        ? ".gguf"
+                    : reader == "export"      ? ".lmxfn"
                     : reader == "idx"         ? ".gz"
                                               : (size && data[0] == 'P' ? ".npz" : ".safetensors");
   auto path = temp_path(ext);
@@ -47,6 +50,8 @@ void read_one(const uint8_t* data, size_t size) {
     lmx::io::load_safetensors_ordered(path);
   } else if (reader == "gguf") {
     lmx::io::load_gguf_ordered(path);
+  } else if (reader == "export") {
+    lmx::import_function(path);
   } else if (reader == "idx") {
     lmx::io::read_idx_gz(path);
   } else {

@@ -11,7 +11,7 @@ import numpy as np
 import lmx.core as mx
 
 out = sys.argv[1]
-for d in ("npy", "npz", "safetensors", "gguf", "idx", "weights"):
+for d in ("npy", "npz", "safetensors", "gguf", "idx", "weights", "export"):
     os.makedirs(os.path.join(out, d), exist_ok=True)
 
 
@@ -58,6 +58,12 @@ put("gguf", "w.gguf", read(os.path.join(tmp, "w.gguf")))
 # The gguf package's file, with quantized tensors.
 ref = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference", "small.gguf")
 put("gguf", "small.gguf", read(ref))
+# Exported functions: elementwise, layout, reductions, a product and a constant.
+w = mx.arange(12, dtype=mx.float32).reshape(3, 4)
+mx.export_function(os.path.join(tmp, "f.lmxfn"), lambda x, y: [mx.exp(x) @ w + y.sum(), x.T], mx.ones((2, 3)), y=mx.ones((4,)))
+put("export", "f.lmxfn", read(os.path.join(tmp, "f.lmxfn")))
+mx.export_function(os.path.join(tmp, "s.lmxfn"), lambda x: mx.softmax(x * 2, axis=-1), mx.ones((2, 3)), shapeless=True)
+put("export", "s.lmxfn", read(os.path.join(tmp, "s.lmxfn")))
 header = b'{"a":{"dtype":"F32","shape":[1048576,1048576,1073741824],"data_offsets":[0,0]}}'
 put("safetensors", "wrap.safetensors", struct.pack("<Q", len(header)) + header)
 

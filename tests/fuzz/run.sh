@@ -14,7 +14,7 @@ if [ ! -f build-fuzz/CMakeCache.txt ]; then
     -DLMX_NATIVE=OFF -DLMX_BUILD_TESTS=OFF -DLMX_BUILD_EXAMPLES=OFF > /dev/null
 fi
 targets=()
-for r in npy npz safetensors gguf idx weights; do targets+=(--target "fuzz_$r"); done
+for r in npy npz safetensors gguf idx weights export; do targets+=(--target "fuzz_$r"); done
 cmake --build build-fuzz -j"$(nproc)" "${targets[@]}"
 if [ ! -d build/python/lmx ]; then
   echo "tests/fuzz/run.sh: the seed corpus needs the Python build tree; run scripts/test.sh first" >&2
@@ -23,7 +23,7 @@ fi
 corpus="build-fuzz/corpus"
 python_bin="$(scripts/python-env.sh)"
 PYTHONPATH="$PWD/build/python:$PWD/python" "$python_bin" tests/fuzz/make_corpus.py "$corpus"
-for r in npy npz safetensors gguf idx weights; do
+for r in npy npz safetensors gguf idx weights export; do
   mkdir -p "$corpus/$r"
   # Inputs that once found a bug stay in the corpus.
   cp tests/fuzz/regressions/${r}_* "$corpus/$r/" 2>/dev/null || true
