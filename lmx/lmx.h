@@ -20,6 +20,8 @@
 #include "lmx/core/transforms.h"
 #include "lmx/core/tree.h"
 #include "lmx/core/utils.h"
+#include "lmx/distributed/average_gradients.h"
+#include "lmx/distributed/distributed.h"
 #include "lmx/io/datasets.h"
 #include "lmx/io/export.h"
 #include "lmx/io/gguf.h"

@@ -659,7 +659,10 @@ std::shared_ptr<FunctionTable> read_table(const std::string& bytes, const std::s
 
 std::string describe(const Dtype& d, const Shape& s) {
   std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ",";
+    out += std::to_string(s[i]);
+  }
   return out + ") " + dtype_to_string(d);
 }
 

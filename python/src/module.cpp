@@ -24,6 +24,7 @@ NB_MODULE(_core, m) {
   init_fft(m);
   init_io(m);
   init_export(m);
+  init_distributed(m);
   auto nn = m.def_submodule("_nn", "lmx::nn");
   init_nn(nn);
   init_nn_layers(nn);

@@ -87,6 +87,7 @@ void init_linalg(nb::module_& m);
 void init_fft(nb::module_& m);
 void init_io(nb::module_& m);
 void init_export(nb::module_& m);
+void init_distributed(nb::module_& m);
 void init_nn(nb::module_& m);
 void init_nn_layers(nb::module_& m);
 void init_nn_functions(nb::module_& m);

@@ -3,7 +3,7 @@
 import sys
 
 from lmx._core import *  # noqa: F401,F403  (arrays, dtypes, ops, eval, files)
-from lmx._core import fast, fft, linalg, random  # noqa: F401
+from lmx._core import distributed, fast, fft, linalg, random  # noqa: F401
 from lmx.core._aliases import *  # noqa: F401,F403
 from lmx.core._aliases import PrintOptions  # noqa: F401
 from lmx.core._transforms import (  # noqa: F401

@@ -131,3 +131,15 @@ def value_and_grad(model, fn):
             model.update(params, strict=False)
 
     return wrapped
+
+
+def average_gradients(gradients, group=None, all_reduce_size=32 * 1024**2, communication_type=None,
+                      communication_stream=None):
+    """The mean of ``gradients`` (a tree of arrays) over the ranks of ``group``
+    (the world by default), small arrays bucketed into all_sum calls of about
+    ``all_reduce_size`` bytes (0: one call per array), travelling in
+    ``communication_type`` when given. A group of one returns them as they are.
+    ``communication_stream`` is accepted for MLX's signature; collectives run on
+    the CPU."""
+    del communication_stream
+    return _mx.distributed._average_gradients(gradients, group, all_reduce_size, communication_type)
