@@ -72,8 +72,12 @@ struct Mpi {
       f = reinterpret_cast<std::remove_reference_t<decltype(f)>>(dlsym(lib, name));
       ok &= f != nullptr;
     };
+    // A program that itself links libmpi holds copies of these globals
+    // (copy relocations) that libmpi then uses: the global scope finds those
+    // first, and libmpi's own otherwise.
     auto handle = [&](Handle& h, const char* name) {
-      h = dlsym(lib, name);
+      h = dlsym(RTLD_DEFAULT, name);
+      if (!h) h = dlsym(lib, name);
       ok &= h != nullptr;
     };
     fn(Initialized, "MPI_Initialized");
