@@ -10,12 +10,12 @@
 #define OMPI_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <lmx/lmx.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <lmx/lmx.h>
 #include <string>
 #include <vector>
 
@@ -107,9 +107,10 @@ int main(int argc, char** argv) {
   MLP model;
   mx::eval(model.parameters());
   mx::optim::SGD opt(0.1f);
-  auto loss_and_grad = nn::value_and_grad(model, [](MLP& m, const mx::array& a, const mx::array& b) {
-    return mx::mean(nn::losses::cross_entropy(m(a), b));
-  });
+  auto loss_and_grad =
+      nn::value_and_grad(model, [](MLP& m, const mx::array& a, const mx::array& b) {
+        return mx::mean(nn::losses::cross_entropy(m(a), b));
+      });
   const int shard = 256 / size;
   auto xb = mx::random::uniform({shard, 784});
   auto yb = mx::astype(mx::random::randint(0, 10, {shard}), mx::uint32);

@@ -56,9 +56,10 @@ int train(int argc, char** argv) {
   MLP model(2, data.train_images.shape(-1), 32, 10);
   mx::eval(model.parameters());
   mx::optim::SGD optimizer(learning_rate);
-  auto loss_and_grad = nn::value_and_grad(model, [](MLP& m, const mx::array& x, const mx::array& y) {
-    return mx::mean(nn::losses::cross_entropy(m(x), y));
-  });
+  auto loss_and_grad =
+      nn::value_and_grad(model, [](MLP& m, const mx::array& x, const mx::array& y) {
+        return mx::mean(nn::losses::cross_entropy(m(x), y));
+      });
 
   const int n = data.train_images.shape(0), shard = batch_size / size;
   auto key = mx::random::key(seed);
@@ -70,8 +71,8 @@ int train(int argc, char** argv) {
     mx::eval(perm);
     for (int start = 0; start + batch_size <= n; start += batch_size) {
       auto ids = mx::slice(perm, {start + rank * shard}, {start + (rank + 1) * shard});
-      auto [loss, grads] =
-          loss_and_grad(model, mx::take(data.train_images, ids, 0), mx::take(data.train_labels, ids, 0));
+      auto [loss, grads] = loss_and_grad(model, mx::take(data.train_images, ids, 0),
+                                         mx::take(data.train_labels, ids, 0));
       grads = nn::average_gradients(grads, world, all_reduce_size);
       optimizer.update(model, grads);
       mx::eval(model.parameters(), optimizer.state());

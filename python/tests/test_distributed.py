@@ -48,6 +48,10 @@ def test_one_process_is_a_group_of_one():
     assert nn.average_gradients(grads)["w"].tolist() == [[1.0, 1.0], [1.0, 1.0]]
     with pytest.raises(ValueError, match="Unknown backend 'ring'"):
         mx.distributed.init(backend="ring")
+    with pytest.raises(TypeError):
+        mx.distributed.all_sum(x, group=3)  # not a Group
+    with pytest.raises(ValueError, match=r"\[split\] The color must be non-negative"):
+        g.split(-1)
 
 
 COLLECTIVES = """

@@ -379,33 +379,51 @@ std::string le(T v) {
 TEST(Export, NodesThatDisagreeWithTheirInputsAreRefused) {
   auto x = fixed({4, 6}, 17);
   // Transpose state: u64 count, then the axes.
-  auto f = patched("transpose", [](const Args& a) { return Args{transpose(a[0])}; }, {x},
-                   "Transpose", 8, le<int32_t>(5));
-  EXPECT_THROW_MSG(import_function(f), std::runtime_error, "do not permute an input of shape (4,6)");
+  auto f = patched(
+      "transpose", [](const Args& a) { return Args{transpose(a[0])}; }, {x}, "Transpose", 8,
+      le<int32_t>(5));
+  EXPECT_THROW_MSG(import_function(f), std::runtime_error,
+                   "do not permute an input of shape (4,6)");
   // Slice state: start, stop, strides (each a u64 count and i32s).
-  f = patched("slice", [](const Args& a) { return Args{slice(a[0], {1, 0}, {3, 6})}; }, {x},
-              "Slice", 24, le<int32_t>(9));
-  EXPECT_THROW_MSG(import_function(f), std::runtime_error, "slices outside an input of shape (4,6)");
+  f = patched(
+      "slice",
+      [](const Args& a) {
+        return Args{slice(a[0], {1, 0}, {3, 6})};
+      },
+      {x}, "Slice", 24, le<int32_t>(9));
+  EXPECT_THROW_MSG(import_function(f), std::runtime_error,
+                   "slices outside an input of shape (4,6)");
   // AsStrided state: shape, strides (i64), offset.
-  f = patched("strided", [](const Args& a) { return Args{as_strided(a[0], {2, 2}, {6, 1}, 1)}; },
-              {x}, "AsStrided", 40, le<uint64_t>(23));
-  EXPECT_THROW_MSG(import_function(f), std::runtime_error, "reaches outside an input of 24 elements");
+  f = patched(
+      "strided",
+      [](const Args& a) {
+        return Args{as_strided(a[0], {2, 2}, {6, 1}, 1)};
+      },
+      {x}, "AsStrided", 40, le<uint64_t>(23));
+  EXPECT_THROW_MSG(import_function(f), std::runtime_error,
+                   "reaches outside an input of 24 elements");
   // Reshape state: shape (u64 count, i32s), rule, unit axes.
-  f = patched("reshape", [](const Args& a) { return Args{reshape(a[0], {3, 8})}; }, {x},
-              "Reshape", 8, le<int32_t>(5));
+  f = patched(
+      "reshape",
+      [](const Args& a) {
+        return Args{reshape(a[0], {3, 8})};
+      },
+      {x}, "Reshape", 8, le<int32_t>(5));
   EXPECT_THROW_MSG(import_function(f), std::runtime_error, "reshapes (4,6) to (5,8)");
   // Unary: op code, argument count, one ref, output count, then the dtype
   // byte its kernel would write (float64 where exp of float32 makes float32).
-  f = patched("dtype", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 17,
-              std::string(1, '\x0b'));
+  f = patched(
+      "dtype", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 17,
+      std::string(1, '\x0b'));
   EXPECT_THROW_MSG(import_function(f), std::runtime_error,
                    "records output dtype float64 where it makes float32");
   // Binary with its second argument removed: state (4 bytes), then the count.
-  f = patched("arity", [](const Args& a) { return Args{add(a[0], a[1])}; }, {x, x}, "Binary", 4,
-              le<uint32_t>(1), 5);
+  f = patched(
+      "arity", [](const Args& a) { return Args{add(a[0], a[1])}; }, {x, x}, "Binary", 4,
+      le<uint32_t>(1), 5);
   EXPECT_THROW_MSG(import_function(f), std::runtime_error, "takes 2 inputs but has 1");
   // An enum code past the last value.
-  f = patched("enum", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 0,
-              le<int32_t>(100000));
+  f = patched(
+      "enum", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 0, le<int32_t>(100000));
   EXPECT_THROW_MSG(import_function(f), std::runtime_error, "an out-of-range code 100000");
 }
