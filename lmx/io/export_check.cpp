@@ -55,7 +55,8 @@ class NodeCheck {
     if (as<Reshape>() || as<Transpose>() || as<Copy>() || as<StopGradient>() || as<Broadcast>() ||
         as<Slice>() || as<SliceUpdate>() || as<Concatenate>() || as<Pad>() || as<AsStrided>() ||
         as<Gather>() || as<Scatter>() || as<GatherAxis>() || as<ScatterAxis>() || as<Matmul>() ||
-        as<AddMM>() || as<Softmax>() || as<Unfold>() || as<Fold>() || as<DivMod>()) {
+        as<AddMM>() || as<Softmax>() || as<LogSumExp>() || as<Unfold>() || as<Fold>() ||
+        as<DivMod>()) {
       want = ins_[0].dtype();
     }
     if (as<Full>() || as<Scan>() || as<Inverse>() || as<Cholesky>() || as<Solve>()) {
@@ -409,6 +410,7 @@ class NodeCheck {
       if (low[k] < 0 || high[k] < 0) bad("has a negative pad");
     }
     if (ins_[1].size() != 1) bad("has a pad value that is not a scalar");
+    if (ins_[1].dtype() != ins_[0].dtype()) bad("has a pad value of another dtype");
   }
   // Unfold reads (N, spatial..., C); Fold reads its columns (N, output...,
   // kernel..., C).
