@@ -1,18 +1,31 @@
-// The AVX-512 float32 kernel behind matmul (lmx/backend/cpu/sgemm.h) against
-// a double-precision loop: every transpose combination, edge tiles in rows
-// and columns, k crossing the kernel's blocks, leading dimensions larger than
-// the matrix, alpha and beta (beta == 0 must not read C), and the threaded
-// split through matmul. Skipped on CPUs without AVX-512; matmul's own tests
-// cover whichever path the CPU takes.
+// The float32 kernels behind matmul (lmx/backend/cpu/sgemm.h), for every
+// instruction set this CPU runs (AVX-512, AVX2, and baseline's OpenBLAS),
+// against a double-precision loop: every transpose combination, edge tiles in
+// rows and columns, k crossing the kernel's blocks, leading dimensions larger
+// than the matrix, alpha and beta (beta == 0 must not read C), and the
+// threaded split through matmul.
 #include <cmath>
 #include <limits>
 #include <random>
 
 #include "../test_utils.h"
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/sgemm.h"
 
 namespace lmx::test {
 namespace {
+
+// Runs `body` once per instruction set the CPU supports, with it active.
+template <typename F>
+void for_each_isa(F body) {
+  cpu::Isa before = cpu::active_isa();
+  for (cpu::Isa isa : cpu::supported_isas()) {
+    SCOPED_TRACE(cpu::isa_name(isa));
+    cpu::set_active_isa(isa);
+    body(isa);
+  }
+  cpu::set_active_isa(before);
+}
 
 struct Case {
   bool ta, tb;
@@ -37,8 +50,8 @@ void check_case(const Case& t, std::mt19937& gen) {
   auto c = random_floats(t.m * ldc, gen);
   if (t.beta == 0.0f) std::fill(c.begin(), c.end(), std::numeric_limits<float>::quiet_NaN());
   auto c0 = c;
-  cpu::sgemm_avx512(t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
-                    c.data(), ldc);
+  cpu::sgemm(t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta, c.data(),
+             ldc);
   for (int64_t i = 0; i < t.m; ++i) {
     for (int64_t j = 0; j < ldc; ++j) {
       float got = c[i * ldc + j];
@@ -62,73 +75,89 @@ void check_case(const Case& t, std::mt19937& gen) {
 }
 
 TEST(Sgemm, MatchesReferenceOverShapesTransposesAlphaBeta) {
-  if (!cpu::cpu_has_avx512()) GTEST_SKIP() << "CPU without AVX-512";
-  std::mt19937 gen(7);
-  std::vector<std::array<int64_t, 3>> shapes{
-      {1, 1, 1},   {14, 32, 8},   {15, 33, 17},   {13, 31, 300},  {28, 64, 256}, {29, 65, 257},
-      {3, 100, 5}, {100, 3, 600}, {256, 32, 784}, {32, 784, 256}, {450, 40, 20}, {5, 1100, 9}};
-  for (auto [m, n, k] : shapes) {
-    for (bool ta : {false, true}) {
-      for (bool tb : {false, true}) {
-        check_case({ta, tb, m, n, k, 1.0f, 0.0f, 0}, gen);
-        check_case({ta, tb, m, n, k, -0.5f, 2.0f, 3}, gen);
+  for_each_isa([](cpu::Isa) {
+    std::mt19937 gen(7);
+    std::vector<std::array<int64_t, 3>> shapes{
+        {1, 1, 1},   {14, 32, 8},   {15, 33, 17},   {13, 31, 300},  {28, 64, 256}, {29, 65, 257},
+        {3, 100, 5}, {100, 3, 600}, {256, 32, 784}, {32, 784, 256}, {450, 40, 20}, {5, 1100, 9}};
+    for (auto [m, n, k] : shapes) {
+      for (bool ta : {false, true}) {
+        for (bool tb : {false, true}) {
+          check_case({ta, tb, m, n, k, 1.0f, 0.0f, 0}, gen);
+          check_case({ta, tb, m, n, k, -0.5f, 2.0f, 3}, gen);
+        }
       }
     }
-  }
+  });
+}
+
+TEST(Sgemm, TilesOfEachInstructionSet) {
+  for_each_isa([](cpu::Isa isa) {
+    cpu::SgemmTile tile = cpu::sgemm_tile();
+    int64_t rows = isa == cpu::Isa::avx512 ? 14 : isa == cpu::Isa::avx2 ? 6 : 0;
+    int64_t cols = isa == cpu::Isa::avx512 ? 32 : isa == cpu::Isa::avx2 ? 16 : 0;
+    EXPECT_EQ(tile.rows, rows);  // baseline: none, its products go to OpenBLAS
+    EXPECT_EQ(tile.cols, cols);
+    EXPECT_EQ(cpu::use_own_sgemm(), isa != cpu::Isa::baseline);
+  });
 }
 
 TEST(Sgemm, EmptyKAndZeroAlphaOnlyScaleC) {
-  if (!cpu::cpu_has_avx512()) GTEST_SKIP() << "CPU without AVX-512";
-  std::vector<float> c{1.0f, 2.0f, 3.0f, 4.0f};
-  float nan = std::numeric_limits<float>::quiet_NaN();
-  std::vector<float> a{nan, nan}, b{nan, nan};
-  cpu::sgemm_avx512(false, false, 2, 2, 0, 1.0f, a.data(), 1, b.data(), 2, 0.5f, c.data(), 2);
-  EXPECT_EQ(c, (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
-  cpu::sgemm_avx512(false, false, 2, 2, 1, 0.0f, a.data(), 1, b.data(), 2, 2.0f, c.data(), 2);
-  EXPECT_EQ(c, (std::vector<float>{1.0f, 2.0f, 3.0f, 4.0f}));
-  cpu::sgemm_avx512(false, false, 2, 2, 1, 0.0f, a.data(), 1, b.data(), 2, 0.0f, c.data(), 2);
-  EXPECT_EQ(c, (std::vector<float>{0.0f, 0.0f, 0.0f, 0.0f}));
+  for_each_isa([](cpu::Isa) {
+    std::vector<float> c{1.0f, 2.0f, 3.0f, 4.0f};
+    float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> a{nan, nan}, b{nan, nan};
+    cpu::sgemm(false, false, 2, 2, 0, 1.0f, a.data(), 1, b.data(), 2, 0.5f, c.data(), 2);
+    EXPECT_EQ(c, (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
+    cpu::sgemm(false, false, 2, 2, 1, 0.0f, a.data(), 1, b.data(), 2, 2.0f, c.data(), 2);
+    EXPECT_EQ(c, (std::vector<float>{1.0f, 2.0f, 3.0f, 4.0f}));
+    cpu::sgemm(false, false, 2, 2, 1, 0.0f, a.data(), 1, b.data(), 2, 0.0f, c.data(), 2);
+    EXPECT_EQ(c, (std::vector<float>{0.0f, 0.0f, 0.0f, 0.0f}));
+  });
 }
 
 // matmul's threaded split (rows or columns, on tile boundaries) against the
 // same product in float64 through OpenBLAS.
 TEST(Sgemm, ThreadedMatmulMatchesFloat64) {
-  std::vector<std::array<int, 3>> shapes{
-      {256, 32, 784},  {32, 784, 256}, {256, 256, 784}, {300, 200, 100},
-      {20, 1000, 300}, {300, 45, 301}};  // narrow B^T, transposed once up front, with ragged 8 x 8
-                                         // blocks
-  for (auto [m, n, k] : shapes) {
-    auto a = random::normal({m, k}, random::key(m));
-    auto b = random::normal({n, k}, random::key(n));
-    auto want = matmul(astype(a, float64), transpose(astype(b, float64)));
-    EXPECT_TRUE(all_close(matmul(a, transpose(b)), astype(want, float32), 1e-4, 1e-4));
-    // The same values stored transposed (an add materialises the view), so
-    // every layout pair reaches the kernel: NT, NN and TN.
-    auto bt = add(transpose(b), array(0.0f));
-    auto at = add(transpose(a), array(0.0f));
-    eval(bt, at);
-    ASSERT_TRUE(bt.flags().row_contiguous && at.flags().row_contiguous);
-    EXPECT_TRUE(all_close(matmul(a, bt), astype(want, float32), 1e-4, 1e-4));
-    EXPECT_TRUE(all_close(matmul(transpose(at), bt), astype(want, float32), 1e-4, 1e-4));
-  }
+  for_each_isa([](cpu::Isa) {
+    std::vector<std::array<int, 3>> shapes{
+        {256, 32, 784},  {32, 784, 256}, {256, 256, 784}, {300, 200, 100},
+        {20, 1000, 300}, {300, 45, 301}};  // narrow B^T, transposed once up front, with ragged 8 x
+                                           // 8 blocks
+    for (auto [m, n, k] : shapes) {
+      auto a = random::normal({m, k}, random::key(m));
+      auto b = random::normal({n, k}, random::key(n));
+      auto want = matmul(astype(a, float64), transpose(astype(b, float64)));
+      EXPECT_TRUE(all_close(matmul(a, transpose(b)), astype(want, float32), 1e-4, 1e-4));
+      // The same values stored transposed (an add materialises the view), so
+      // every layout pair reaches the kernel: NT, NN and TN.
+      auto bt = add(transpose(b), array(0.0f));
+      auto at = add(transpose(a), array(0.0f));
+      eval(bt, at);
+      ASSERT_TRUE(bt.flags().row_contiguous && at.flags().row_contiguous);
+      EXPECT_TRUE(all_close(matmul(a, bt), astype(want, float32), 1e-4, 1e-4));
+      EXPECT_TRUE(all_close(matmul(transpose(at), bt), astype(want, float32), 1e-4, 1e-4));
+    }
+  });
 }
 
 TEST(Sgemm, TransposeFloatsCoversRaggedEdges) {
-  if (!cpu::cpu_has_avx512()) GTEST_SKIP() << "CPU without AVX-512";
-  std::mt19937 gen(5);
-  for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{
-           {1, 1}, {8, 8}, {7, 9}, {16, 3}, {3, 16}, {32, 784}, {45, 301}}) {
-    int64_t lds = cols + 3, ldd = rows + 5;
-    auto src = random_floats(static_cast<size_t>(rows * lds), gen);
-    std::vector<float> dst(static_cast<size_t>(cols * ldd), -7.0f);
-    cpu::transpose_floats(rows, cols, src.data(), lds, dst.data(), ldd);
-    for (int64_t j = 0; j < cols; ++j) {
-      for (int64_t i = 0; i < ldd; ++i) {
-        float want = i < rows ? src[i * lds + j] : -7.0f;  // padding untouched
-        ASSERT_EQ(dst[j * ldd + i], want) << rows << "x" << cols << " at " << j << "," << i;
+  for_each_isa([](cpu::Isa) {
+    std::mt19937 gen(5);
+    for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{
+             {1, 1}, {8, 8}, {7, 9}, {16, 3}, {3, 16}, {32, 784}, {45, 301}}) {
+      int64_t lds = cols + 3, ldd = rows + 5;
+      auto src = random_floats(static_cast<size_t>(rows * lds), gen);
+      std::vector<float> dst(static_cast<size_t>(cols * ldd), -7.0f);
+      cpu::transpose_floats(rows, cols, src.data(), lds, dst.data(), ldd);
+      for (int64_t j = 0; j < cols; ++j) {
+        for (int64_t i = 0; i < ldd; ++i) {
+          float want = i < rows ? src[i * lds + j] : -7.0f;  // padding untouched
+          ASSERT_EQ(dst[j * ldd + i], want) << rows << "x" << cols << " at " << j << "," << i;
+        }
       }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -7,10 +7,10 @@
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 #include "lmx/core/scalar_ops.h"
+// Last: the kernels below are compiled once per instruction set.
+#include "lmx/backend/cpu/isa_region.h"
 
-namespace lmx {
-
-namespace cpu {
+LMX_ISA_BEGIN
 
 namespace {
 
@@ -102,7 +102,41 @@ void apply_binary(BinaryOp op, const array& a, const array& b, array& out) {
   }
 }
 
-}  // namespace cpu
+void apply_select(const array& c, const array& x, const array& y, array& out) {
+  dispatch_all_types(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const bool* pc = c.data<bool>();
+    const T* px = x.data<T>();
+    const T* py = y.data<T>();
+    T* po = out.data<T>();
+    Shape shape = out.shape();
+    std::vector<Strides> st{broadcast_strides(c, shape), broadcast_strides(x, shape),
+                            broadcast_strides(y, shape), row_strides(shape)};
+    collapse_dims(shape, st);
+    int64_t sc = shape.empty() ? 0 : st[0].back(), sx = shape.empty() ? 0 : st[1].back(),
+            sy = shape.empty() ? 0 : st[2].back();
+    strided_loop<4>(shape, {&st[0], &st[1], &st[2], &st[3]},
+                    [&](const std::array<int64_t, 4>& off, int64_t n) {
+                      const bool* cc = pc + off[0];
+                      const T* xx = px + off[1];
+                      const T* yy = py + off[2];
+                      T* oo = po + off[3];
+                      for (int64_t i = 0; i < n; ++i) oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
+                    });
+  });
+}
+
+LMX_ISA_END
+
+#if LMX_ISA_ID == 0
+namespace lmx {
+
+void cpu::apply_binary(BinaryOp op, const array& a, const array& b, array& out) {
+  return LMX_ISA_CALL(apply_binary, op, a, b, out);
+}
+void cpu::apply_select(const array& c, const array& x, const array& y, array& out) {
+  return LMX_ISA_CALL(apply_select, c, x, y, out);
+}
 
 void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
@@ -127,32 +161,6 @@ void DivMod::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
   cpu::apply_binary(BinaryOp::Remainder, a, b, outputs[1]);
 }
 
-namespace cpu {
-void apply_select(const array& c, const array& x, const array& y, array& out) {
-  dispatch_all_types(out.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const bool* pc = c.data<bool>();
-    const T* px = x.data<T>();
-    const T* py = y.data<T>();
-    T* po = out.data<T>();
-    Shape shape = out.shape();
-    std::vector<Strides> st{broadcast_strides(c, shape), broadcast_strides(x, shape),
-                            broadcast_strides(y, shape), row_strides(shape)};
-    collapse_dims(shape, st);
-    int64_t sc = shape.empty() ? 0 : st[0].back(), sx = shape.empty() ? 0 : st[1].back(),
-            sy = shape.empty() ? 0 : st[2].back();
-    strided_loop<4>(shape, {&st[0], &st[1], &st[2], &st[3]},
-                    [&](const std::array<int64_t, 4>& off, int64_t n) {
-                      const bool* cc = pc + off[0];
-                      const T* xx = px + off[1];
-                      const T* yy = py + off[2];
-                      T* oo = po + off[3];
-                      for (int64_t i = 0; i < n; ++i) oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
-                    });
-  });
-}
-}  // namespace cpu
-
 void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate_or_donate(out, {&inputs[1], &inputs[2]});
   cpu::apply_select(inputs[0], inputs[1], inputs[2], out);
@@ -162,3 +170,4 @@ void Select::eval_elementwise_cpu(const std::vector<array>& inputs, array& out) 
 }
 
 }  // namespace lmx
+#endif  // LMX_ISA_ID == 0

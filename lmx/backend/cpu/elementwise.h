@@ -2,13 +2,23 @@
 // graphs. `out` must already have storage; inputs broadcast to out's shape.
 #pragma once
 
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/core/array.h"
 #include "lmx/core/primitives.h"
 
+// In lmx::cpu each runs the active instruction set's kernel, kept in
+// lmx::cpu::<set> (isa.h).
+#define LMX_ELEMENTWISE_KERNELS                                               \
+  void apply_unary(UnaryOp op, const array& in, array& out);                  \
+  void apply_binary(BinaryOp op, const array& a, const array& b, array& out); \
+  void apply_select(const array& condition, const array& x, const array& y, array& out);
+#define LMX_ELEMENTWISE_KERNELS_IN(ns) \
+  namespace lmx::cpu::ns {             \
+  LMX_ELEMENTWISE_KERNELS              \
+  }
+LMX_FOR_EACH_ISA(LMX_ELEMENTWISE_KERNELS_IN)
 namespace lmx::cpu {
-
-void apply_unary(UnaryOp op, const array& in, array& out);
-void apply_binary(BinaryOp op, const array& a, const array& b, array& out);
-void apply_select(const array& condition, const array& x, const array& y, array& out);
-
-}  // namespace lmx::cpu
+LMX_ELEMENTWISE_KERNELS
+}
+#undef LMX_ELEMENTWISE_KERNELS_IN
+#undef LMX_ELEMENTWISE_KERNELS

@@ -7,9 +7,11 @@
 #include <cmath>
 #include <cstdint>
 
+#include "lmx/backend/cpu/isa.h"
+
 namespace lmx::cpu {
 
-inline float exp_approx(float x) {
+LMX_KERNEL_INLINE float exp_approx(float x) {
   // Below this e^x is under float's normal range; it is returned as 0.
   constexpr float kLow = -87.33654f, kHigh = 88.37626f;
   float xc = x < kLow ? kLow : (x > kHigh ? kHigh : x);
@@ -37,7 +39,7 @@ inline float exp_approx(float x) {
 
 // y[i] = exp(x[i] - shift); returns the sum of the y[i].
 // y may be x itself (each element is read before it is written).
-inline float exp_shifted(const float* x, float shift, float* y, int64_t n) {
+LMX_KERNEL_INLINE float exp_shifted(const float* x, float shift, float* y, int64_t n) {
 #if defined(__clang__)
 #pragma clang loop vectorize(enable)
 #else

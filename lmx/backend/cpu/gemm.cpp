@@ -1,5 +1,6 @@
-// Matrix products: float32 on lmx's AVX-512 kernel where the CPU has it
-// (sgemm.h), otherwise and for float64 through OpenBLAS. Operands in row-major
+// Matrix products: float32 on lmx's kernel for the active instruction set
+// (sgemm.h), or OpenBLAS where it has none; float64 and complex64 through
+// OpenBLAS. Operands in row-major
 // or transposed layout are used as they are; only other layouts are copied.
 // float16/bfloat16 are widened to float32 for the product.
 #include <cblas.h>
@@ -43,10 +44,8 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
   } else if constexpr (std::is_same_v<T, complex64_t>) {
     const complex64_t ca(alpha), cb(beta);
     cblas_cgemm(CblasRowMajor, tra, trb, m, n, k, &ca, a, lda, b, ldb, &cb, c, ldc);
-  } else if (cpu::use_fast_sgemm()) {
-    cpu::sgemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
-    cblas_sgemm(CblasRowMajor, tra, trb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    cpu::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 }
 
@@ -83,8 +82,10 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     return gemm_serial<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
   int parts = gemm_parts(m * n * k, threads);
-  bool fast = std::is_same_v<T, float> && cpu::use_fast_sgemm();
-  bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * cpu::kSgemmCols);
+  // lmx's float32 kernels split on their tiles and copy a transposed B.
+  cpu::SgemmTile tile = std::is_same_v<T, float> ? cpu::sgemm_tile() : cpu::SgemmTile{0, 0};
+  bool fast = tile.rows > 0;
+  bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * tile.cols);
   if (!split_columns) {
     if constexpr (std::is_same_v<T, float>) {
       if (fast && tb) {
@@ -99,7 +100,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
       }
     }
     // Rows of op(A): row i starts at a + i*lda, or at a + i when transposed.
-    int64_t block = block_size(m, parts, fast ? cpu::kSgemmRows : 1);
+    int64_t block = block_size(m, parts, fast ? tile.rows : 1);
     cpu::parallel_tasks((m + block - 1) / block, [&](int64_t t) {
       int64_t i0 = t * block, rows = std::min(m, i0 + block) - i0;
       const T* ab = a + (ta ? i0 : i0 * lda);
@@ -107,7 +108,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     });
   } else {
     // Columns of op(B): column j starts at b + j, or at b + j*ldb when transposed.
-    int64_t block = block_size(n, parts, fast ? cpu::kSgemmCols : 1);
+    int64_t block = block_size(n, parts, fast ? tile.cols : 1);
     cpu::parallel_tasks((n + block - 1) / block, [&](int64_t t) {
       int64_t j0 = t * block, cols = std::min(n, j0 + block) - j0;
       const T* bb = b + (tb ? j0 * ldb : j0);

@@ -4,16 +4,39 @@
 // quantized_matmul dequantizes the weight a tile at a time into a small float
 // buffer and multiplies it with single-threaded sgemm, tiles spread over the
 // pool, so the float matrix is never materialised whole.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/kernel_utils.h"
+#include "lmx/backend/cpu/sgemm.h"
 #include "lmx/core/primitives.h"
 
+// Dequantization and the quantized product, compiled once per instruction set
+// (isa.h). Every array is row-contiguous; x and y are float32.
+#define LMX_QUANTIZED_KERNELS(ns)                                                                 \
+  namespace lmx::cpu::ns {                                                                        \
+  void dequantize(const array& w, const array& scales, const array& biases, array& out, int bits, \
+                  int group_size);                                                                \
+  void quantized_matmul(const array& x, const array& w, const array& scales, const array& biases, \
+                        array& y, int bits, int group_size, bool transpose);                      \
+  }
+LMX_FOR_EACH_ISA(LMX_QUANTIZED_KERNELS)
+#undef LMX_QUANTIZED_KERNELS
+
 namespace lmx {
+namespace {
+inline int64_t rows_of(const array& a) {
+  return a.shape(-1) == 0 ? 0 : static_cast<int64_t>(a.size() / a.shape(-1));
+}
+}  // namespace
+}  // namespace lmx
+
+// Last: the kernels below are compiled once per instruction set.
+#include "lmx/backend/cpu/isa_region.h"
+
+LMX_ISA_BEGIN
 
 namespace {
 
@@ -113,11 +136,77 @@ void qmv_transposed(const float* x, int64_t m, int64_t k, const uint32_t* w, int
       });
 }
 
-int64_t rows_of(const array& a) {
-  return a.shape(-1) == 0 ? 0 : static_cast<int64_t>(a.size() / a.shape(-1));
+}  // namespace
+
+void dequantize(const array& w, const array& scales, const array& biases, array& out, int bits,
+                int group_size) {
+  int64_t rows = rows_of(w), words = w.shape(-1), cols = out.shape(-1);
+  int64_t groups = cols / group_size;
+  dispatch_float_types(out.dtype(), "dequantize", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    parallel_for(
+        rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
+          std::vector<float> buf(cols);
+          for (int64_t r = r0; r < r1; ++r) {
+            dequantize_span(w.data<uint32_t>() + r * words, scales.data<T>() + r * groups,
+                            biases.data<T>() + r * groups, bits, group_size, 0, cols, buf.data());
+            T* o = out.data<T>() + r * cols;
+            for (int64_t j = 0; j < cols; ++j) o[j] = static_cast<T>(buf[j]);
+          }
+        });
+  });
 }
 
-}  // namespace
+void quantized_matmul(const array& x, const array& wq, const array& scales, const array& biases,
+                      array& y, int bits, int group_size, bool transpose) {
+  int64_t m = rows_of(x), k = x.shape(-1), n = y.shape(-1);
+  int64_t wrows = wq.shape(0), words = wq.shape(1), wcols = words * 32 / bits;
+  int64_t groups = wcols / group_size;
+  const float* xp = x.data<float>();
+  float* yp = y.data<float>();
+  // Tiles cover whole quantization groups of output features (transpose) or
+  // of output columns (no transpose), sized to stay in cache.
+  int64_t tile = transpose ? std::max<int64_t>(8, 65536 / std::max<int64_t>(k, 1))
+                           : std::max<int64_t>(group_size, (65536 / std::max<int64_t>(k, 1)) /
+                                                               group_size * group_size);
+  int64_t tiles = (n + tile - 1) / tile;
+  dispatch_float_types(scales.dtype(), "quantized_matmul", [&](auto tag) {
+    using S = typename decltype(tag)::type;
+    const S* sp = scales.data<S>();
+    const S* bp = biases.data<S>();
+    const uint32_t* wp = wq.data<uint32_t>();
+    if (transpose && m <= 8) {
+      qmv_transposed(xp, m, k, wp, words, sp, bp, bits, group_size, n, yp);
+      return;
+    }
+    parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
+      std::vector<float> buf(size_t(tile) * k);
+      for (int64_t t = t0; t < t1; ++t) {
+        int64_t c0 = t * tile, cn = std::min(n, c0 + tile) - c0;
+        if (transpose) {
+          // W rows c0..c0+cn, each K wide: buf is (cn, K); y[:, c0:] = x buf^T.
+          for (int64_t r = 0; r < cn; ++r) {
+            dequantize_span(wp + (c0 + r) * words, sp + (c0 + r) * groups, bp + (c0 + r) * groups,
+                            bits, group_size, 0, k, buf.data() + r * k);
+          }
+          cpu::sgemm(false, true, m, cn, k, 1.0f, xp, k, buf.data(), k, 0.0f, yp + c0, n);
+        } else {
+          // Columns c0..c0+cn of every one of the K rows: buf is (K, cn).
+          for (int64_t r = 0; r < wrows; ++r) {
+            dequantize_span(wp + r * words, sp + r * groups, bp + r * groups, bits, group_size, c0,
+                            cn, buf.data() + r * cn);
+          }
+          cpu::sgemm(false, false, m, cn, k, 1.0f, xp, k, buf.data(), cn, 0.0f, yp + c0, n);
+        }
+      }
+    });
+  });
+}
+
+LMX_ISA_END
+
+#if LMX_ISA_ID == 0
+namespace lmx {
 
 void AffineQuantize::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   array w = cpu::ensure_row_contiguous(inputs[0]);
@@ -180,21 +269,7 @@ void AffineDequantize::eval_cpu(const std::vector<array>& inputs, array& out) {
   array scales = cpu::ensure_row_contiguous(inputs[1]);
   array biases = cpu::ensure_row_contiguous(inputs[2]);
   cpu::allocate(out);
-  int64_t rows = rows_of(w), words = w.shape(-1), cols = out.shape(-1);
-  int64_t groups = cols / group_size_;
-  dispatch_float_types(out.dtype(), "dequantize", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    cpu::parallel_for(
-        rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
-          std::vector<float> buf(cols);
-          for (int64_t r = r0; r < r1; ++r) {
-            dequantize_span(w.data<uint32_t>() + r * words, scales.data<T>() + r * groups,
-                            biases.data<T>() + r * groups, bits_, group_size_, 0, cols, buf.data());
-            T* o = out.data<T>() + r * cols;
-            for (int64_t j = 0; j < cols; ++j) o[j] = static_cast<T>(buf[j]);
-          }
-        });
-  });
+  return LMX_ISA_CALL(dequantize, w, scales, biases, out, bits_, group_size_);
 }
 
 void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -221,56 +296,15 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
     y = array(out.shape(), float32, nullptr, {});
     cpu::allocate(y);
   }
-  int64_t m = rows_of(x), k = x.shape(-1), n = out.shape(-1);
+  int64_t k = x.shape(-1);
   if (k == 0) {
     std::fill(y.data<float>(), y.data<float>() + y.size(), 0.0f);
     if (y.dtype() != out.dtype()) cpu::copy_to_contiguous(y, out);
     return;
   }
-  int64_t wrows = wq.shape(0), words = wq.shape(1), wcols = words * 32 / bits_;
-  int64_t groups = wcols / group_size_;
-  const float* xp = x.data<float>();
-  float* yp = y.data<float>();
-  // Tiles cover whole quantization groups of output features (transpose) or
-  // of output columns (no transpose), sized to stay in cache.
-  int64_t tile = transpose_ ? std::max<int64_t>(8, 65536 / std::max<int64_t>(k, 1))
-                            : std::max<int64_t>(group_size_, (65536 / std::max<int64_t>(k, 1)) /
-                                                                 group_size_ * group_size_);
-  int64_t tiles = (n + tile - 1) / tile;
-  dispatch_float_types(scales.dtype(), "quantized_matmul", [&](auto tag) {
-    using S = typename decltype(tag)::type;
-    const S* sp = scales.data<S>();
-    const S* bp = biases.data<S>();
-    const uint32_t* wp = wq.data<uint32_t>();
-    if (transpose_ && m <= 8) {
-      qmv_transposed(xp, m, k, wp, words, sp, bp, bits_, group_size_, n, yp);
-      return;
-    }
-    cpu::parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
-      std::vector<float> buf(size_t(tile) * k);
-      for (int64_t t = t0; t < t1; ++t) {
-        int64_t c0 = t * tile, cn = std::min(n, c0 + tile) - c0;
-        if (transpose_) {
-          // W rows c0..c0+cn, each K wide: buf is (cn, K); y[:, c0:] = x buf^T.
-          for (int64_t r = 0; r < cn; ++r) {
-            dequantize_span(wp + (c0 + r) * words, sp + (c0 + r) * groups, bp + (c0 + r) * groups,
-                            bits_, group_size_, 0, k, buf.data() + r * k);
-          }
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(cn), int(k), 1.0f, xp,
-                      int(k), buf.data(), int(k), 0.0f, yp + c0, int(n));
-        } else {
-          // Columns c0..c0+cn of every one of the K rows: buf is (K, cn).
-          for (int64_t r = 0; r < wrows; ++r) {
-            dequantize_span(wp + r * words, sp + r * groups, bp + r * groups, bits_, group_size_,
-                            c0, cn, buf.data() + r * cn);
-          }
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(cn), int(k), 1.0f, xp,
-                      int(k), buf.data(), int(cn), 0.0f, yp + c0, int(n));
-        }
-      }
-    });
-  });
+  LMX_ISA_CALL(quantized_matmul, x, wq, scales, biases, y, bits_, group_size_, transpose_);
   if (y.dtype() != out.dtype()) cpu::copy_to_contiguous(y, out);
 }
 
 }  // namespace lmx
+#endif  // LMX_ISA_ID == 0

@@ -5,10 +5,22 @@
 #include <cmath>
 #include <limits>
 
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 
-namespace lmx {
+// The folds, compiled once per instruction set (isa.h).
+#define LMX_REDUCE_KERNEL(ns)                                                              \
+  namespace lmx::cpu::ns {                                                                 \
+  void reduce(ReduceType type, const array& in, array& out, const std::vector<int>& axes); \
+  }
+LMX_FOR_EACH_ISA(LMX_REDUCE_KERNEL)
+#undef LMX_REDUCE_KERNEL
+
+// Last: the kernels below are compiled once per instruction set.
+#include "lmx/backend/cpu/isa_region.h"
+
+LMX_ISA_BEGIN
 
 namespace {
 
@@ -290,24 +302,22 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
 
 }  // namespace
 
-void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
-  cpu::allocate(out);
+void reduce(ReduceType type, const array& in, array& out, const std::vector<int>& axes) {
   const char* who = "reduce";
-  switch (type_) {
+  switch (type) {
     case ReduceType::And:
-      return reduce_impl<bool, bool, AndOp>(in, out, axes_);
+      return reduce_impl<bool, bool, AndOp>(in, out, axes);
     case ReduceType::Or:
-      return reduce_impl<bool, bool, OrOp>(in, out, axes_);
+      return reduce_impl<bool, bool, OrOp>(in, out, axes);
     case ReduceType::Sum:
     case ReduceType::Prod:
       return dispatch_all_types(in.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         using A = std::conditional_t<std::is_same_v<T, bool>, int32_t, acc_t<T>>;
-        if (type_ == ReduceType::Sum) {
-          reduce_impl<T, A, SumOp<A>>(in, out, axes_);
+        if (type == ReduceType::Sum) {
+          reduce_impl<T, A, SumOp<A>>(in, out, axes);
         } else {
-          reduce_impl<T, A, ProdOp<A>>(in, out, axes_);
+          reduce_impl<T, A, ProdOp<A>>(in, out, axes);
         }
       });
     case ReduceType::Max:
@@ -315,13 +325,23 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
       return dispatch_real_types(in.dtype(), who, [&](auto tag) {
         using T = typename decltype(tag)::type;
         using A = acc_t<T>;
-        if (type_ == ReduceType::Max) {
-          reduce_impl<T, A, MaxOp<A>>(in, out, axes_);
+        if (type == ReduceType::Max) {
+          reduce_impl<T, A, MaxOp<A>>(in, out, axes);
         } else {
-          reduce_impl<T, A, MinOp<A>>(in, out, axes_);
+          reduce_impl<T, A, MinOp<A>>(in, out, axes);
         }
       });
   }
+}
+
+LMX_ISA_END
+
+#if LMX_ISA_ID == 0
+namespace lmx {
+
+void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate(out);
+  return LMX_ISA_CALL(reduce, type_, inputs[0], out, axes_);
 }
 
 void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -329,7 +349,7 @@ void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate(out);
   dispatch_real_types(in.dtype(), "argreduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using A = acc_t<T>;
+    using A = cpu::acc_t<T>;
     const T* x = in.data<T>();
     uint32_t* y = out.data<uint32_t>();
     int64_t n = in.shape(axis_), stride = in.strides()[axis_];
@@ -365,3 +385,4 @@ void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 }  // namespace lmx
+#endif  // LMX_ISA_ID == 0

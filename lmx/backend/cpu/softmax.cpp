@@ -4,10 +4,24 @@
 #include <limits>
 
 #include "lmx/backend/cpu/fast_exp.h"
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 
-namespace lmx {
+// The row kernels, compiled once per instruction set (isa.h); `in` is
+// row-contiguous and `out` has storage.
+#define LMX_SOFTMAX_KERNELS(ns)                            \
+  namespace lmx::cpu::ns {                                 \
+  void softmax(const array& in, array& out, bool precise); \
+  void logsumexp(const array& in, array& out);             \
+  }
+LMX_FOR_EACH_ISA(LMX_SOFTMAX_KERNELS)
+#undef LMX_SOFTMAX_KERNELS
+
+// Last: the kernels below are compiled once per instruction set.
+#include "lmx/backend/cpu/isa_region.h"
+
+LMX_ISA_BEGIN
 
 namespace {
 
@@ -15,10 +29,10 @@ template <typename F>
 void for_each_last_axis_row(const array& in, F&& f) {
   int64_t n = in.ndim() == 0 ? 1 : in.shape(-1);
   int64_t rows = n == 0 ? 0 : static_cast<int64_t>(in.size()) / n;
-  cpu::parallel_for(rows, std::max<int64_t>(1, cpu::kParallelGrain / std::max<int64_t>(n, 1)),
-                    [&](int64_t b, int64_t e) {
-                      for (int64_t r = b; r < e; ++r) f(r, n);
-                    });
+  parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t r = b; r < e; ++r) f(r, n);
+               });
 }
 
 template <typename A, typename T>
@@ -30,9 +44,7 @@ A row_max(const T* x, int64_t n) {
 
 }  // namespace
 
-void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
-  array in = cpu::ensure_row_contiguous(inputs[0]);
-  cpu::allocate_or_donate(out, {&in});
+void softmax(const array& in, array& out, bool precise) {
   dispatch_float_types(in.dtype(), "softmax", [&](auto tag) {
     using T = typename decltype(tag)::type;
     // 16-bit inputs always accumulate in float; `precise` asks for that too.
@@ -46,12 +58,12 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
       if (std::isinf(m) && m < 0) m = 0;  // an all -inf row gives NaN below, as 0/0
       A s = 0;
       if constexpr (std::is_same_v<T, float>) {
-        s = cpu::exp_shifted(xr, m, yr, n);
+        s = exp_shifted(xr, m, yr, n);
       } else {
         for (int64_t i = 0; i < n; ++i) {
           A e = std::exp(static_cast<A>(xr[i]) - m);
           yr[i] = static_cast<T>(e);
-          s += is_half_v<T> && !precise_ ? static_cast<A>(yr[i]) : e;
+          s += is_half_v<T> && !precise ? static_cast<A>(yr[i]) : e;
         }
       }
       A inv = A(1) / s;
@@ -60,9 +72,7 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
-  array in = cpu::ensure_row_contiguous(inputs[0]);
-  cpu::allocate(out);
+void logsumexp(const array& in, array& out) {
   dispatch_float_types(in.dtype(), "logsumexp", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
@@ -78,11 +88,11 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
       A s = 0;
       if constexpr (std::is_same_v<T, float>) {
         if (n <= 16) {  // short rows (class logits): no scratch buffer
-          for (int64_t i = 0; i < n; ++i) s += cpu::exp_approx(xr[i] - m);
+          for (int64_t i = 0; i < n; ++i) s += exp_approx(xr[i] - m);
         } else {
           thread_local std::vector<float> scratch;
           scratch.resize(n);
-          s = cpu::exp_shifted(xr, m, scratch.data(), n);
+          s = exp_shifted(xr, m, scratch.data(), n);
         }
       } else {
         for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<A>(xr[i]) - m);
@@ -92,4 +102,22 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
+LMX_ISA_END
+
+#if LMX_ISA_ID == 0
+namespace lmx {
+
+void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array in = cpu::ensure_row_contiguous(inputs[0]);
+  cpu::allocate_or_donate(out, {&in});
+  return LMX_ISA_CALL(softmax, in, out, precise_);
+}
+
+void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array in = cpu::ensure_row_contiguous(inputs[0]);
+  cpu::allocate(out);
+  return LMX_ISA_CALL(logsumexp, in, out);
+}
+
 }  // namespace lmx
+#endif  // LMX_ISA_ID == 0

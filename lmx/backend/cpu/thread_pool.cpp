@@ -128,12 +128,21 @@ class ThreadPool {
   // of microseconds to wake on a virtual machine, more than many whole
   // parallel regions, and training loops run one region after another, so
   // threads stay awake across the short serial stretches between them.
+  // The spin-wait hint of the architecture (x86's pause, Arm's yield).
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    asm volatile("yield");
+#endif
+  }
+
   template <typename F>
   static void spin_while(F busy) {
     constexpr auto kSpin = std::chrono::milliseconds(2);
     auto deadline = std::chrono::steady_clock::now() + kSpin;
     for (int i = 0; busy(); ++i) {
-      __builtin_ia32_pause();
+      cpu_relax();
       if (i % 64 == 63 && std::chrono::steady_clock::now() > deadline) return;
     }
   }

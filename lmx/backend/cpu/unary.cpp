@@ -6,13 +6,14 @@
 
 #include "lmx/backend/cpu/elementwise.h"
 #include "lmx/backend/cpu/fast_exp.h"
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/core/primitives.h"
 #include "lmx/core/scalar_ops.h"
+// Last: the kernels below are compiled once per instruction set.
+#include "lmx/backend/cpu/isa_region.h"
 
-namespace lmx {
-
-namespace cpu {
+LMX_ISA_BEGIN
 
 namespace {
 
@@ -96,7 +97,14 @@ void apply_unary(UnaryOp op, const array& in, array& out) {
   }
 }
 
-}  // namespace cpu
+LMX_ISA_END
+
+#if LMX_ISA_ID == 0
+namespace lmx {
+
+void cpu::apply_unary(UnaryOp op, const array& in, array& out) {
+  return LMX_ISA_CALL(apply_unary, op, in, out);
+}
 
 void Unary::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
@@ -153,3 +161,4 @@ void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 }  // namespace lmx
+#endif  // LMX_ISA_ID == 0

@@ -1,0 +1,319 @@
+// lmx's float32 matrix product (see sgemm.h), compiled once per instruction
+// set (isa_region.h).
+//
+// Structure: an MR x NR micro-kernel (NR two vector registers wide) keeps its
+// output tile in 2 * MR registers and, for each k, loads one NR-wide row of B
+// and broadcasts MR scalars of A: 14 x 32 in AVX-512's 32 registers, 6 x 16 in
+// AVX2's 16. A is read in place in either layout (row- or column-major), since
+// a broadcast costs the same from any address; B is read in place when its rows
+// are contiguous and otherwise (B transposed) copied into NR-column panels
+// first. Blocking over k (kKC) keeps the B panel in L1 and over rows (kMC)
+// keeps the A block in L2. The baseline set hands products to OpenBLAS.
+#include "lmx/backend/cpu/sgemm.h"
+
+#include <cblas.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+// Last: the kernels below are compiled once per instruction set.
+#include "lmx/backend/cpu/isa_region.h"
+
+LMX_ISA_BEGIN
+
+#if LMX_ISA_ID == 0
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  // BLAS says A and B are not read when alpha is 0 or k is 0, but some
+  // OpenBLAS builds still multiply them (NaN * 0 poisons C); C = beta C here.
+  if (k == 0 || alpha == 0.0f) {
+    for (int64_t i = 0; i < m; ++i) {
+      float* row = c + i * ldc;
+      for (int64_t j = 0; j < n; ++j) row[j] = beta == 0.0f ? 0.0f : beta * row[j];
+    }
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void transpose_floats(int64_t rows, int64_t cols, const float* src, int64_t lds, float* dst,
+                      int64_t ldd) {
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+  }
+}
+
+SgemmTile sgemm_tile() {
+  return {0, 0};
+}
+
+#else  // AVX2 or AVX-512
+
+namespace {
+
+#if LMX_ISA_ID == 2
+// 16 lanes; masks are bit masks.
+struct Vec {
+  using reg = __m512;
+  using mask = __mmask16;
+  static constexpr int64_t kWidth = 16;
+  static reg zero() { return _mm512_setzero_ps(); }
+  static reg set1(float x) { return _mm512_set1_ps(x); }
+  static reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static reg load(mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  static void store(mask m, float* p, reg v) { _mm512_mask_storeu_ps(p, m, v); }
+  static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+  // The first `cols` lanes (none when cols <= 0, all when cols >= 16).
+  static mask first(int64_t cols) {
+    if (cols <= 0) return 0;
+    if (cols >= kWidth) return 0xFFFF;
+    return static_cast<mask>((1u << cols) - 1);
+  }
+};
+constexpr int64_t kMR = 14;
+#else
+// 8 lanes; masks are lanes with the sign bit set (vmaskmov).
+struct Vec {
+  using reg = __m256;
+  using mask = __m256i;
+  static constexpr int64_t kWidth = 8;
+  static reg zero() { return _mm256_setzero_ps(); }
+  static reg set1(float x) { return _mm256_set1_ps(x); }
+  static reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static reg load(mask m, const float* p) { return _mm256_maskload_ps(p, m); }
+  static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  static void store(mask m, float* p, reg v) { _mm256_maskstore_ps(p, m, v); }
+  static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+  static mask first(int64_t cols) {
+    int n = static_cast<int>(std::clamp<int64_t>(cols, 0, kWidth));
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+};
+constexpr int64_t kMR = 6;
+#endif
+
+constexpr int64_t kNR = 2 * Vec::kWidth;
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 32 * kMR;
+constexpr int64_t kNC = 1024;
+
+// One MR x NR tile: C = alpha * A(MR x kc) B(kc x NR) + beta * C. kFull: all
+// NR columns are inside the matrix; otherwise only the first `cols` are read
+// and written. A element (r, p) is a[r * lda + p] when row-major,
+// a[p * lda + r] when column-major; B row p starts at b + p * ldb.
+template <int MR, bool kColumnMajorA, bool kFull>
+__attribute__((noinline)) void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b,
+                                            int64_t ldb, int64_t cols, float* c, int64_t ldc,
+                                            float alpha, float beta) {
+  const auto lo_mask = Vec::first(cols), hi_mask = Vec::first(cols - Vec::kWidth);
+  typename Vec::reg lo[MR], hi[MR];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    lo[r] = Vec::zero();
+    hi[r] = Vec::zero();
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* bp = b + p * ldb;
+    auto b_lo = kFull ? Vec::load(bp) : Vec::load(lo_mask, bp);
+    auto b_hi = kFull ? Vec::load(bp + Vec::kWidth) : Vec::load(hi_mask, bp + Vec::kWidth);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      auto av = Vec::set1(kColumnMajorA ? a[p * lda + r] : a[r * lda + p]);
+      lo[r] = Vec::fma(av, b_lo, lo[r]);
+      hi[r] = Vec::fma(av, b_hi, hi[r]);
+    }
+  }
+  auto va = Vec::set1(alpha), vb = Vec::set1(beta);
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    float* cr = c + r * ldc;
+    auto out_lo = Vec::mul(va, lo[r]), out_hi = Vec::mul(va, hi[r]);
+    if (beta != 0.0f) {
+      out_lo = Vec::fma(vb, kFull ? Vec::load(cr) : Vec::load(lo_mask, cr), out_lo);
+      out_hi = Vec::fma(
+          vb, kFull ? Vec::load(cr + Vec::kWidth) : Vec::load(hi_mask, cr + Vec::kWidth), out_hi);
+    }
+    if (kFull) {
+      Vec::store(cr, out_lo);
+      Vec::store(cr + Vec::kWidth, out_hi);
+    } else {
+      Vec::store(lo_mask, cr, out_lo);
+      Vec::store(hi_mask, cr + Vec::kWidth, out_hi);
+    }
+  }
+}
+
+using MicroKernel = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*,
+                             int64_t, float, float);
+
+// kernels[rows - 1] computes a tile of `rows` rows.
+template <bool kColumnMajorA, bool kFull, int... R>
+constexpr auto make_kernels(std::integer_sequence<int, R...>) {
+  return std::array<MicroKernel, sizeof...(R)>{&micro_kernel<R + 1, kColumnMajorA, kFull>...};
+}
+template <bool kColumnMajorA, bool kFull>
+constexpr auto kKernels =
+    make_kernels<kColumnMajorA, kFull>(std::make_integer_sequence<int, kMR>{});
+
+// dst rows 0..7 = src columns 0..7 of an 8 x 8 block (unpack, shuffle, and
+// swap 128-bit halves).
+inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+
+}  // namespace
+
+void transpose_floats(int64_t rows, int64_t cols, const float* src, int64_t lds, float* dst,
+                      int64_t ldd) {
+  int64_t rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+  for (int64_t i = 0; i < rows8; i += 8) {
+    for (int64_t j = 0; j < cols8; j += 8)
+      transpose8x8(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+  }
+  // Ragged edges: the last rows % 8 rows, then the last cols % 8 columns.
+  for (int64_t i = rows8; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+  }
+  for (int64_t j = cols8; j < cols; ++j) {
+    for (int64_t i = 0; i < rows8; ++i) dst[j * ldd + i] = src[i * lds + j];
+  }
+}
+
+namespace {
+
+// Copies op(B) = B^T rows [p0, p0 + kc) and columns [j0, j0 + nc) (B is
+// n x k row-major) into NR-column panels: panel q holds kc rows of NR floats,
+// zero past column nc.
+void pack_transposed_b(const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                       float* out) {
+  for (int64_t q = 0; q < nc; q += kNR) {
+    float* panel = out + (q / kNR) * kc * kNR;
+    int64_t cols = std::min(kNR, nc - q);
+    transpose_floats(cols, kc, b + (j0 + q) * ldb + p0, ldb, panel, kNR);
+    for (int64_t p = 0; p < kc; ++p) std::fill(panel + p * kNR + cols, panel + (p + 1) * kNR, 0.0f);
+  }
+}
+
+void scale(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) {
+    float* row = c + i * ldc;
+    if (beta == 0.0f) {
+      std::fill(row, row + n, 0.0f);
+    } else {
+      for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+    }
+  }
+}
+
+}  // namespace
+
+SgemmTile sgemm_tile() {
+  return {kMR, kNR};
+}
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == 0.0f) return scale(m, n, beta, c, ldc);
+  const auto& full = trans_a ? kKernels<true, true> : kKernels<false, true>;
+  const auto& edge = trans_a ? kKernels<true, false> : kKernels<false, false>;
+  // Scratch for B panels, reused across calls on this thread.
+  thread_local std::vector<float> packed;
+  if (trans_b) packed.resize(static_cast<size_t>(kKC * ((std::min(kNC, n) + kNR - 1) / kNR) * kNR));
+
+  for (int64_t jc = 0; jc < n; jc += kNC) {
+    int64_t nc = std::min(kNC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += kKC) {
+      int64_t kc = std::min(kKC, k - pc);
+      float beta_block = pc == 0 ? beta : 1.0f;
+      const float* bp;
+      int64_t bp_ld, panel_stride;
+      if (trans_b) {
+        pack_transposed_b(b, ldb, pc, kc, jc, nc, packed.data());
+        bp = packed.data();
+        bp_ld = kNR;
+        panel_stride = kc * kNR;
+      } else {
+        bp = b + pc * ldb + jc;
+        bp_ld = ldb;
+        panel_stride = kNR;
+      }
+      for (int64_t ic = 0; ic < m; ic += kMC) {
+        int64_t mc = std::min(kMC, m - ic);
+        for (int64_t jr = 0; jr < nc; jr += kNR) {
+          int64_t cols = std::min(kNR, nc - jr);
+          const auto& kernels = cols == kNR ? full : edge;
+          const float* panel = bp + (jr / kNR) * panel_stride;
+          float* c_col = c + jc + jr;
+          for (int64_t ir = ic; ir < ic + mc; ir += kMR) {
+            int64_t rows = std::min(kMR, ic + mc - ir);
+            const float* a_tile = trans_a ? a + pc * lda + ir : a + ir * lda + pc;
+            kernels[rows - 1](kc, a_tile, lda, panel, bp_ld, cols, c_col + ir * ldc, ldc, alpha,
+                              beta_block);
+          }
+        }
+      }
+    }
+  }
+}
+
+#endif  // LMX_ISA_ID
+
+LMX_ISA_END
+
+#if LMX_ISA_ID == 0
+namespace lmx::cpu {
+
+bool use_own_sgemm() {
+  static const bool blas = [] {
+    const char* env = std::getenv("LMX_SGEMM");
+    return env && std::strcmp(env, "blas") == 0;
+  }();
+  return !blas && active_isa() != Isa::baseline;
+}
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (!use_own_sgemm()) {
+    return baseline::sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  return LMX_ISA_CALL(sgemm, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void transpose_floats(int64_t rows, int64_t cols, const float* src, int64_t lds, float* dst,
+                      int64_t ldd) {
+  return LMX_ISA_CALL(transpose_floats, rows, cols, src, lds, dst, ldd);
+}
+
+SgemmTile sgemm_tile() {
+  if (!use_own_sgemm()) return {0, 0};
+  return LMX_ISA_CALL(sgemm_tile);
+}
+
+}  // namespace lmx::cpu
+#endif  // LMX_ISA_ID == 0
