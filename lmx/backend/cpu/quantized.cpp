@@ -6,6 +6,7 @@
 // pool, so the float matrix is never materialised whole.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 #include "lmx/backend/cpu/isa.h"
@@ -164,11 +165,12 @@ void quantized_matmul(const array& x, const array& wq, const array& scales, cons
   int64_t groups = wcols / group_size;
   const float* xp = x.data<float>();
   float* yp = y.data<float>();
-  // Tiles cover whole quantization groups of output features (transpose) or
-  // of output columns (no transpose), sized to stay in cache.
-  int64_t tile = transpose ? std::max<int64_t>(8, 65536 / std::max<int64_t>(k, 1))
-                           : std::max<int64_t>(group_size, (65536 / std::max<int64_t>(k, 1)) /
-                                                               group_size * group_size);
+  // Tiles hold about 64K floats, in whole quantization groups of output
+  // columns (no transpose) and in whole micro-kernel tiles of sgemm's columns:
+  // a 16-column tile under a 32-column kernel would waste half its work.
+  int64_t step = std::max<int64_t>(8, cpu::sgemm_tile().cols);
+  if (!transpose) step = std::lcm(step, int64_t(group_size));
+  int64_t tile = std::max<int64_t>(step, 65536 / std::max<int64_t>(k, 1) / step * step);
   int64_t tiles = (n + tile - 1) / tile;
   dispatch_float_types(scales.dtype(), "quantized_matmul", [&](auto tag) {
     using S = typename decltype(tag)::type;
