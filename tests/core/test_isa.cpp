@@ -157,11 +157,11 @@ TEST(Isa, ReductionsSoftmaxAndQuantizedMatchBaseline) {
   }
   for (int n : {10, 3000}) {
     auto rows = slice(x, {0, 0}, {6, n});
-    expect_every_isa_matches([&] { return softmax(rows, {-1}); }, "softmax");
-    expect_every_isa_matches([&] { return softmax(astype(rows, float16), {-1}); },
+    expect_every_isa_matches([&] { return softmax(rows, std::vector<int>{-1}); }, "softmax");
+    expect_every_isa_matches([&] { return softmax(astype(rows, float16), std::vector<int>{-1}); },
                              "softmax float16", 1e-3);
-    expect_every_isa_matches([&] { return logsumexp(rows, {-1}); }, "logsumexp");
-    expect_every_isa_matches([&] { return logsumexp(astype(rows, float64), {-1}); },
+    expect_every_isa_matches([&] { return logsumexp(rows, std::vector<int>{-1}); }, "logsumexp");
+    expect_every_isa_matches([&] { return logsumexp(astype(rows, float64), std::vector<int>{-1}); },
                              "logsumexp float64");
   }
   auto w = random::normal({96, 256}, float32, random::key(6));
