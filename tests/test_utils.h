@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <lmx/lmx.h>
+
 #include <cmath>
 #include <functional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
+#include "lmx/core/ops_common.h"
 
 namespace lmx::test {
 
@@ -125,6 +127,21 @@ inline void check_grad(const Fn& f, const std::vector<array>& inputs, double tol
   };
   auto num_dir = divide(subtract(shifted(eps), shifted(-eps)), array(2 * eps));
   EXPECT_TRUE(all_close(astype(tans[0], float64), num_dir, tol * 10, tol * 10)) << "jvp";
+}
+
+// An input of a unary table row's dtype class with values inside every row's
+// domain: integers are `base` times integer_scale, truncated.
+inline array unary_table_input(DtypeClass c, UnaryOp op, const array& base, float integer_scale) {
+  switch (c) {
+    case DtypeClass::Integer:
+      return astype(multiply(base, array(integer_scale)), int32);
+    case DtypeClass::Bool:
+      return greater(base, array(0.5f));
+    case DtypeClass::Complex:
+      return add(astype(base, complex64), multiply(array(complex64_t(0, 1)), base));
+    default:
+      return op == UnaryOp::ArcCosh ? add(base, array(1.0f)) : base;
+  }
 }
 
 }  // namespace lmx::test

@@ -50,19 +50,8 @@ void expect_every_isa_matches(const std::function<array()>& make, const std::str
   }
 }
 
-// A (3, 40000) input of the dtype class a table row admits: parallel-sized,
-// with a tail that is not a multiple of any vector width.
 array class_input(DtypeClass c, UnaryOp op, const array& base) {
-  switch (c) {
-    case DtypeClass::Integer:
-      return astype(multiply(base, array(40.0f)), int32);
-    case DtypeClass::Bool:
-      return greater(base, array(0.5f));
-    case DtypeClass::Complex:
-      return add(astype(base, complex64), multiply(array(complex64_t(0, 1)), base));
-    default:
-      return op == UnaryOp::ArcCosh ? add(base, array(1.0f)) : base;
-  }
+  return unary_table_input(c, op, base, 40.0f);
 }
 
 TEST(Isa, SelectionAndErrors) {

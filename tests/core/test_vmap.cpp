@@ -275,18 +275,8 @@ TEST(Vmap, Errors) {
 
 namespace {
 
-// An input of the row's dtype class with values inside every row's domain.
 array table_input(DtypeClass c, UnaryOp op, const array& base) {
-  switch (c) {
-    case DtypeClass::Integer:
-      return astype(multiply(base, array(4.0f)), int32);
-    case DtypeClass::Bool:
-      return greater(base, array(0.5f));
-    case DtypeClass::Complex:
-      return add(astype(base, complex64), multiply(array(complex64_t(0, 1)), base));
-    default:
-      return op == UnaryOp::ArcCosh ? add(base, array(1.0f)) : base;
-  }
+  return unary_table_input(c, op, base, 4.0f);
 }
 
 // The nodes of a graph whose primitive is called `name`.
