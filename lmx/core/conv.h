@@ -40,6 +40,16 @@ WindowGeometry make_window_geometry(const char* who, const Shape& input, const S
 array sliding_windows(const array& x, const WindowGeometry& g, double pad_value = 0.0,
                       StreamOrDevice s = {});
 
+// The nodes of the fused float32 convolutions (primitives.h: Convolution and
+// its two gradients), for conv_general, their own rules and importers. The
+// operands are float32 and already checked against `g` and `groups`.
+array convolution(const array& x, const array& w, const WindowGeometry& g, int groups,
+                  StreamOrDevice s = {});
+array convolution_input_grad(const array& dy, const array& w, const WindowGeometry& g, int groups,
+                             StreamOrDevice s = {});
+array convolution_weight_grad(const array& x, const array& dy, const WindowGeometry& g, int groups,
+                              StreamOrDevice s = {});
+
 array conv_general(array input, array weight, std::vector<int> stride = {},
                    std::vector<int> padding_lo = {}, std::vector<int> padding_hi = {},
                    std::vector<int> kernel_dilation = {}, std::vector<int> input_dilation = {},

@@ -1,6 +1,9 @@
-// Convolutions as one unfold (im2col) followed by a matrix product, so their
-// gradients come from Unfold's adjoint (Fold) and matmul's rules.
+// Convolutions. float32 ones are one fused node (Convolution, whose gradients
+// are its two siblings, see primitives.h); other dtypes are an unfold
+// (im2col) followed by a matrix product, their gradients from Unfold's adjoint
+// (Fold) and matmul's rules.
 #include <numeric>
+#include <optional>
 
 #include "lmx/core/conv.h"
 #include "lmx/core/ops_common.h"
@@ -141,6 +144,7 @@ array conv_general(array in, array wt, std::vector<int> stride, std::vector<int>
   out_shape.push_back(c_out);
   if (positions == 0 || c_out == 0) return zeros(out_shape, dtype, s);
 
+  if (dtype == float32) return convolution(in, wt, g, groups, s);
   auto cols = sliding_windows(in, g, 0.0, s);  // (N, out..., kernel..., C_in)
   int rows = static_cast<int>(positions);
   if (groups == 1) {
@@ -196,6 +200,32 @@ array conv3d(const array& input, const array& weight, const std::tuple<int, int,
   };
   return conv_general(input, weight, v(stride), v(padding), v(padding), v(dilation), {1, 1, 1},
                       groups, false, s);
+}
+
+array convolution(const array& x, const array& w, const WindowGeometry& g, int groups,
+                  StreamOrDevice s) {
+  Shape out{x.shape(0)};
+  out.insert(out.end(), g.output.begin(), g.output.end());
+  out.push_back(w.shape(0));
+  return make_node<Convolution>(std::move(out), float32, {x, w}, to_stream(s), g, groups);
+}
+
+array convolution_input_grad(const array& dy, const array& w, const WindowGeometry& g, int groups,
+                             StreamOrDevice s) {
+  Shape out{dy.shape(0)};
+  out.insert(out.end(), g.input.begin(), g.input.end());
+  out.push_back(w.shape(-1) * groups);
+  return make_node<ConvolutionInputGrad>(std::move(out), float32, {dy, w}, to_stream(s), g,
+                                         groups);
+}
+
+array convolution_weight_grad(const array& x, const array& dy, const WindowGeometry& g, int groups,
+                              StreamOrDevice s) {
+  Shape out{dy.shape(-1)};
+  out.insert(out.end(), g.kernel.begin(), g.kernel.end());
+  out.push_back(x.shape(-1) / groups);
+  return make_node<ConvolutionWeightGrad>(std::move(out), float32, {x, dy}, to_stream(s), g,
+                                          groups);
 }
 
 namespace {
@@ -301,6 +331,99 @@ std::vector<array> Fold::jvp(const std::vector<array>&, const std::vector<array>
 }
 bool Fold::is_equivalent(const Primitive& o) const {
   return g_ == static_cast<const Fold&>(o).g_;
+}
+
+
+// ---- The fused convolutions: bilinear, each the others' adjoint ----
+//
+// With U = unfold(x): y = U w (Convolution), dx = fold(dy w)
+// (ConvolutionInputGrad) and dw = dy^T U (ConvolutionWeightGrad). Each is
+// linear in either operand, so the cotangent of one operand is the sibling
+// applied to the cotangent and the other operand, and a tangent is the sum of
+// the node applied to each operand's tangent.
+
+namespace {
+
+// Cotangents and tangents reach these nodes as float32 unless a caller passed
+// its own dtype; the kernels read float32 only.
+array f32(const array& a, const Stream& s) { return astype(a, float32, s); }
+
+template <typename Node>
+std::vector<array> bilinear_jvp(const std::vector<array>& primals,
+                                const std::vector<array>& tangents, const std::vector<int>& argnums,
+                                Node node) {
+  std::optional<array> out;
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    auto term = argnums[i] == 0 ? node(tangents[i], primals[1]) : node(primals[0], tangents[i]);
+    out = out ? add(*out, term) : term;
+  }
+  return {*out};
+}
+
+}  // namespace
+
+bool ConvolutionBase::is_equivalent(const Primitive& o) const {
+  auto& p = static_cast<const ConvolutionBase&>(o);
+  return g_ == p.g_ && groups_ == p.groups_;
+}
+
+std::vector<array> Convolution::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>&) {
+  auto ct = f32(cotangents[0], stream());
+  std::vector<array> out;
+  for (int a : argnums) {
+    out.push_back(a == 0 ? convolution_input_grad(ct, primals[1], g_, groups_, stream())
+                         : convolution_weight_grad(primals[0], ct, g_, groups_, stream()));
+  }
+  return out;
+}
+std::vector<array> Convolution::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  return bilinear_jvp(primals, tangents, argnums, [&](const array& x, const array& w) {
+    return convolution(f32(x, stream()), f32(w, stream()), g_, groups_, stream());
+  });
+}
+
+std::vector<array> ConvolutionInputGrad::vjp(const std::vector<array>& primals,
+                                             const std::vector<array>& cotangents,
+                                             const std::vector<int>& argnums,
+                                             const std::vector<array>&) {
+  auto ct = f32(cotangents[0], stream());
+  std::vector<array> out;
+  for (int a : argnums) {
+    out.push_back(a == 0 ? convolution(ct, primals[1], g_, groups_, stream())
+                         : convolution_weight_grad(ct, primals[0], g_, groups_, stream()));
+  }
+  return out;
+}
+std::vector<array> ConvolutionInputGrad::jvp(const std::vector<array>& primals,
+                                             const std::vector<array>& tangents,
+                                             const std::vector<int>& argnums) {
+  return bilinear_jvp(primals, tangents, argnums, [&](const array& dy, const array& w) {
+    return convolution_input_grad(f32(dy, stream()), f32(w, stream()), g_, groups_, stream());
+  });
+}
+
+std::vector<array> ConvolutionWeightGrad::vjp(const std::vector<array>& primals,
+                                              const std::vector<array>& cotangents,
+                                              const std::vector<int>& argnums,
+                                              const std::vector<array>&) {
+  auto ct = f32(cotangents[0], stream());
+  std::vector<array> out;
+  for (int a : argnums) {
+    out.push_back(a == 0 ? convolution_input_grad(primals[1], ct, g_, groups_, stream())
+                         : convolution(primals[0], ct, g_, groups_, stream()));
+  }
+  return out;
+}
+std::vector<array> ConvolutionWeightGrad::jvp(const std::vector<array>& primals,
+                                              const std::vector<array>& tangents,
+                                              const std::vector<int>& argnums) {
+  return bilinear_jvp(primals, tangents, argnums, [&](const array& x, const array& dy) {
+    return convolution_weight_grad(f32(x, stream()), f32(dy, stream()), g_, groups_, stream());
+  });
 }
 
 }  // namespace lmx

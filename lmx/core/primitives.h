@@ -463,6 +463,42 @@ class Fold : public UnaryPrimitive {
   WindowGeometry g_;
 };
 
+// The float32 convolutions, each a product of the unfolded input that is never
+// written whole: the kernels unfold a tile of output positions at a time into
+// a buffer that stays in cache and multiply it there (convolution.cpp).
+// Together they are closed under vjp, so gradients of any order stay fused.
+// With x (N, spatial..., C_in), w (C_out, kernel..., C_in / groups) and
+// dy (N, output..., C_out):
+//   Convolution            (x, w)  -> y  = unfold(x) . w
+//   ConvolutionInputGrad   (dy, w) -> dx = fold(dy . w)        (N, spatial..., C_in)
+//   ConvolutionWeightGrad  (x, dy) -> dw = dy^T . unfold(x)    (C_out, kernel..., C_in / groups)
+// where each group's output channels see only its slice of input channels.
+class ConvolutionBase : public UnaryPrimitive {
+ public:
+  ConvolutionBase(Stream s, WindowGeometry g, int groups)
+      : UnaryPrimitive(s), g_(std::move(g)), groups_(groups) {}
+  bool is_equivalent(const Primitive& other) const override;
+  const WindowGeometry& geometry() const { return g_; }
+  int groups() const { return groups_; }
+  auto state() const { return std::make_tuple(g_, groups_); }
+
+ protected:
+  WindowGeometry g_;
+  int groups_;
+};
+
+#define LMX_CONVOLUTION_PRIMITIVE(NAME)                                                   \
+  class NAME : public ConvolutionBase {                                                   \
+   public:                                                                                \
+    using ConvolutionBase::ConvolutionBase;                                               \
+    LMX_PRIMITIVE_DECL(NAME)                                                              \
+    LMX_VMAP_RULE                                                                         \
+  };
+LMX_CONVOLUTION_PRIMITIVE(Convolution)
+LMX_CONVOLUTION_PRIMITIVE(ConvolutionInputGrad)
+LMX_CONVOLUTION_PRIMITIVE(ConvolutionWeightGrad)
+#undef LMX_CONVOLUTION_PRIMITIVE
+
 // Affine quantization (see quantized.h): outputs {w_q, scales, biases}.
 class AffineQuantize : public Primitive {
  public:
@@ -794,7 +830,8 @@ class Compiled : public UnaryPrimitive {
 #define LMX_PRIMITIVE_CLASSES(X, XM)                                                           \
   X(Unary) X(Binary) XM(DivMod) X(Select) X(AsType) X(Copy) X(Full) X(StopGradient) X(Arange) \
   X(Reshape) X(Transpose) X(View) X(NumberOfElements) X(AsStrided) X(Broadcast) X(Slice)      \
-  X(SliceUpdate) X(Concatenate) X(Pad) X(Unfold) X(Fold) XM(AffineQuantize)                   \
+  X(SliceUpdate) X(Concatenate) X(Pad) X(Unfold) X(Fold) X(Convolution) X(ConvolutionInputGrad)  \
+  X(ConvolutionWeightGrad) XM(AffineQuantize)                                                \
   X(AffineDequantize) X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax)            \
   X(LogSumExp) X(Matmul) X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis)           \
   X(ArgSort) X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)

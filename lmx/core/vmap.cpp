@@ -239,25 +239,46 @@ Batched Pad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes
 // ---- Windows (convolution and pooling): the batch joins the N axis ----
 
 namespace {
-Batched vmap_window(const array& in, int axis, const array& out) {
-  auto x = batch_first(in, axis, 1);
+// The node on inputs[0] with its batch folded into N; the other inputs (the
+// weights of a convolution) are unbatched and passed as they are.
+Batched vmap_window(const std::vector<array>& inputs, int axis, const array& out) {
+  auto x = batch_first(inputs[0], axis, 1);
   int batch = x.shape(0), n = x.shape(1);
   Shape merged{batch * n};
   merged.insert(merged.end(), x.shape().begin() + 2, x.shape().end());
   Shape out_merged = out.shape();
   out_merged[0] = batch * n;
-  auto y = array(out_merged, out.dtype(), primitive_of({out}), {reshape(x, merged)});
+  std::vector<array> in{reshape(x, merged)};
+  in.insert(in.end(), inputs.begin() + 1, inputs.end());
+  auto y = array(out_merged, out.dtype(), primitive_of({out}), std::move(in));
   return {{reshape(y, with_batch(batch, out.shape()))}, {0}};
 }
 }  // namespace
 
 Batched Unfold::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
                      const std::vector<array>& outputs) {
-  return vmap_window(inputs[0], axes[0], outputs[0]);
+  return vmap_window(inputs, axes[0], outputs[0]);
 }
 Batched Fold::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
                    const std::vector<array>& outputs) {
-  return vmap_window(inputs[0], axes[0], outputs[0]);
+  return vmap_window(inputs, axes[0], outputs[0]);
+}
+// A batched weight (or, for the weight gradient, which sums over N, any batch)
+// has no single-node form: one node per example.
+Batched Convolution::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                          const std::vector<array>& outputs) {
+  if (axes[1] >= 0) return Primitive::vmap(inputs, axes, outputs);
+  return vmap_window(inputs, axes[0], outputs[0]);
+}
+Batched ConvolutionInputGrad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                                   const std::vector<array>& outputs) {
+  if (axes[1] >= 0) return Primitive::vmap(inputs, axes, outputs);
+  return vmap_window(inputs, axes[0], outputs[0]);
+}
+Batched ConvolutionWeightGrad::vmap(const std::vector<array>& inputs,
+                                    const std::vector<int>& axes,
+                                    const std::vector<array>& outputs) {
+  return Primitive::vmap(inputs, axes, outputs);
 }
 
 // ---- Reductions, scans and sorts along axes ----

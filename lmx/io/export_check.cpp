@@ -59,6 +59,7 @@ class NodeCheck {
         as<DivMod>()) {
       want = ins_[0].dtype();
     }
+    if (dynamic_cast<const ConvolutionBase*>(&p_)) want = float32;
     if (as<Full>() || as<Scan>() || as<Inverse>() || as<Cholesky>() || as<Solve>()) {
       want = ins_[0].dtype();
     }
@@ -124,6 +125,7 @@ class NodeCheck {
     if (auto* q = as<Pad>()) return args(2), pad(q->state());
     if (auto* q = as<Unfold>()) return args(1), window(std::get<0>(q->state()), false);
     if (auto* q = as<Fold>()) return args(1), window(std::get<0>(q->state()), true);
+    if (auto* q = dynamic_cast<const ConvolutionBase*>(&p_)) return args(2), convolution(*q);
     if (auto* q = as<AffineQuantize>())
       return args(1), quant(std::get<0>(q->state()), std::get<1>(q->state()));
     if (auto* q = as<AffineDequantize>())
@@ -240,6 +242,15 @@ class NodeCheck {
       out.insert(out.end(), g.input.begin(), g.input.end());
       out.push_back(in.back());
       return std::vector<Shape>{out};
+    }
+    if (auto* q = as<Convolution>()) {
+      return shapes_of({lmx::convolution(ins_[0], ins_[1], q->geometry(), q->groups())});
+    }
+    if (auto* q = as<ConvolutionInputGrad>()) {
+      return shapes_of({convolution_input_grad(ins_[0], ins_[1], q->geometry(), q->groups())});
+    }
+    if (auto* q = as<ConvolutionWeightGrad>()) {
+      return shapes_of({convolution_weight_grad(ins_[0], ins_[1], q->geometry(), q->groups())});
     }
     if (as<Inverse>() || as<Cholesky>()) {
       if (in[in.size() - 1] != in[in.size() - 2]) bad("needs square matrices, not ", in);
@@ -430,6 +441,44 @@ class NodeCheck {
     auto expect = make_window_geometry("import_function", g.input, g.kernel, g.stride, g.padding_lo,
                                        g.padding_hi, g.kernel_dilation, g.input_dilation);
     if (!(expect == g)) bad("has an inconsistent window");
+  }
+  // The operands of a fused convolution: float32, (N, spatial..., C_in)
+  // inputs, (N, output..., C_out) gradients and (C_out, kernel..., C_in /
+  // groups) weights, as Convolution and its gradients take them.
+  void convolution(const ConvolutionBase& q) const {
+    const WindowGeometry& g = q.geometry();
+    bool forward = as<Convolution>(), input_grad = as<ConvolutionInputGrad>();
+    if (ins_[0].dtype() != float32 || ins_[1].dtype() != float32) bad("needs float32 inputs");
+    size_t n = g.kernel.size();
+    if (n < 1 || n > 3 || g.input.size() != n || g.stride.size() != n ||
+        g.padding_lo.size() != n || g.padding_hi.size() != n || g.kernel_dilation.size() != n ||
+        g.input_dilation.size() != n || g.output.size() != n) {
+      bad("has a window of rank ", n);
+    }
+    auto expect = make_window_geometry("import_function", g.input, g.kernel, g.stride, g.padding_lo,
+                                       g.padding_hi, g.kernel_dilation, g.input_dilation);
+    if (!(expect == g)) bad("has an inconsistent window");
+    // Which input is (N, spatial..., C_in), (N, output..., C_out) and the weight.
+    const array* x = forward || !input_grad ? &ins_[0] : nullptr;
+    const array* dy = input_grad ? &ins_[0] : forward ? nullptr : &ins_[1];
+    const array* w = forward || input_grad ? &ins_[1] : nullptr;
+    auto has = [&](const array* a, const Shape& spatial) {
+      return !a || (a->ndim() == static_cast<int>(n) + 2 &&
+                    std::equal(spatial.begin(), spatial.end(), a->shape().begin() + 1));
+    };
+    if (!has(x, g.input) || !has(dy, g.output) || !has(w, g.kernel)) {
+      bad("has operands of shapes ", ins_[0].shape(), " and ", ins_[1].shape(),
+          " that do not fit its window");
+    }
+    int groups = q.groups();
+    if (groups < 1) bad("has ", groups, " groups");
+    int c_out = dy ? dy->shape(-1) : w->shape(0);
+    if (c_out % groups != 0 || (w && w->shape(0) != c_out) ||
+        (x && x->shape(-1) % groups != 0) || (x && w && x->shape(-1) != w->shape(-1) * groups) ||
+        (x && dy && x->shape(0) != dy->shape(0))) {
+      bad("has operands of shapes ", ins_[0].shape(), " and ", ins_[1].shape(), " for ", groups,
+          " groups");
+    }
   }
   void quant(int group_size, int bits) const {
     if (group_size != 32 && group_size != 64 && group_size != 128)

@@ -135,6 +135,107 @@ TEST(Conv, SlidingWindowsPadValueAndGradient) {
              {random::normal({2, 6, 2}, float64)});
 }
 
+// ---- The fused float32 convolutions against the float64 unfold path ----
+
+struct FusedCase {
+  const char* what;
+  Shape x, w;
+  std::vector<int> stride, lo, hi, kdil, idil;
+  int groups;
+  bool flip;
+};
+
+// Each case exercises one branch of the kernels: single-channel windows,
+// pointwise windows read in place, groups, several tiles per image (a 64 x 64
+// image with 9-float patches, a 10 x 10 one with 576-float patches),
+// padding, negative padding, dilations and the transposed form.
+const std::vector<FusedCase> kFusedCases = {
+    {"single channel 5x5", {3, 12, 12, 1}, {4, 5, 5, 1}, {}, {}, {}, {}, {}, 1, false},
+    {"pointwise", {2, 5, 6, 8}, {6, 1, 1, 8}, {}, {}, {}, {}, {}, 1, false},
+    {"pointwise grouped", {2, 5, 6, 8}, {6, 1, 1, 4}, {}, {}, {}, {}, {}, 2, false},
+    {"many tiles, narrow patches", {1, 64, 64, 1}, {3, 3, 3, 1}, {}, {1}, {1}, {}, {}, 1, false},
+    {"many tiles, wide patches", {2, 10, 10, 64}, {5, 3, 3, 64}, {}, {1}, {1}, {}, {}, 1, false},
+    {"strided grouped", {2, 9, 8, 6}, {6, 3, 2, 2}, {2, 1}, {1, 0}, {0, 2}, {1, 2}, {}, 3, false},
+    {"negative padding", {1, 9, 3}, {2, 3, 3}, {}, {-1}, {-2}, {}, {}, 1, false},
+    {"input dilation, flipped", {2, 5, 2}, {3, 3, 2}, {2}, {1}, {2}, {2}, {2}, 1, true},
+    {"3-d", {1, 4, 5, 3, 2}, {3, 2, 2, 2, 2}, {1, 2, 1}, {1, 0, 1}, {0, 1, 1}, {}, {}, 1, false},
+    {"empty batch", {0, 6, 6, 2}, {3, 3, 3, 2}, {}, {}, {}, {}, {}, 1, false},
+};
+
+array fused_case_conv(const FusedCase& c, const array& x, const array& w) {
+  return conv_general(x, w, c.stride, c.lo, c.hi, c.kdil, c.idil, c.groups, c.flip);
+}
+
+TEST(Conv, Float32FusedMatchesFloat64Unfold) {
+  for (const auto& c : kFusedCases) {
+    auto x = random::normal(c.x, float32, random::key(11));
+    auto w = random::normal(c.w, float32, random::key(12));
+    auto y = fused_case_conv(c, x, w);
+    if (y.size() > 0) {
+      ASSERT_TRUE(y.has_primitive()) << c.what;
+      EXPECT_STREQ(y.primitive().name(), "Convolution") << c.what;
+    }
+    auto x64 = astype(x, float64), w64 = astype(w, float64);
+    auto y64 = fused_case_conv(c, x64, w64);
+    EXPECT_TRUE(all_close(y, y64, 1e-4, 1e-4)) << c.what;
+    // Both gradients under a cotangent that is not uniform.
+    auto ct = random::normal(y.shape(), float32, random::key(13));
+    std::function<std::vector<array>(const std::vector<array>&)> f =
+        [&](const std::vector<array>& v) {
+          return std::vector<array>{fused_case_conv(c, v[0], v[1])};
+        };
+    auto g32 = vjp(f, {x, w}, {ct}).second;
+    auto g64 = vjp(f, {x64, w64}, {astype(ct, float64)}).second;
+    EXPECT_TRUE(all_close(g32[0], g64[0], 1e-4, 1e-4)) << c.what << ": input gradient";
+    EXPECT_TRUE(all_close(g32[1], g64[1], 1e-4, 1e-4)) << c.what << ": weight gradient";
+    EXPECT_EQ(g32[0].dtype(), float32);
+    EXPECT_EQ(g32[1].shape(), w.shape()) << c.what;
+  }
+}
+
+// float32 central differences: the convolutions are linear in each operand,
+// so the differences have no truncation error and a large step keeps the
+// rounding error small.
+constexpr double kF32Tol = 2e-3, kF32Eps = 1e-2;
+
+TEST(Conv, Float32GradientsFiniteDifferences) {
+  for (int i : {0, 2, 5, 6, 7, 8}) {
+    const auto& c = kFusedCases[i];
+    SCOPED_TRACE(c.what);
+    Shape xs = c.x, ws = c.w;
+    xs[0] = 1;
+    if (xs.size() == 4) xs[1] = xs[2] = std::min(xs[1], 7);
+    auto x = random::normal(xs, float32, random::key(3)), w = random::normal(ws, float32);
+    check_grad([&](const std::vector<array>& v) { return fused_case_conv(c, v[0], v[1]); }, {x, w},
+               kF32Tol, kF32Eps);
+  }
+}
+
+// The gradients' own gradients (and jvps): the input gradient as a function
+// of (cotangent, weight), the weight gradient as one of (input, cotangent).
+TEST(Conv, Float32SecondOrderGradients) {
+  const auto& c = kFusedCases[5];  // strided, grouped, dilated
+  auto x = random::normal({1, 9, 8, 6}, float32, random::key(4));
+  auto w = random::normal(c.w, float32, random::key(5));
+  auto y = fused_case_conv(c, x, w);
+  auto ct = random::normal(y.shape(), float32, random::key(6));
+  auto grads = [&](const array& xv, const array& wv, const array& ctv) {
+    return vjp(
+               [&](const std::vector<array>& v) {
+                 return std::vector<array>{fused_case_conv(c, v[0], v[1])};
+               },
+               {xv, wv}, {ctv})
+        .second;
+  };
+  auto dx = grads(x, w, ct)[0], dw = grads(x, w, ct)[1];
+  EXPECT_STREQ(dx.primitive().name(), "ConvolutionInputGrad");
+  EXPECT_STREQ(dw.primitive().name(), "ConvolutionWeightGrad");
+  check_grad([&](const std::vector<array>& v) { return grads(x, v[1], v[0])[0]; }, {ct, w}, kF32Tol,
+             kF32Eps);
+  check_grad([&](const std::vector<array>& v) { return grads(v[0], w, v[1])[1]; }, {x, ct}, kF32Tol,
+             kF32Eps);
+}
+
 TEST(Conv, Errors) {
   auto g = make_window_geometry("test", {6}, {3}, {1}, {0}, {0}, {1}, {1});
   EXPECT_THROW_MSG(sliding_windows(zeros({1, 5, 2}), g), std::invalid_argument,

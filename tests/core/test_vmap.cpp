@@ -187,6 +187,14 @@ TEST(Vmap, ConvolutionsAndLayers) {
       {x2, w2}, {0, -1});
   auto ws = stack({w, w * 2.0f});
   expect_vmap_matches([](auto& v) { return conv1d(v[0], v[1]); }, {x, ws}, {0, 0});
+  // Per-example gradients: the input gradient's batch joins N, the weight
+  // gradient (a sum over N) is one node per example.
+  auto conv_loss = [](const std::vector<array>& v) {
+    return sum(square(conv1d(v[0], v[1], 2, 1)));
+  };
+  expect_vmap_matches([&](auto& v) { return grad(conv_loss, 0)(v)[0]; }, {x, w}, {0, -1});
+  expect_vmap_matches([&](auto& v) { return grad(conv_loss, 1)(v)[0]; }, {x, w}, {0, -1});
+  expect_vmap_matches([&](auto& v) { return grad(conv_loss, 1)(v)[0]; }, {x, ws}, {0, 0});
   auto q = quantize(random::normal({64, 64}, float32, k.first));
   auto xq = random::normal({3, 2, 64}, float32, k.second);
   expect_vmap_matches([](auto& v) { return quantized_matmul(v[0], v[1], v[2], v[3]); },

@@ -124,7 +124,13 @@ TEST(Export, EveryKindOfPrimitiveRoundTrips) {
         return Args{conv2d(a[0], a[1], {1, 1}, {1, 1}),
                     vjp([&](const Args& b) { return Args{conv2d(b[0], b[1])}; }, {a[0], a[1]},
                         {ones({2, 6, 6, 5})})
-                        .second[1]};
+                        .second[1],
+                    vjp(
+                        [&](const Args& b) {
+                          return Args{conv2d(b[0], b[1], {2, 1})};
+                        },
+                        {a[0], a[1]}, {ones({2, 3, 6, 5})})
+                        .second[0]};
       },
       {img, kern}, 1e-4);
   auto m = add(fixed({3, 3}, 6), multiply(eye(3), array(4.0f)));
@@ -422,6 +428,13 @@ TEST(Export, NodesThatDisagreeWithTheirInputsAreRefused) {
       "arity", [](const Args& a) { return Args{add(a[0], a[1])}; }, {x, x}, "Binary", 4,
       le<uint32_t>(1), 5);
   EXPECT_THROW_MSG(import_function(f), std::runtime_error, "takes 2 inputs but has 1");
+  // Convolution state: the window (8 shapes of one u64 count and one i32
+  // each for a 1-d window), then groups, here set to 3 for 4 output channels.
+  f = patched(
+      "conv_groups", [](const Args& a) { return Args{conv1d(a[0], a[1])}; },
+      {fixed({1, 5, 2}, 3), fixed({4, 3, 2}, 4)}, "Convolution", 96, le<int32_t>(3));
+  EXPECT_THROW_MSG(import_function(f), std::runtime_error,
+                   "has operands of shapes (1,5,2) and (4,3,2) for 3 groups");
   // An enum code past the last value.
   f = patched(
       "enum", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 0, le<int32_t>(100000));

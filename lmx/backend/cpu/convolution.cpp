@@ -1,0 +1,287 @@
+// The fused float32 convolutions (primitives.h): forward, input gradient and
+// weight gradient as products of the unfolded input that is never written
+// whole. Each works through tiles of output positions of one image: a tile's
+// patches are copied into a buffer of about kTileFloats floats (it stays in
+// L2 while the tile is multiplied), or, for the input gradient, a tile of
+// patch gradients is made there and added back onto the input. Tiles are
+// spread over the pool; each product runs on lmx's sgemm for the calling
+// thread.
+//
+// A pointwise window (1 tap, stride 1, no padding or dilation) needs no copy:
+// the input rows are the patches, and the products read them in place.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "lmx/backend/cpu/kernel_utils.h"
+#include "lmx/backend/cpu/sgemm.h"
+#include "lmx/backend/cpu/window_tables.h"
+#include "lmx/core/primitives.h"
+
+namespace lmx {
+
+namespace {
+
+// Floats in one tile's patch buffer: 128 KB, a quarter of the L2 of the
+// smallest cores lmx targets, leaving room for the weights' panel.
+constexpr int64_t kTileFloats = int64_t{1} << 15;
+// A chunk of tiles for one thread holds at least this many multiply-adds.
+constexpr int64_t kChunkWork = int64_t{1} << 18;
+
+// Sizes of one convolution, for every kernel below.
+struct ConvSizes {
+  cpu::Tables t;
+  int64_t batch, c_in, c_out, groups, c_group, o_group;
+  int64_t taps, k;     // taps of a window; k = taps * c_group, a patch's length
+  int64_t positions;   // output positions of one image
+  int64_t input_rows;  // input positions of one image
+  int64_t tile_rows;   // output positions of one tile
+  int64_t tiles;       // tiles of one image
+  bool pointwise;
+
+  ConvSizes(const WindowGeometry& g, int groups_, int64_t batch_, int64_t c_in_, int64_t c_out_)
+      : t(cpu::make_tables(g)), batch(batch_), c_in(c_in_), c_out(c_out_), groups(groups_) {
+    c_group = c_in / groups;
+    o_group = c_out / groups;
+    taps = t.window();
+    k = taps * c_group;
+    positions = t.positions();
+    input_rows = t.input_rows();
+    pointwise = true;
+    for (size_t i = 0; i < g.kernel.size(); ++i) {
+      pointwise = pointwise && g.kernel[i] == 1 && g.stride[i] == 1 && g.padding_lo[i] == 0 &&
+                  g.padding_hi[i] == 0 && g.input_dilation[i] == 1;
+    }
+    int64_t step = std::max<int64_t>(cpu::sgemm_tile().rows, 8);
+    tile_rows = std::max<int64_t>(kTileFloats / std::max<int64_t>(k, 1) / step * step, step);
+    tile_rows = std::min(tile_rows, std::max<int64_t>(positions, 1));
+    tiles = (positions + tile_rows - 1) / tile_rows;
+  }
+
+  // Tiles per chunk of parallel work.
+  int64_t grain() const {
+    int64_t work = std::max<int64_t>(tile_rows * k * o_group * groups, 1);
+    return std::max<int64_t>(1, kChunkWork / work);
+  }
+};
+
+// Runs body(begin, end, block) over the items [0, items) cut into blocks of
+// at least `grain` items, up to four per thread, each claimed by whichever
+// thread of the pool is free (a thread slowed by other work still finds
+// some). Returns the number of blocks.
+template <typename F>
+int64_t for_each_block(int64_t items, int64_t grain, F&& body) {
+  if (items <= 0) return 0;
+  int64_t blocks =
+      std::clamp<int64_t>(items / std::max<int64_t>(grain, 1), 1, int64_t{4} * cpu::num_threads());
+  int64_t size = (items + blocks - 1) / blocks;
+  blocks = (items + size - 1) / size;
+  cpu::parallel_tasks(blocks,
+                      [&](int64_t i) { body(i * size, std::min(items, (i + 1) * size), i); });
+  return blocks;
+}
+
+// Calls run(dst_offset, row, r2) for each (position, tap0, tap1) of output
+// positions [p0, p1): the patch floats from dst_offset (relative to the
+// tile) take taps (tap0, tap1, 0..taps2) of the input row `row` (in units of
+// input positions; -1 where tap0 or tap1 falls on padding), whose third
+// coordinates r2 gives (-1: padding). Unlike cpu::for_each_tap, the innermost
+// taps are the caller's loop, which keeps single-channel windows (an MNIST
+// convolution's first layer) from paying a call per float.
+template <typename F>
+void for_each_tap_row(const ConvSizes& s, int64_t p0, int64_t p1, F&& run) {
+  const cpu::Tables& t = s.t;
+  int64_t offset = 0;
+  for (int64_t p = p0; p < p1; ++p) {
+    int o2 = static_cast<int>(p % t.out[2]);
+    int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
+    int o0 = static_cast<int>(p / (int64_t(t.out[2]) * t.out[1]));
+    const int* r0 = &t.index[0][size_t(o0) * t.taps[0]];
+    const int* r1 = &t.index[1][size_t(o1) * t.taps[1]];
+    const int* r2 = &t.index[2][size_t(o2) * t.taps[2]];
+    for (int k0 = 0; k0 < t.taps[0]; ++k0) {
+      for (int k1 = 0; k1 < t.taps[1]; ++k1) {
+        bool ok = r0[k0] >= 0 && r1[k1] >= 0;
+        int64_t row = ok ? (int64_t(r0[k0]) * t.in[1] + r1[k1]) * t.in[2] : -1;
+        run(offset, row, r2);
+        offset += t.taps[2] * s.c_group;
+      }
+    }
+  }
+}
+
+// Copies channels [c0, c0 + c_group) of the patches of output positions
+// [p0, p1) of one image into dst, one patch of s.k floats per position.
+void unfold_tile(const ConvSizes& s, const float* image, int64_t p0, int64_t p1, int64_t c0,
+                 float* dst) {
+  int64_t cg = s.c_group, taps2 = s.t.taps[2];
+  const float* base = image + c0;
+  for_each_tap_row(s, p0, p1, [&](int64_t offset, int64_t row, const int* r2) {
+    float* d = dst + offset;
+    if (row < 0) {
+      std::fill(d, d + taps2 * cg, 0.0f);
+      return;
+    }
+    const float* src = base + row * s.c_in;
+    if (cg == 1) {
+      for (int64_t k = 0; k < taps2; ++k) d[k] = r2[k] >= 0 ? src[int64_t(r2[k]) * s.c_in] : 0.0f;
+      return;
+    }
+    for (int64_t k = 0; k < taps2; ++k, d += cg) {
+      if (r2[k] < 0) {
+        std::fill(d, d + cg, 0.0f);
+      } else {
+        std::memcpy(d, src + int64_t(r2[k]) * s.c_in, static_cast<size_t>(cg) * sizeof(float));
+      }
+    }
+  });
+}
+
+// Adds the patch gradients of positions [p0, p1) in src onto channels
+// [c0, c0 + c_group) of one image's input gradient.
+void fold_tile(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int64_t c0,
+               float* image) {
+  int64_t cg = s.c_group, taps2 = s.t.taps[2];
+  float* base = image + c0;
+  for_each_tap_row(s, p0, p1, [&](int64_t offset, int64_t row, const int* r2) {
+    if (row < 0) return;
+    const float* from = src + offset;
+    float* dst = base + row * s.c_in;
+    if (cg == 1) {
+      for (int64_t k = 0; k < taps2; ++k) {
+        if (r2[k] >= 0) dst[int64_t(r2[k]) * s.c_in] += from[k];
+      }
+      return;
+    }
+    for (int64_t k = 0; k < taps2; ++k, from += cg) {
+      if (r2[k] < 0) continue;
+      float* to = dst + int64_t(r2[k]) * s.c_in;
+      for (int64_t c = 0; c < cg; ++c) to[c] += from[c];
+    }
+  });
+}
+
+}  // namespace
+
+// y = unfold(x) . w^T per group. The weights are transposed once to
+// (k, o_group) so every tile's product reads them in place.
+void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array w = cpu::ensure_row_contiguous(inputs[1]);
+  cpu::allocate(out);
+  if (out.size() == 0) return;
+  ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), w.shape(0));
+  std::vector<float> wt(static_cast<size_t>(s.groups * s.k * s.o_group));
+  for (int64_t g = 0; g < s.groups; ++g) {
+    cpu::transpose_floats(s.o_group, s.k, w.data<float>() + g * s.o_group * s.k, s.k,
+                          wt.data() + g * s.k * s.o_group, s.o_group);
+  }
+  const float* src = x.data<float>();
+  float* dst = out.data<float>();
+  for_each_block(s.batch * s.tiles, s.grain(), [&](int64_t b, int64_t e, int64_t) {
+    std::vector<float> buf(s.pointwise ? 0 : static_cast<size_t>(s.tile_rows * s.k));
+    for (int64_t item = b; item < e; ++item) {
+      int64_t n = item / s.tiles, p0 = (item % s.tiles) * s.tile_rows;
+      int64_t p1 = std::min(s.positions, p0 + s.tile_rows);
+      const float* image = src + n * s.input_rows * s.c_in;
+      float* y = dst + (n * s.positions + p0) * s.c_out;
+      for (int64_t g = 0; g < s.groups; ++g) {
+        const float* a = image + p0 * s.c_in + g * s.c_group;
+        int64_t lda = s.c_in;
+        if (!s.pointwise) {
+          unfold_tile(s, image, p0, p1, g * s.c_group, buf.data());
+          a = buf.data();
+          lda = s.k;
+        }
+        cpu::sgemm(false, false, p1 - p0, s.o_group, s.k, 1.0f, a, std::max<int64_t>(lda, 1),
+                   wt.data() + g * s.k * s.o_group, std::max<int64_t>(s.o_group, 1), 0.0f,
+                   y + g * s.o_group, s.c_out);
+      }
+    }
+  });
+}
+
+// dx = fold(dy . w) per group. Patches of neighbouring positions overlap, so
+// one image's gradient is made by one thread: the work items are (image,
+// group) pairs, whose channel slices of dx are disjoint.
+void ConvolutionInputGrad::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array dy = cpu::ensure_row_contiguous(inputs[0]);
+  array w = cpu::ensure_row_contiguous(inputs[1]);
+  cpu::allocate(out);
+  if (out.size() == 0) return;
+  ConvSizes s(g_, groups_, dy.shape(0), out.shape(-1), dy.shape(-1));
+  const float* src = dy.data<float>();
+  float* dst = out.data<float>();
+  int64_t per_item = std::max<int64_t>(s.positions * s.k * s.o_group, 1);
+  for_each_block(s.batch * s.groups, kChunkWork / per_item, [&](int64_t b, int64_t e, int64_t) {
+    std::vector<float> buf(s.pointwise ? 0 : static_cast<size_t>(s.tile_rows * s.k));
+    for (int64_t item = b; item < e; ++item) {
+      int64_t n = item / s.groups, g = item % s.groups;
+      float* image = dst + n * s.input_rows * s.c_in;
+      const float* wg = w.data<float>() + g * s.o_group * s.k;
+      if (!s.pointwise) {
+        for (int64_t r = 0; r < s.input_rows; ++r) {
+          float* row = image + r * s.c_in + g * s.c_group;
+          std::fill(row, row + s.c_group, 0.0f);
+        }
+      }
+      for (int64_t p0 = 0; p0 < s.positions; p0 += s.tile_rows) {
+        int64_t p1 = std::min(s.positions, p0 + s.tile_rows);
+        const float* a = src + (n * s.positions + p0) * s.c_out + g * s.o_group;
+        if (s.pointwise) {
+          cpu::sgemm(false, false, p1 - p0, s.c_group, s.o_group, 1.0f, a, s.c_out, wg,
+                     std::max<int64_t>(s.k, 1), 0.0f, image + p0 * s.c_in + g * s.c_group, s.c_in);
+          continue;
+        }
+        cpu::sgemm(false, false, p1 - p0, s.k, s.o_group, 1.0f, a, s.c_out, wg,
+                   std::max<int64_t>(s.k, 1), 0.0f, buf.data(), std::max<int64_t>(s.k, 1));
+        fold_tile(s, buf.data(), p0, p1, g * s.c_group, image);
+      }
+    }
+  });
+}
+
+// dw = dy^T . unfold(x) per group, summed over every position of every image.
+// Each block of tiles sums into its own buffer; the buffers are added in the
+// order of their blocks, so the result does not depend on thread timing.
+void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array dy = cpu::ensure_row_contiguous(inputs[1]);
+  cpu::allocate(out);
+  if (out.size() == 0) return;
+  ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), dy.shape(-1));
+  size_t size = static_cast<size_t>(out.size());
+  std::vector<std::vector<float>> partials(static_cast<size_t>(4 * cpu::num_threads()));
+  int64_t blocks =
+      for_each_block(s.batch * s.tiles, s.grain(), [&](int64_t b, int64_t e, int64_t block) {
+        std::vector<float>& acc = partials[block];
+        acc.assign(size, 0.0f);
+        std::vector<float> buf(s.pointwise ? 0 : static_cast<size_t>(s.tile_rows * s.k));
+        for (int64_t item = b; item < e; ++item) {
+          int64_t n = item / s.tiles, p0 = (item % s.tiles) * s.tile_rows;
+          int64_t p1 = std::min(s.positions, p0 + s.tile_rows);
+          const float* image = x.data<float>() + n * s.input_rows * s.c_in;
+          const float* grad = dy.data<float>() + (n * s.positions + p0) * s.c_out;
+          for (int64_t g = 0; g < s.groups; ++g) {
+            const float* patches = image + p0 * s.c_in + g * s.c_group;
+            int64_t ldb = s.c_in;
+            if (!s.pointwise) {
+              unfold_tile(s, image, p0, p1, g * s.c_group, buf.data());
+              patches = buf.data();
+              ldb = s.k;
+            }
+            cpu::sgemm(true, false, s.o_group, s.k, p1 - p0, 1.0f, grad + g * s.o_group, s.c_out,
+                       patches, std::max<int64_t>(ldb, 1), 1.0f, acc.data() + g * s.o_group * s.k,
+                       std::max<int64_t>(s.k, 1));
+          }
+        }
+      });
+  float* dst = out.data<float>();
+  std::fill(dst, dst + size, 0.0f);
+  for (int64_t block = 0; block < blocks; ++block) {
+    const float* acc = partials[block].data();
+    for (size_t i = 0; i < size; ++i) dst[i] += acc[i];
+  }
+}
+
+}  // namespace lmx
