@@ -2,7 +2,6 @@
 // data files, model, optimizer and batch policy as examples/mnist_mlp, and the
 // same output lines. It does not link lmx, so the two never share a BLAS.
 #include <torch/torch.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cstdio>
@@ -10,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "torch_idx.h"
 
 struct MLPImpl : torch::nn::Module {
   torch::nn::ModuleList layers;
@@ -28,25 +29,6 @@ struct MLPImpl : torch::nn::Module {
   }
 };
 TORCH_MODULE(MLP);
-
-// Reads a gzip IDX file of unsigned bytes.
-torch::Tensor read_idx(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw std::runtime_error("cannot open " + path);
-  std::vector<unsigned char> bytes;
-  unsigned char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof(buf))) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  gzclose(f);
-  int ndim = bytes.at(3);
-  std::vector<int64_t> shape;
-  for (int i = 0; i < ndim; ++i) {
-    const unsigned char* p = bytes.data() + 4 + 4 * i;
-    shape.push_back((int64_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
-  }
-  auto t = torch::from_blob(bytes.data() + 4 + 4 * ndim, shape, torch::kUInt8).clone();
-  return t;
-}
 
 int main(int argc, char** argv) {
   int hidden = 32, epochs = 10, batch = 256, threads = 2;

@@ -1,20 +1,13 @@
 """The seeds' MNIST MLP in PyTorch (Python), for bench/mnist/run.sh. Prints the
 same lines as examples/mnist_mlp."""
 import argparse
-import gzip
 import os
 import time
 
 import numpy as np
 import torch
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from idx import idx
 
 
 p = argparse.ArgumentParser()

@@ -43,11 +43,32 @@ array PoolNd::operator()(array x) {
   Shape spatial(x.shape().begin() + 1, x.shape().end() - 1);
   auto g = make_window_geometry(who_, spatial, Shape(kernel_size.begin(), kernel_size.end()),
                                 stride, padding, padding, {}, {});
+  auto reduce = [&](const array& windows, const std::vector<int>& axes) {
+    return kind_ == Kind::Max ? max(windows, axes) : mean(windows, axes);
+  };
+  // Windows that tile the input (stride = kernel, no padding: the usual
+  // MaxPool2d(2)) are a reshape of it, (N, out0, k0, out1, k1, ..., C):
+  // no copy into windows, and no scatter of them back in the gradient.
+  bool tiles = stride == kernel_size;
+  for (int p : padding) tiles = tiles && p == 0;
+  if (tiles) {
+    Shape start(x.ndim(), 0), stop = x.shape(), split{x.shape(0)};
+    std::vector<int> axes;
+    for (int i = 0; i < rank; ++i) {
+      stop[i + 1] = g.output[i] * kernel_size[i];  // the rows no window covers are dropped
+      split.push_back(g.output[i]);
+      split.push_back(kernel_size[i]);
+      axes.push_back(2 + 2 * i);
+    }
+    split.push_back(x.shape(-1));
+    if (stop != x.shape()) x = slice(x, start, stop);
+    return reduce(reshape(x, split), axes);
+  }
   double pad = kind_ == Kind::Max ? -std::numeric_limits<double>::infinity() : 0.0;
   auto windows = sliding_windows(x, g, pad);  // (N, out..., kernel..., C)
   std::vector<int> axes(rank);
   std::iota(axes.begin(), axes.end(), rank + 1);
-  return kind_ == Kind::Max ? max(windows, axes) : mean(windows, axes);
+  return reduce(windows, axes);
 }
 
 std::string PoolNd::extra_repr() const {

@@ -92,6 +92,34 @@ TEST(Pooling, MatchesTorchReference) {
   EXPECT_EQ(checked, 7);
 }
 
+// Pools whose windows tile the input are a reshape of it; they must agree
+// with the sliding-window form, gradients too: ties split evenly (a ReLU's
+// zeros), and rows and columns no window covers get zero.
+TEST(Pooling, TilingWindowsMatchSlidingWindows) {
+  auto x = maximum(random::normal({2, 7, 9, 3}, float32, random::key(8)), array(0.0f));
+  for (bool is_max : {true, false}) {
+    SCOPED_TRACE(is_max ? "max" : "avg");
+    auto by_windows = [&](const array& v) {
+      auto g = make_window_geometry("test", {7, 9}, {2, 3}, {2, 3}, {0}, {0}, {1}, {1});
+      auto w = sliding_windows(v, g, 0.0);
+      return is_max ? max(w, {3, 4}) : mean(w, {3, 4});
+    };
+    auto pooled = [&](const array& v) {
+      nn::IntOrTuple kernel{2, 3};
+      return is_max ? nn::MaxPool2d(kernel)(v) : nn::AvgPool2d(kernel)(v);
+    };
+    auto y = pooled(x);
+    ASSERT_EQ(y.shape(), (Shape{2, 3, 3, 3}));
+    EXPECT_TRUE(all_close(y, by_windows(x), 0.0, 0.0));
+    auto ct = random::normal(y.shape(), float32, random::key(9));
+    auto g_tiled = vjp([&](const array& v) { return pooled(v); }, x, ct).second;
+    auto g_windows = vjp([&](const array& v) { return by_windows(v); }, x, ct).second;
+    EXPECT_TRUE(all_close(g_tiled, g_windows, 1e-6, 1e-6));
+  }
+  check_grad([](const std::vector<array>& v) { return nn::MaxPool2d(2)(v[0]); },
+             {random::normal({1, 5, 4, 2}, float64)});
+}
+
 TEST(Pooling, DefaultsPrintingGradientsAndErrors) {
   nn::MaxPool2d pool(2);
   EXPECT_EQ(repr(pool), "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))");

@@ -81,6 +81,29 @@ int64_t for_each_block(int64_t items, int64_t grain, F&& body) {
   return blocks;
 }
 
+// The calling thread's patch buffer for one tile, kept between calls: a
+// fresh 128 KB allocation per tile would be a fresh mapping (glibc maps
+// blocks of this size), and the kernel would zero its pages every time.
+float* tile_buffer(const ConvSizes& s) {
+  thread_local std::vector<float> buffer;
+  size_t n = static_cast<size_t>(s.tile_rows * s.k);
+  if (buffer.size() < n) buffer.resize(n);
+  return buffer.data();
+}
+
+// dst[0, n) = src[0, n) for short runs (a tap row of a few channels), without
+// a call to memcpy per run: whole 8-float blocks, then 4, 2 and 1.
+inline void copy_floats(float* dst, const float* src, int64_t n) {
+  if (n >= 32) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  for (; n >= 8; n -= 8, dst += 8, src += 8) std::memcpy(dst, src, 8 * sizeof(float));
+  if (n & 4) std::memcpy(dst, src, 4 * sizeof(float)), dst += 4, src += 4;
+  if (n & 2) std::memcpy(dst, src, 2 * sizeof(float)), dst += 2, src += 2;
+  if (n & 1) *dst = *src;
+}
+
 // Calls run(dst_offset, row, r2) for each (position, tap0, tap1) of output
 // positions [p0, p1): the patch floats from dst_offset (relative to the
 // tile) take taps (tap0, tap1, 0..taps2) of the input row `row` (in units of
@@ -92,10 +115,11 @@ template <typename F>
 void for_each_tap_row(const ConvSizes& s, int64_t p0, int64_t p1, F&& run) {
   const cpu::Tables& t = s.t;
   int64_t offset = 0;
+  // The position's coordinates, counted up rather than divided out.
+  int o2 = static_cast<int>(p0 % t.out[2]);
+  int o1 = static_cast<int>((p0 / t.out[2]) % t.out[1]);
+  int o0 = static_cast<int>(p0 / (int64_t(t.out[2]) * t.out[1]));
   for (int64_t p = p0; p < p1; ++p) {
-    int o2 = static_cast<int>(p % t.out[2]);
-    int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
-    int o0 = static_cast<int>(p / (int64_t(t.out[2]) * t.out[1]));
     const int* r0 = &t.index[0][size_t(o0) * t.taps[0]];
     const int* r1 = &t.index[1][size_t(o1) * t.taps[1]];
     const int* r2 = &t.index[2][size_t(o2) * t.taps[2]];
@@ -106,6 +130,10 @@ void for_each_tap_row(const ConvSizes& s, int64_t p0, int64_t p1, F&& run) {
         run(offset, row, r2);
         offset += t.taps[2] * s.c_group;
       }
+    }
+    if (++o2 == t.out[2]) {
+      o2 = 0;
+      if (++o1 == t.out[1]) o1 = 0, ++o0;
     }
   }
 }
@@ -123,6 +151,12 @@ void unfold_tile(const ConvSizes& s, const float* image, int64_t p0, int64_t p1,
       return;
     }
     const float* src = base + row * s.c_in;
+    // Without groups, taps over consecutive input columns are one run of
+    // memory (no padding or dilation under this row of taps).
+    if (cg == s.c_in && r2[0] >= 0 && r2[taps2 - 1] - r2[0] == taps2 - 1) {
+      copy_floats(d, src + int64_t(r2[0]) * cg, taps2 * cg);
+      return;
+    }
     if (cg == 1) {
       for (int64_t k = 0; k < taps2; ++k) d[k] = r2[k] >= 0 ? src[int64_t(r2[k]) * s.c_in] : 0.0f;
       return;
@@ -131,7 +165,7 @@ void unfold_tile(const ConvSizes& s, const float* image, int64_t p0, int64_t p1,
       if (r2[k] < 0) {
         std::fill(d, d + cg, 0.0f);
       } else {
-        std::memcpy(d, src + int64_t(r2[k]) * s.c_in, static_cast<size_t>(cg) * sizeof(float));
+        copy_floats(d, src + int64_t(r2[k]) * s.c_in, cg);
       }
     }
   });
@@ -147,6 +181,11 @@ void fold_tile(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int
     if (row < 0) return;
     const float* from = src + offset;
     float* dst = base + row * s.c_in;
+    if (cg == s.c_in && r2[0] >= 0 && r2[taps2 - 1] - r2[0] == taps2 - 1) {
+      float* to = dst + int64_t(r2[0]) * cg;
+      for (int64_t i = 0; i < taps2 * cg; ++i) to[i] += from[i];
+      return;
+    }
     if (cg == 1) {
       for (int64_t k = 0; k < taps2; ++k) {
         if (r2[k] >= 0) dst[int64_t(r2[k]) * s.c_in] += from[k];
@@ -179,7 +218,7 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
   const float* src = x.data<float>();
   float* dst = out.data<float>();
   for_each_block(s.batch * s.tiles, s.grain(), [&](int64_t b, int64_t e, int64_t) {
-    std::vector<float> buf(s.pointwise ? 0 : static_cast<size_t>(s.tile_rows * s.k));
+    float* buf = s.pointwise ? nullptr : tile_buffer(s);
     for (int64_t item = b; item < e; ++item) {
       int64_t n = item / s.tiles, p0 = (item % s.tiles) * s.tile_rows;
       int64_t p1 = std::min(s.positions, p0 + s.tile_rows);
@@ -189,8 +228,8 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
         const float* a = image + p0 * s.c_in + g * s.c_group;
         int64_t lda = s.c_in;
         if (!s.pointwise) {
-          unfold_tile(s, image, p0, p1, g * s.c_group, buf.data());
-          a = buf.data();
+          unfold_tile(s, image, p0, p1, g * s.c_group, buf);
+          a = buf;
           lda = s.k;
         }
         cpu::sgemm(false, false, p1 - p0, s.o_group, s.k, 1.0f, a, std::max<int64_t>(lda, 1),
@@ -214,7 +253,7 @@ void ConvolutionInputGrad::eval_cpu(const std::vector<array>& inputs, array& out
   float* dst = out.data<float>();
   int64_t per_item = std::max<int64_t>(s.positions * s.k * s.o_group, 1);
   for_each_block(s.batch * s.groups, kChunkWork / per_item, [&](int64_t b, int64_t e, int64_t) {
-    std::vector<float> buf(s.pointwise ? 0 : static_cast<size_t>(s.tile_rows * s.k));
+    float* buf = s.pointwise ? nullptr : tile_buffer(s);
     for (int64_t item = b; item < e; ++item) {
       int64_t n = item / s.groups, g = item % s.groups;
       float* image = dst + n * s.input_rows * s.c_in;
@@ -234,8 +273,8 @@ void ConvolutionInputGrad::eval_cpu(const std::vector<array>& inputs, array& out
           continue;
         }
         cpu::sgemm(false, false, p1 - p0, s.k, s.o_group, 1.0f, a, s.c_out, wg,
-                   std::max<int64_t>(s.k, 1), 0.0f, buf.data(), std::max<int64_t>(s.k, 1));
-        fold_tile(s, buf.data(), p0, p1, g * s.c_group, image);
+                   std::max<int64_t>(s.k, 1), 0.0f, buf, std::max<int64_t>(s.k, 1));
+        fold_tile(s, buf, p0, p1, g * s.c_group, image);
       }
     }
   });
@@ -251,12 +290,12 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
   if (out.size() == 0) return;
   ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), dy.shape(-1));
   size_t size = static_cast<size_t>(out.size());
-  std::vector<std::vector<float>> partials(static_cast<size_t>(4 * cpu::num_threads()));
+  std::vector<float> partials(static_cast<size_t>(4 * cpu::num_threads()) * size);
   int64_t blocks =
       for_each_block(s.batch * s.tiles, s.grain(), [&](int64_t b, int64_t e, int64_t block) {
-        std::vector<float>& acc = partials[block];
-        acc.assign(size, 0.0f);
-        std::vector<float> buf(s.pointwise ? 0 : static_cast<size_t>(s.tile_rows * s.k));
+        float* acc = partials.data() + block * size;
+        std::fill(acc, acc + size, 0.0f);
+        float* buf = s.pointwise ? nullptr : tile_buffer(s);
         for (int64_t item = b; item < e; ++item) {
           int64_t n = item / s.tiles, p0 = (item % s.tiles) * s.tile_rows;
           int64_t p1 = std::min(s.positions, p0 + s.tile_rows);
@@ -266,12 +305,12 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
             const float* patches = image + p0 * s.c_in + g * s.c_group;
             int64_t ldb = s.c_in;
             if (!s.pointwise) {
-              unfold_tile(s, image, p0, p1, g * s.c_group, buf.data());
-              patches = buf.data();
+              unfold_tile(s, image, p0, p1, g * s.c_group, buf);
+              patches = buf;
               ldb = s.k;
             }
             cpu::sgemm(true, false, s.o_group, s.k, p1 - p0, 1.0f, grad + g * s.o_group, s.c_out,
-                       patches, std::max<int64_t>(ldb, 1), 1.0f, acc.data() + g * s.o_group * s.k,
+                       patches, std::max<int64_t>(ldb, 1), 1.0f, acc + g * s.o_group * s.k,
                        std::max<int64_t>(s.k, 1));
           }
         }
@@ -279,7 +318,7 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
   float* dst = out.data<float>();
   std::fill(dst, dst + size, 0.0f);
   for (int64_t block = 0; block < blocks; ++block) {
-    const float* acc = partials[block].data();
+    const float* acc = partials.data() + block * size;
     for (size_t i = 0; i < size; ++i) dst[i] += acc[i];
   }
 }
