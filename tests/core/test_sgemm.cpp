@@ -91,6 +91,20 @@ TEST(Sgemm, MatchesReferenceOverShapesTransposesAlphaBeta) {
   });
 }
 
+// Row-major A whose rows are a multiple of 4 KB apart is copied into panels
+// first (sgemm.cpp): ragged row panels, several row and depth blocks, and a
+// row stride made of padding as well as one made of k alone.
+TEST(Sgemm, RowMajorAWithAliasingRowStride) {
+  for_each_isa([](cpu::Isa) {
+    std::mt19937 gen(9);
+    for (bool tb : {false, true}) {
+      check_case({false, tb, 470, 40, 2048, 1.0f, 0.0f, 0}, gen);
+      check_case({false, tb, 29, 33, 1000, -0.5f, 2.0f, 24}, gen);
+      check_case({true, tb, 29, 33, 1000, 1.0f, 0.0f, 24}, gen);
+    }
+  });
+}
+
 TEST(Sgemm, TilesOfEachInstructionSet) {
   for_each_isa([](cpu::Isa isa) {
     cpu::SgemmTile tile = cpu::sgemm_tile();

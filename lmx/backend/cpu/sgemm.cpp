@@ -219,6 +219,25 @@ void pack_transposed_b(const float* b, int64_t ldb, int64_t p0, int64_t kc, int6
   }
 }
 
+// Copies op(A) rows [i0, i0 + mc) and columns [p0, p0 + kc) into MR-row
+// panels, each column-major (panel[p * kMR + r]), which the column-major
+// kernels then read as one forward stream.
+void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
+            int64_t kc, float* out) {
+  for (int64_t ir = 0; ir < mc; ir += kMR) {
+    float* panel = out + (ir / kMR) * kc * kMR;
+    int64_t rows = std::min(kMR, mc - ir);
+    if (trans_a) {
+      for (int64_t p = 0; p < kc; ++p) {
+        std::memcpy(panel + p * kMR, a + (p0 + p) * lda + i0 + ir,
+                    static_cast<size_t>(rows) * sizeof(float));
+      }
+    } else {
+      transpose_floats(rows, kc, a + (i0 + ir) * lda + p0, lda, panel, kMR);
+    }
+  }
+}
+
 void scale(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   for (int64_t i = 0; i < m; ++i) {
     float* row = c + i * ldc;
@@ -240,11 +259,20 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) return scale(m, n, beta, c, ldc);
-  const auto& full = trans_a ? kKernels<true, true> : kKernels<false, true>;
-  const auto& edge = trans_a ? kKernels<true, false> : kKernels<false, false>;
-  // Scratch for B panels, reused across calls on this thread.
-  thread_local std::vector<float> packed;
+  // A is read in place unless it is row-major with rows a multiple of 4 KB
+  // apart: then the MR rows a kernel broadcasts from fall in one L1 set, more
+  // lines than the set has ways, and loads miss (a 96 x 2048 A ran at 60% of
+  // its transposed layout's speed). Such blocks are copied into panels first.
+  // (A column-major A is one forward stream per k already; copying it only
+  // cost time.)
+  bool pack = !trans_a && lda % 1024 == 0;
+  bool column_major = trans_a || pack;
+  const auto& full = column_major ? kKernels<true, true> : kKernels<false, true>;
+  const auto& edge = column_major ? kKernels<true, false> : kKernels<false, false>;
+  // Scratch for B and A panels, reused across calls on this thread.
+  thread_local std::vector<float> packed, packed_a;
   if (trans_b) packed.resize(static_cast<size_t>(kKC * ((std::min(kNC, n) + kNR - 1) / kNR) * kNR));
+  if (pack) packed_a.resize(static_cast<size_t>(kKC * kMC));
 
   for (int64_t jc = 0; jc < n; jc += kNC) {
     int64_t nc = std::min(kNC, n - jc);
@@ -265,6 +293,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       }
       for (int64_t ic = 0; ic < m; ic += kMC) {
         int64_t mc = std::min(kMC, m - ic);
+        if (pack) pack_a(trans_a, a, lda, ic, mc, pc, kc, packed_a.data());
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           int64_t cols = std::min(kNR, nc - jr);
           const auto& kernels = cols == kNR ? full : edge;
@@ -272,9 +301,11 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
           float* c_col = c + jc + jr;
           for (int64_t ir = ic; ir < ic + mc; ir += kMR) {
             int64_t rows = std::min(kMR, ic + mc - ir);
-            const float* a_tile = trans_a ? a + pc * lda + ir : a + ir * lda + pc;
-            kernels[rows - 1](kc, a_tile, lda, panel, bp_ld, cols, c_col + ir * ldc, ldc, alpha,
-                              beta_block);
+            const float* a_tile = pack      ? packed_a.data() + (ir - ic) * kc
+                                  : trans_a ? a + pc * lda + ir
+                                            : a + ir * lda + pc;
+            kernels[rows - 1](kc, a_tile, pack ? kMR : lda, panel, bp_ld, cols, c_col + ir * ldc,
+                              ldc, alpha, beta_block);
           }
         }
       }
