@@ -16,19 +16,10 @@ rounds="${1:-3}"
 epochs="${2:-3}"
 data="${MNIST_DIR:-../shared/data/mnist}"
 if [ ! -d "$data" ]; then data="$HOME/.cache/lmx/mnist"; fi
-if ! dpkg -s libtorch-dev >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  echo "bench/mnist needs libtorch-dev and python3-torch: sudo apt-get install -y libtorch-dev python3-torch" >&2
-  exit 1
-fi
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DLMX_BUILD_BENCH=ON -DLMX_BUILD_TESTS=OFF \
-  -DLMX_BUILD_EXAMPLES=ON > /dev/null
-cmake --build build-bench -j"$(nproc)" --target mnist_cnn torch_cnn > /dev/null
-peer_env=()
-if [ -d /usr/lib/x86_64-linux-gnu/openblas-openmp ]; then
-  peer_env=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp)
-fi
+source bench/peers.sh
+require_torch bench/mnist
+build_bench mnist_cnn torch_cnn
 logs="$(mktemp -d)"
-timed() { /usr/bin/time -f "%M" -o "$1.rss" "${@:2}" > "$1.txt"; }
 for r in $(seq 1 "$rounds"); do
   timed "$logs/lmx_cnn_$r" ./build-bench/examples/mnist_cnn --data "$data" --epochs "$epochs"
   timed "$logs/libtorch_cnn_$r" "${peer_env[@]}" ./build-bench/bench/torch_cnn --data "$data" --epochs "$epochs"
