@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   int sample_length = 200;
   float learning_rate = 3e-3f;
   uint64_t seed = 0;
+  bool bias_correction = false;
   app.add_option("--text", text_path, "Training text (default: examples/data/corpus.txt)");
   app.add_option("--steps", steps)->capture_default_str();
   app.add_option("--batch-size", batch_size)->capture_default_str();
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
   app.add_option("--lr", learning_rate)->capture_default_str();
   app.add_option("--sample-length", sample_length)->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
+  app.add_flag("--bias-correction", bias_correction,
+               "Adam's bias correction (off by default, as in MLX; PyTorch always applies it)");
   CLI11_PARSE(app, argc, argv);
 
   if (text_path.empty()) {
@@ -151,7 +154,7 @@ int main(int argc, char** argv) {
     return mx::mean(nn::losses::cross_entropy(m(x), y));
   };
   auto loss_and_grad = nn::value_and_grad(model, loss_fn);
-  optim::AdamW optimizer(learning_rate);
+  optim::AdamW optimizer(learning_rate, {0.9f, 0.999f}, 1e-8f, 0.01f, bias_correction);
 
   // Random windows: x = text[s : s + context], y = text[s + 1 : s + context + 1].
   auto offsets = mx::reshape(mx::arange(0, context), {1, context});
