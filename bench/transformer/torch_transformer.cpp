@@ -63,7 +63,8 @@ struct BlockImpl : torch::nn::Module {
   torch::Tensor attention(const torch::Tensor& x) {
     int64_t B = x.size(0), L = x.size(1);
     auto split = [&](const torch::Tensor& t) { return t.view({B, L, heads, -1}).transpose(1, 2); };
-    auto qh = rope(split(q->forward(x))), kh = rope(split(k->forward(x))), vh = split(v->forward(x));
+    auto qh = rope(split(q->forward(x))), kh = rope(split(k->forward(x))),
+         vh = split(v->forward(x));
     auto scores = torch::matmul(qh, kh.transpose(-1, -2)) / std::sqrt(double(qh.size(-1)));
     auto mask = torch::ones({L, L}, torch::kBool).triu(1);
     scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
@@ -137,8 +138,8 @@ int main(int argc, char** argv) {
     auto pos = starts + offsets;
     auto x = data.index({pos}), y = data.index({pos + 1});
     opt.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(model->forward(x).view({-1, vocab}),
-                                                     y.view({-1}));
+    auto loss =
+        torch::nn::functional::cross_entropy(model->forward(x).view({-1, vocab}), y.view({-1}));
     loss.backward();
     opt.step();
     running += loss.item<float>();

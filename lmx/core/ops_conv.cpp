@@ -215,8 +215,7 @@ array convolution_input_grad(const array& dy, const array& w, const WindowGeomet
   Shape out{dy.shape(0)};
   out.insert(out.end(), g.input.begin(), g.input.end());
   out.push_back(w.shape(-1) * groups);
-  return make_node<ConvolutionInputGrad>(std::move(out), float32, {dy, w}, to_stream(s), g,
-                                         groups);
+  return make_node<ConvolutionInputGrad>(std::move(out), float32, {dy, w}, to_stream(s), g, groups);
 }
 
 array convolution_weight_grad(const array& x, const array& dy, const WindowGeometry& g, int groups,
@@ -333,7 +332,6 @@ bool Fold::is_equivalent(const Primitive& o) const {
   return g_ == static_cast<const Fold&>(o).g_;
 }
 
-
 // ---- The fused convolutions: bilinear, each the others' adjoint ----
 //
 // With U = unfold(x): y = U w (Convolution), dx = fold(dy w)
@@ -346,7 +344,9 @@ namespace {
 
 // Cotangents and tangents reach these nodes as float32 unless a caller passed
 // its own dtype; the kernels read float32 only.
-array f32(const array& a, const Stream& s) { return astype(a, float32, s); }
+array f32(const array& a, const Stream& s) {
+  return astype(a, float32, s);
+}
 
 template <typename Node>
 std::vector<array> bilinear_jvp(const std::vector<array>& primals,
@@ -360,6 +360,17 @@ std::vector<array> bilinear_jvp(const std::vector<array>& primals,
   return {*out};
 }
 
+// The cotangents of the operands listed in argnums: for_first(ct) for
+// operand 0, for_second(ct) for operand 1.
+template <typename First, typename Second>
+std::vector<array> bilinear_vjp(const array& cotangent, const std::vector<int>& argnums,
+                                const Stream& s, First for_first, Second for_second) {
+  auto ct = f32(cotangent, s);
+  std::vector<array> out;
+  for (int a : argnums) out.push_back(a == 0 ? for_first(ct) : for_second(ct));
+  return out;
+}
+
 }  // namespace
 
 bool ConvolutionBase::is_equivalent(const Primitive& o) const {
@@ -370,13 +381,14 @@ bool ConvolutionBase::is_equivalent(const Primitive& o) const {
 std::vector<array> Convolution::vjp(const std::vector<array>& primals,
                                     const std::vector<array>& cotangents,
                                     const std::vector<int>& argnums, const std::vector<array>&) {
-  auto ct = f32(cotangents[0], stream());
-  std::vector<array> out;
-  for (int a : argnums) {
-    out.push_back(a == 0 ? convolution_input_grad(ct, primals[1], g_, groups_, stream())
-                         : convolution_weight_grad(primals[0], ct, g_, groups_, stream()));
-  }
-  return out;
+  return bilinear_vjp(
+      cotangents[0], argnums, stream(),
+      [&](const array& ct) {
+        return convolution_input_grad(ct, primals[1], g_, groups_, stream());
+      },
+      [&](const array& ct) {
+        return convolution_weight_grad(primals[0], ct, g_, groups_, stream());
+      });
 }
 std::vector<array> Convolution::jvp(const std::vector<array>& primals,
                                     const std::vector<array>& tangents,
@@ -390,13 +402,12 @@ std::vector<array> ConvolutionInputGrad::vjp(const std::vector<array>& primals,
                                              const std::vector<array>& cotangents,
                                              const std::vector<int>& argnums,
                                              const std::vector<array>&) {
-  auto ct = f32(cotangents[0], stream());
-  std::vector<array> out;
-  for (int a : argnums) {
-    out.push_back(a == 0 ? convolution(ct, primals[1], g_, groups_, stream())
-                         : convolution_weight_grad(ct, primals[0], g_, groups_, stream()));
-  }
-  return out;
+  return bilinear_vjp(
+      cotangents[0], argnums, stream(),
+      [&](const array& ct) { return convolution(ct, primals[1], g_, groups_, stream()); },
+      [&](const array& ct) {
+        return convolution_weight_grad(ct, primals[0], g_, groups_, stream());
+      });
 }
 std::vector<array> ConvolutionInputGrad::jvp(const std::vector<array>& primals,
                                              const std::vector<array>& tangents,
@@ -410,13 +421,12 @@ std::vector<array> ConvolutionWeightGrad::vjp(const std::vector<array>& primals,
                                               const std::vector<array>& cotangents,
                                               const std::vector<int>& argnums,
                                               const std::vector<array>&) {
-  auto ct = f32(cotangents[0], stream());
-  std::vector<array> out;
-  for (int a : argnums) {
-    out.push_back(a == 0 ? convolution_input_grad(primals[1], ct, g_, groups_, stream())
-                         : convolution(primals[0], ct, g_, groups_, stream()));
-  }
-  return out;
+  return bilinear_vjp(
+      cotangents[0], argnums, stream(),
+      [&](const array& ct) {
+        return convolution_input_grad(primals[1], ct, g_, groups_, stream());
+      },
+      [&](const array& ct) { return convolution(primals[0], ct, g_, groups_, stream()); });
 }
 std::vector<array> ConvolutionWeightGrad::jvp(const std::vector<array>& primals,
                                               const std::vector<array>& tangents,

@@ -487,12 +487,12 @@ class ConvolutionBase : public UnaryPrimitive {
   int groups_;
 };
 
-#define LMX_CONVOLUTION_PRIMITIVE(NAME)                                                   \
-  class NAME : public ConvolutionBase {                                                   \
-   public:                                                                                \
-    using ConvolutionBase::ConvolutionBase;                                               \
-    LMX_PRIMITIVE_DECL(NAME)                                                              \
-    LMX_VMAP_RULE                                                                         \
+#define LMX_CONVOLUTION_PRIMITIVE(NAME)     \
+  class NAME : public ConvolutionBase {     \
+   public:                                  \
+    using ConvolutionBase::ConvolutionBase; \
+    LMX_PRIMITIVE_DECL(NAME)                \
+    LMX_VMAP_RULE                           \
   };
 LMX_CONVOLUTION_PRIMITIVE(Convolution)
 LMX_CONVOLUTION_PRIMITIVE(ConvolutionInputGrad)

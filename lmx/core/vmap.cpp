@@ -275,8 +275,7 @@ Batched ConvolutionInputGrad::vmap(const std::vector<array>& inputs, const std::
   if (axes[1] >= 0) return Primitive::vmap(inputs, axes, outputs);
   return vmap_window(inputs, axes[0], outputs[0]);
 }
-Batched ConvolutionWeightGrad::vmap(const std::vector<array>& inputs,
-                                    const std::vector<int>& axes,
+Batched ConvolutionWeightGrad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
                                     const std::vector<array>& outputs) {
   return Primitive::vmap(inputs, axes, outputs);
 }

@@ -450,9 +450,9 @@ class NodeCheck {
     bool forward = as<Convolution>(), input_grad = as<ConvolutionInputGrad>();
     if (ins_[0].dtype() != float32 || ins_[1].dtype() != float32) bad("needs float32 inputs");
     size_t n = g.kernel.size();
-    if (n < 1 || n > 3 || g.input.size() != n || g.stride.size() != n ||
-        g.padding_lo.size() != n || g.padding_hi.size() != n || g.kernel_dilation.size() != n ||
-        g.input_dilation.size() != n || g.output.size() != n) {
+    if (n < 1 || n > 3 || g.input.size() != n || g.stride.size() != n || g.padding_lo.size() != n ||
+        g.padding_hi.size() != n || g.kernel_dilation.size() != n || g.input_dilation.size() != n ||
+        g.output.size() != n) {
       bad("has a window of rank ", n);
     }
     auto expect = make_window_geometry("import_function", g.input, g.kernel, g.stride, g.padding_lo,
@@ -473,8 +473,8 @@ class NodeCheck {
     int groups = q.groups();
     if (groups < 1) bad("has ", groups, " groups");
     int c_out = dy ? dy->shape(-1) : w->shape(0);
-    if (c_out % groups != 0 || (w && w->shape(0) != c_out) ||
-        (x && x->shape(-1) % groups != 0) || (x && w && x->shape(-1) != w->shape(-1) * groups) ||
+    if (c_out % groups != 0 || (w && w->shape(0) != c_out) || (x && x->shape(-1) % groups != 0) ||
+        (x && w && x->shape(-1) != w->shape(-1) * groups) ||
         (x && dy && x->shape(0) != dy->shape(0))) {
       bad("has operands of shapes ", ins_[0].shape(), " and ", ins_[1].shape(), " for ", groups,
           " groups");

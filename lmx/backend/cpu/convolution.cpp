@@ -11,6 +11,7 @@
 // the input rows are the patches, and the products read them in place.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "lmx/backend/cpu/kernel_utils.h"
@@ -171,6 +172,16 @@ void unfold_tile(const ConvSizes& s, const float* image, int64_t p0, int64_t p1,
   });
 }
 
+// The patches of group g of output positions [p0, p1) of one image as a
+// matrix (pointer, row stride): the input rows in place for a pointwise
+// window, else unfolded into buf.
+std::pair<const float*, int64_t> tile_patches(const ConvSizes& s, const float* image, int64_t p0,
+                                              int64_t p1, int64_t g, float* buf) {
+  if (s.pointwise) return {image + p0 * s.c_in + g * s.c_group, std::max<int64_t>(s.c_in, 1)};
+  unfold_tile(s, image, p0, p1, g * s.c_group, buf);
+  return {buf, std::max<int64_t>(s.k, 1)};
+}
+
 // Adds the patch gradients of positions [p0, p1) in src onto channels
 // [c0, c0 + c_group) of one image's input gradient.
 void fold_tile(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int64_t c0,
@@ -225,14 +236,8 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
       const float* image = src + n * s.input_rows * s.c_in;
       float* y = dst + (n * s.positions + p0) * s.c_out;
       for (int64_t g = 0; g < s.groups; ++g) {
-        const float* a = image + p0 * s.c_in + g * s.c_group;
-        int64_t lda = s.c_in;
-        if (!s.pointwise) {
-          unfold_tile(s, image, p0, p1, g * s.c_group, buf);
-          a = buf;
-          lda = s.k;
-        }
-        cpu::sgemm(false, false, p1 - p0, s.o_group, s.k, 1.0f, a, std::max<int64_t>(lda, 1),
+        auto [a, lda] = tile_patches(s, image, p0, p1, g, buf);
+        cpu::sgemm(false, false, p1 - p0, s.o_group, s.k, 1.0f, a, lda,
                    wt.data() + g * s.k * s.o_group, std::max<int64_t>(s.o_group, 1), 0.0f,
                    y + g * s.o_group, s.c_out);
       }
@@ -302,16 +307,9 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
           const float* image = x.data<float>() + n * s.input_rows * s.c_in;
           const float* grad = dy.data<float>() + (n * s.positions + p0) * s.c_out;
           for (int64_t g = 0; g < s.groups; ++g) {
-            const float* patches = image + p0 * s.c_in + g * s.c_group;
-            int64_t ldb = s.c_in;
-            if (!s.pointwise) {
-              unfold_tile(s, image, p0, p1, g * s.c_group, buf);
-              patches = buf;
-              ldb = s.k;
-            }
+            auto [patches, ldb] = tile_patches(s, image, p0, p1, g, buf);
             cpu::sgemm(true, false, s.o_group, s.k, p1 - p0, 1.0f, grad + g * s.o_group, s.c_out,
-                       patches, std::max<int64_t>(ldb, 1), 1.0f, acc + g * s.o_group * s.k,
-                       std::max<int64_t>(s.k, 1));
+                       patches, ldb, 1.0f, acc + g * s.o_group * s.k, std::max<int64_t>(s.k, 1));
           }
         }
       });
