@@ -136,6 +136,27 @@ std::vector<array> array::outputs() const {
   return out;
 }
 
+std::vector<array> array::live_outputs() const {
+  auto out = outputs();
+  if (status() != Status::unscheduled) return out;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].has_primitive()) continue;
+    auto& d = *out[i].desc_;
+    d.primitive = desc_->primitive;
+    d.inputs = desc_->inputs;
+    d.position = static_cast<int>(i);
+    d.sibling_specs = desc_->sibling_specs;
+    d.is_tracer = desc_->is_tracer;
+    for (auto& o : out) {
+      if (o.desc_ != out[i].desc_ && o.desc_->siblings.size() == out.size()) {
+        o.desc_->siblings[i] = out[i].desc_;
+      }
+    }
+    d.siblings = desc_->siblings;
+  }
+  return out;
+}
+
 bool array::is_tracer() const {
   return desc_->is_tracer && tracing_depth() > 0;
 }

@@ -112,6 +112,11 @@ class array {
   std::vector<array> siblings() const;
   // All outputs of this array's primitive, in order (itself if single-output).
   std::vector<array> outputs() const;
+  // outputs(), where the siblings of a node not yet evaluated that were
+  // freed are brought back as outputs of the node (computed with it), so a
+  // gradient rule can take them as inputs of new nodes. Siblings of an
+  // evaluated node stay stand-ins without data or primitive.
+  std::vector<array> live_outputs() const;
   int sibling_position() const { return desc_->position; }
   std::uintptr_t id() const { return reinterpret_cast<std::uintptr_t>(desc_.get()); }
   bool is_tracer() const;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "lmx/core/attention.h"
 #include "lmx/core/ops_common.h"
 
 namespace lmx::fast {
@@ -144,20 +145,10 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
   auto dtype = promote_types(queries.dtype(), promote_types(keys.dtype(), values.dtype()));
   if (!is_floating_point(dtype)) fail(who, "Inputs must be floating point but got ", dtype, ".");
   int batch = queries.shape(0), length = queries.shape(2), src = keys.shape(2);
-  int rep = heads / kv_heads, dim = queries.shape(3);
-
-  // Grouped heads share a key/value head: fold the repeats into the query axis.
-  auto q = multiply(astype(queries, dtype, s), array(scale, dtype), s);
-  q = reshape(q, {batch, kv_heads, rep * length, dim}, s);
-  auto k = astype(keys, dtype, s), v = astype(values, dtype, s);
-  auto scores = matmul(q, swapaxes(k, -1, -2, s), s);  // (B, Hkv, rep*L, S)
-  scores = reshape(scores, {batch, heads, length, src}, s);
-  if (mask_mode == "causal") {
-    auto qi = reshape(arange(src - length, src, s), {length, 1}, s);
-    auto kj = reshape(arange(0, src, s), {1, src}, s);
-    scores = where(greater_equal(qi, kj, s), scores,
-                   array(-std::numeric_limits<float>::infinity(), dtype), s);
-  } else if (mask) {
+  auto q = astype(queries, dtype, s), k = astype(keys, dtype, s), v = astype(values, dtype, s);
+  // The mask as an additive one of the scores' dtype, broadcast to their shape.
+  std::optional<array> additive;
+  if (mask) {
     Shape target{batch, heads, length, src};
     bool fits = mask->ndim() <= 4;
     for (int i = 1; fits && i <= mask->ndim(); ++i) {
@@ -168,26 +159,21 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
       fail(who, "mask with shape ", mask->shape(), " does not broadcast to the scores' shape ",
            target, ".");
     }
-    if (mask->dtype() == bool_) {
-      scores = where(*mask, scores, array(-std::numeric_limits<float>::infinity(), dtype), s);
-    } else {
-      scores = add(scores, astype(*mask, dtype, s), s);
-    }
+    auto m = mask->dtype() == bool_
+                 ? where(*mask, array(0.0, dtype),
+                         array(-std::numeric_limits<double>::infinity(), dtype), s)
+                 : astype(*mask, dtype, s);
+    additive = broadcast_to(m, target, s);
   }
-  if (sinks) {
-    if (sinks->ndim() != 1 || sinks->shape(0) != heads) {
-      fail(who, "sinks must have shape (", heads, ") but has shape ", sinks->shape(), ".");
-    }
-    auto sink = broadcast_to(reshape(astype(*sinks, dtype, s), {1, heads, 1, 1}, s),
-                             {batch, heads, length, 1}, s);
-    auto probs = softmax(concatenate({sink, scores}, -1, s), -1, true, s);
-    probs = slice(probs, {0, 0, 0, 1}, probs.shape(), s);
-    scores = probs;
-  } else {
-    scores = softmax(scores, -1, true, s);
+  if (sinks && (sinks->ndim() != 1 || sinks->shape(0) != heads)) {
+    fail(who, "sinks must have shape (", heads, ") but has shape ", sinks->shape(), ".");
   }
-  auto p = reshape(scores, {batch, kv_heads, rep * length, src}, s);
-  return reshape(matmul(p, v, s), {batch, heads, length, values.shape(-1)}, s);
+  bool causal = mask_mode == "causal";
+  // float32 attention without sinks on the CPU is one fused node.
+  if (dtype == float32 && !sinks && to_stream(s).device.type == Device::cpu) {
+    return lmx::fused_attention(q, k, v, additive, scale, causal, s)[0];
+  }
+  return composed_attention(q, k, v, additive, scale, causal, sinks, s)[0];
 }
 
 }  // namespace lmx::fast

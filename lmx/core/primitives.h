@@ -499,6 +499,43 @@ LMX_CONVOLUTION_PRIMITIVE(ConvolutionInputGrad)
 LMX_CONVOLUTION_PRIMITIVE(ConvolutionWeightGrad)
 #undef LMX_CONVOLUTION_PRIMITIVE
 
+// Fused float32 attention (attention.h builds them; kernels in
+// lmx/backend/cpu/attention.cpp). With q (B, Hq, L, D), k (B, Hkv, S, D),
+// v (B, Hkv, S, Dv), Hq a multiple of Hkv, and an optional additive mask
+// broadcast to (B, Hq, L, S):
+//   Attention      (q, k, v[, mask])              -> {o, lse}
+//   AttentionGrad  (q, k, v, o, lse, do[, mask])  -> {dq, dk, dv}
+// where o = softmax(scale q k^T + mask) v and lse (B, Hq, L) is the
+// logsumexp of the scores, kept for the gradient. The scores are never
+// written whole: blocks of queries against blocks of keys with an online
+// softmax. `causal` hides key j from query i when j > i + S - L.
+class AttentionBase : public Primitive {
+ public:
+  AttentionBase(Stream s, float scale, bool causal)
+      : Primitive(s), scale_(scale), causal_(causal) {}
+  bool is_equivalent(const Primitive& other) const override;
+  float scale() const { return scale_; }
+  bool causal() const { return causal_; }
+  auto state() const { return std::make_tuple(scale_, causal_); }
+
+ protected:
+  float scale_;
+  bool causal_;
+};
+
+#define LMX_ATTENTION_PRIMITIVE(NAME)                   \
+  class NAME : public AttentionBase {                   \
+   public:                                              \
+    using AttentionBase::AttentionBase;                 \
+    LMX_EVAL_MULTI_METHODS                              \
+    LMX_GRAD_METHODS                                    \
+    LMX_VMAP_RULE                                       \
+    const char* name() const override { return #NAME; } \
+  };
+LMX_ATTENTION_PRIMITIVE(Attention)
+LMX_ATTENTION_PRIMITIVE(AttentionGrad)
+#undef LMX_ATTENTION_PRIMITIVE
+
 // Affine quantization (see quantized.h): outputs {w_q, scales, biases}.
 class AffineQuantize : public Primitive {
  public:
@@ -831,7 +868,7 @@ class Compiled : public UnaryPrimitive {
   X(Unary) X(Binary) XM(DivMod) X(Select) X(AsType) X(Copy) X(Full) X(StopGradient) X(Arange) \
   X(Reshape) X(Transpose) X(View) X(NumberOfElements) X(AsStrided) X(Broadcast) X(Slice)      \
   X(SliceUpdate) X(Concatenate) X(Pad) X(Unfold) X(Fold) X(Convolution) X(ConvolutionInputGrad)  \
-  X(ConvolutionWeightGrad) XM(AffineQuantize)                                                \
+  X(ConvolutionWeightGrad) XM(Attention) XM(AttentionGrad) XM(AffineQuantize)                 \
   X(AffineDequantize) X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax)            \
   X(LogSumExp) X(Matmul) X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis)           \
   X(ArgSort) X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)

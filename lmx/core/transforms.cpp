@@ -61,7 +61,7 @@ static std::pair<std::vector<array>, std::vector<array>> vjp_impl(
   }
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     auto& node = *it;
-    auto outs = node.outputs();
+    auto outs = node.live_outputs();
     std::vector<array> out_cots;
     bool any = false;
     for (auto& o : outs) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "lmx/core/attention.h"
 #include "lmx/core/graph.h"
 #include "lmx/core/ops_common.h"
 #include "lmx/core/transforms.h"
@@ -278,6 +279,49 @@ Batched ConvolutionInputGrad::vmap(const std::vector<array>& inputs, const std::
 Batched ConvolutionWeightGrad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
                                     const std::vector<array>& outputs) {
   return Primitive::vmap(inputs, axes, outputs);
+}
+
+// Attention maps the batch into its own batch axis: every input batch first
+// (shared ones broadcast), the two leading axes merged, and split again in
+// the outputs.
+namespace {
+Batched vmap_attention(const std::vector<array>& inputs, const std::vector<int>& axes,
+                       const std::function<std::vector<array>(const std::vector<array>&)>& node) {
+  int batch = batch_size(inputs, axes);
+  std::vector<array> merged;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    auto x = batch_first(inputs[i], axes[i], batch);
+    Shape shape(x.shape().begin() + 1, x.shape().end());
+    shape[0] *= batch;
+    merged.push_back(reshape(x, shape));
+  }
+  std::vector<array> out;
+  for (auto& y : node(merged)) {
+    Shape shape = y.shape();
+    shape[0] = batch == 0 ? 0 : shape[0] / batch;
+    shape.insert(shape.begin(), batch);
+    out.push_back(reshape(y, shape));
+  }
+  return {out, std::vector<int>(out.size(), 0)};
+}
+}  // namespace
+
+Batched Attention::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                        const std::vector<array>&) {
+  return vmap_attention(inputs, axes, [&](const std::vector<array>& x) {
+    std::optional<array> mask;
+    if (x.size() > 3) mask = x[3];
+    return fused_attention(x[0], x[1], x[2], mask, scale_, causal_, stream());
+  });
+}
+Batched AttentionGrad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                            const std::vector<array>&) {
+  return vmap_attention(inputs, axes, [&](const std::vector<array>& x) {
+    std::optional<array> mask;
+    if (x.size() > 6) mask = x[6];
+    return fused_attention_grad(x[0], x[1], x[2], x[3], x[4], x[5], mask, scale_, causal_,
+                                stream());
+  });
 }
 
 // ---- Reductions, scans and sorts along axes ----

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <optional>
 
+#include "lmx/core/attention.h"
 #include "lmx/core/fft_primitive.h"
 #include "lmx/core/linalg.h"
 #include "lmx/core/linalg_primitives.h"
@@ -59,7 +60,9 @@ class NodeCheck {
         as<DivMod>()) {
       want = ins_[0].dtype();
     }
-    if (dynamic_cast<const ConvolutionBase*>(&p_)) want = float32;
+    if (dynamic_cast<const ConvolutionBase*>(&p_) || dynamic_cast<const AttentionBase*>(&p_)) {
+      want = float32;
+    }
     if (as<Full>() || as<Scan>() || as<Inverse>() || as<Cholesky>() || as<Solve>()) {
       want = ins_[0].dtype();
     }
@@ -126,6 +129,9 @@ class NodeCheck {
     if (auto* q = as<Unfold>()) return args(1), window(std::get<0>(q->state()), false);
     if (auto* q = as<Fold>()) return args(1), window(std::get<0>(q->state()), true);
     if (auto* q = dynamic_cast<const ConvolutionBase*>(&p_)) return args(2), convolution(*q);
+    // The shapes are checked by expected_shapes (the ops that build them).
+    if (as<Attention>()) return args_between(3, 4);
+    if (as<AttentionGrad>()) return args_between(6, 7);
     if (auto* q = as<AffineQuantize>())
       return args(1), quant(std::get<0>(q->state()), std::get<1>(q->state()));
     if (auto* q = as<AffineDequantize>())
@@ -252,6 +258,14 @@ class NodeCheck {
     if (auto* q = as<ConvolutionWeightGrad>()) {
       return shapes_of({convolution_weight_grad(ins_[0], ins_[1], q->geometry(), q->groups())});
     }
+    if (auto* q = as<Attention>()) {
+      return shapes_of(
+          fused_attention(ins_[0], ins_[1], ins_[2], optional_input(3), q->scale(), q->causal()));
+    }
+    if (auto* q = as<AttentionGrad>()) {
+      return shapes_of(fused_attention_grad(ins_[0], ins_[1], ins_[2], ins_[3], ins_[4], ins_[5],
+                                            optional_input(6), q->scale(), q->causal()));
+    }
     if (as<Inverse>() || as<Cholesky>()) {
       if (in[in.size() - 1] != in[in.size() - 2]) bad("needs square matrices, not ", in);
       return std::vector<Shape>{in};
@@ -330,6 +344,14 @@ class NodeCheck {
 
   void args(size_t n) const {
     if (ins_.size() != n) bad("takes ", n, " inputs but has ", ins_.size());
+  }
+  void args_between(size_t lo, size_t hi) const {
+    if (ins_.size() < lo || ins_.size() > hi)
+      bad("takes ", lo, " to ", hi, " inputs but has ", ins_.size());
+  }
+  std::optional<array> optional_input(size_t i) const {
+    if (i < ins_.size()) return ins_[i];
+    return std::nullopt;
   }
   void at_least(size_t n) const {
     if (ins_.size() < n) bad("takes at least ", n, " inputs but has ", ins_.size());

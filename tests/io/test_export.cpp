@@ -133,6 +133,19 @@ TEST(Export, EveryKindOfPrimitiveRoundTrips) {
                         .second[0]};
       },
       {img, kern}, 1e-4);
+  // The fused attention nodes, forward and backward, with a mask.
+  auto q = fixed({1, 2, 5, 4}, 7), kv = fixed({1, 1, 6, 4}, 8), mask = fixed({5, 6}, 9);
+  expect_round_trip(
+      "attention",
+      [](const Args& a) {
+        auto f = [](const Args& b) {
+          return Args{fast::scaled_dot_product_attention(b[0], b[1], b[1], 0.5f, "", b[2])};
+        };
+        auto grads = vjp(f, {a[0], a[1], a[2]}, {ones({1, 2, 5, 4})}).second;
+        return Args{fast::scaled_dot_product_attention(a[0], a[1], a[1], 0.5f, "causal"), grads[0],
+                    grads[1]};
+      },
+      {q, kv, mask}, 1e-4);
   auto m = add(fixed({3, 3}, 6), multiply(eye(3), array(4.0f)));
   expect_round_trip(
       "linalg",
@@ -435,6 +448,15 @@ TEST(Export, NodesThatDisagreeWithTheirInputsAreRefused) {
       {fixed({1, 5, 2}, 3), fixed({4, 3, 2}, 4)}, "Convolution", 96, le<int32_t>(3));
   EXPECT_THROW_MSG(import_function(f), std::runtime_error,
                    "has operands of shapes (1,5,2) and (4,3,2) for 3 groups");
+  // Attention state: scale (4 bytes) and causal (1), then the argument
+  // count, here 2 with the last reference (5 bytes) removed.
+  f = patched(
+      "attention_arity",
+      [](const Args& a) {
+        return Args{fast::scaled_dot_product_attention(a[0], a[1], a[1], 1.0f)};
+      },
+      {fixed({1, 1, 3, 4}, 3), fixed({1, 1, 3, 4}, 4)}, "Attention", 5, le<uint32_t>(2), 5);
+  EXPECT_THROW_MSG(import_function(f), std::runtime_error, "takes 3 to 4 inputs but has 2");
   // An enum code past the last value.
   f = patched(
       "enum", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 0, le<int32_t>(100000));
