@@ -1,7 +1,8 @@
 // Layer kernels beside libtorch, on the shapes issue 5 names:
 //  - conv2d forward + backward (input and weight gradients): MNIST-sized
 //    (128 x 28 x 28 x 1 -> 16 channels, 5x5) and 8 x 64 x 64 x 64 -> 64, 3x3 pad 1;
-//  - attention softmax(q k^T / sqrt(d)) v on (batch 8, heads 8, seq 256, dim 64);
+//  - attention softmax(q k^T / sqrt(d)) v on (batch 8, heads 8, seq 256, dim 64),
+//    forward, and forward + backward under a causal mask;
 //  - 4-bit quantized_matmul (group 64) against float32 matmul, 4096 x 4096
 //    weight, for 1 and 64 rows.
 // Run through bench/run_nn.sh, which prints medians and ratios.
@@ -42,13 +43,27 @@ void lmx_conv2d(benchmark::State& state) {
   }
 }
 
+// Arg 0: the forward pass; arg 1: forward and backward (the gradients of
+// q, k and v) under a causal mask.
 void lmx_attention(benchmark::State& state) {
   auto q = mx::random::normal({8, 8, 256, 64}), k = mx::random::normal({8, 8, 256, 64}),
        v = mx::random::normal({8, 8, 256, 64});
   mx::eval(q, k, v);
+  auto f = mx::value_and_grad(
+      [](const std::vector<mx::array>& in) {
+        return mx::sum(
+            mx::fast::scaled_dot_product_attention(in[0], in[1], in[2], 0.125f, "causal"));
+      },
+      std::vector<int>{0, 1, 2});
   for (auto _ : state) {
-    auto o = mx::fast::scaled_dot_product_attention(q, k, v, 0.125f);
-    o.eval();
+    if (state.range(0) == 0) {
+      auto o = mx::fast::scaled_dot_product_attention(q, k, v, 0.125f);
+      o.eval();
+      continue;
+    }
+    auto [loss, grads] = f({q, k, v});
+    grads.push_back(loss);
+    mx::eval(grads);
   }
 }
 
@@ -91,14 +106,29 @@ void torch_conv2d(benchmark::State& state) {
   }
 }
 
+// The same two figures. Debian's libtorch (1.13) has no fused attention
+// (at::scaled_dot_product_attention came with 2.0), so the causal one is
+// written as its users write it: scores, masked_fill with a precomputed
+// mask, softmax, product.
 void torch_attention(benchmark::State& state) {
   torch_setup();
-  auto q = torch::randn({8, 8, 256, 64}), k = torch::randn({8, 8, 256, 64}),
-       v = torch::randn({8, 8, 256, 64});
+  bool backward = state.range(0) == 1;
+  auto opts = torch::TensorOptions().requires_grad(backward);
+  auto q = torch::randn({8, 8, 256, 64}, opts), k = torch::randn({8, 8, 256, 64}, opts),
+       v = torch::randn({8, 8, 256, 64}, opts);
+  auto hidden = torch::ones({256, 256}, torch::kBool).triu(1);
   for (auto _ : state) {
-    auto s = torch::matmul(q, k.transpose(-1, -2)) * 0.125;
+    if (!backward) {
+      auto s = torch::matmul(q, k.transpose(-1, -2)) * 0.125;
+      auto o = torch::matmul(torch::softmax(s, -1), v);
+      benchmark::DoNotOptimize(o.data_ptr());
+      continue;
+    }
+    auto s = (torch::matmul(q, k.transpose(-1, -2)) * 0.125).masked_fill(hidden, -INFINITY);
     auto o = torch::matmul(torch::softmax(s, -1), v);
-    benchmark::DoNotOptimize(o.data_ptr());
+    o.sum().backward();
+    benchmark::DoNotOptimize(v.grad().data_ptr());
+    for (auto* t : {&q, &k, &v}) t->mutable_grad().reset();
   }
 }
 
@@ -116,12 +146,12 @@ void torch_matmul_f32(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(lmx_conv2d)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(lmx_attention)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(lmx_attention)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(lmx_matmul_f32)->Arg(1)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(lmx_qmm_4bit)->Arg(1)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 #ifdef LMX_WITH_TORCH
 BENCHMARK(torch_conv2d)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(torch_attention)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(torch_attention)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(torch_matmul_f32)->Arg(1)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 #endif
 
