@@ -1,7 +1,8 @@
 // MLX's fast:: ops: normalisation, rotary embeddings and attention with MLX's
-// signatures. They are built from core ops, so they differentiate and compile
-// like any other graph; the heavy parts (matmul, softmax, reductions) run on
-// the specialised kernels those ops already use.
+// signatures. Norms and RoPE are built from core ops, so they differentiate
+// and compile like any other graph. float32 attention without sinks is one
+// fused node (attention.h) whose scores are never written whole; other
+// dtypes and sinks take the same computation as a graph of core ops.
 #pragma once
 
 #include <optional>
