@@ -83,6 +83,28 @@ TEST(FusedAttention, FusedMatchesFloat64Composed) {
   }
 }
 
+// Operands whose rows overlap (a key broadcast along the sequence) or have
+// no features are copied or handled before any product sees them.
+TEST(FusedAttention, BroadcastAndEmptyOperands) {
+  auto q = random::normal({2, 2, 5, 4}), k1 = random::normal({1, 1, 1, 4}),
+       v = random::normal({2, 1, 7, 3});
+  auto k = broadcast_to(k1, {2, 1, 7, 4});
+  auto fused = fast::scaled_dot_product_attention(q, k, v, 0.5f, "causal");
+  auto composed = fast::scaled_dot_product_attention(astype(q, float64), astype(k, float64),
+                                                     astype(v, float64), 0.5f, "causal");
+  EXPECT_TRUE(all_close(fused, composed, 1e-5, 1e-6));
+  auto none = fast::scaled_dot_product_attention(zeros({1, 1, 3, 0}), zeros({1, 1, 4, 0}),
+                                                 zeros({1, 1, 4, 0}), 1.0f);
+  EXPECT_EQ(none.shape(), (Shape{1, 1, 3, 0}));
+  auto g = grad(
+      [](const std::vector<array>& a) {
+        return sum(fast::scaled_dot_product_attention(a[0], a[1], a[2], 1.0f));
+      },
+      {0, 1, 2})({zeros({1, 1, 3, 0}), zeros({1, 1, 4, 0}), ones({1, 1, 4, 2})});
+  // No features: every score is 0, each of 3 queries gives each of 4 keys 1/4.
+  EXPECT_TRUE(all_close(g[2], full({1, 1, 4, 2}, 0.75f)));
+}
+
 TEST(FusedAttention, RowsThatSeeNoKeyAreNaNAsInTheComposedGraph) {
   // Causal with more queries than keys: query i sees keys j <= i - 3.
   auto q = random::normal({1, 1, 5, 4}), k = random::normal({1, 1, 2, 4}),

@@ -71,6 +71,11 @@ LMX_ISA_BEGIN
 
 namespace {
 
+// A leading dimension for sgemm: BLAS requires at least 1.
+LMX_KERNEL_INLINE int64_t ld(int64_t n) {
+  return n > 1 ? n : 1;
+}
+
 // Queries and keys of one block in the forward pass, and of both in the
 // backward pass (two 64 x 64 buffers there, 64 x 256 here: 64 KB).
 constexpr int64_t kForwardRows = 64, kForwardKeys = 256, kBackwardBlock = 64;
@@ -135,8 +140,8 @@ void attention_forward(const AttentionArgs& a, float* o, float* lse) {
     int64_t end = a.causal ? std::clamp<int64_t>(i0 + rows + shift, 0, a.src) : a.src;
     for (int64_t j0 = 0; j0 < end; j0 += kForwardKeys) {
       int64_t n = std::min(kForwardKeys, end - j0);
-      ::lmx::cpu::sgemm(false, true, rows, n, a.dim, a.scale, q, a.q.sr, k + j0 * a.k.sr, a.k.sr,
-                        0.0f, scores, kForwardKeys);
+      ::lmx::cpu::sgemm(false, true, rows, n, a.dim, a.scale, q, ld(a.q.sr), k + j0 * a.k.sr,
+                        ld(a.k.sr), 0.0f, scores, kForwardKeys);
       for (int64_t r = 0; r < rows; ++r) {
         float* row = scores + r * kForwardKeys;
         mask_row(a, b, h, i0 + r, j0, n, row);
@@ -151,7 +156,7 @@ void attention_forward(const AttentionArgs& a, float* o, float* lse) {
         row_m[r] = m;
       }
       ::lmx::cpu::sgemm(false, false, rows, a.vdim, n, 1.0f, scores, kForwardKeys, v + j0 * a.v.sr,
-                        a.v.sr, 1.0f, out, a.vdim);
+                        ld(a.v.sr), 1.0f, out, ld(a.vdim));
     }
     float* l_out = lse + (b * a.heads + h) * a.length + i0;
     for (int64_t r = 0; r < rows; ++r) {
@@ -201,27 +206,27 @@ void attention_backward(const AttentionArgs& a, const Heads& o, const float* lse
           int64_t rows = std::min(kB, a.length - i0);
           const float* qi = q + i0 * a.q.sr;
           const float* goi = go + i0 * d_o.sr;
-          ::lmx::cpu::sgemm(false, true, rows, n, a.dim, a.scale, qi, a.q.sr, k + j0 * a.k.sr,
-                            a.k.sr, 0.0f, p, kB);
+          ::lmx::cpu::sgemm(false, true, rows, n, a.dim, a.scale, qi, ld(a.q.sr), k + j0 * a.k.sr,
+                            ld(a.k.sr), 0.0f, p, kB);
           for (int64_t r = 0; r < rows; ++r) {
             float* row = p + r * kB;
             mask_row(a, b, h, i0 + r, j0, n, row);
             exp_shifted(row, l[i0 + r], row, n);
           }
-          ::lmx::cpu::sgemm(true, false, n, a.vdim, rows, 1.0f, p, kB, goi, d_o.sr, 1.0f,
-                            dv_h + j0 * a.vdim, a.vdim);
-          ::lmx::cpu::sgemm(false, true, rows, n, a.vdim, 1.0f, goi, d_o.sr, v + j0 * a.v.sr,
-                            a.v.sr, 0.0f, ds, kB);
+          ::lmx::cpu::sgemm(true, false, n, a.vdim, rows, 1.0f, p, kB, goi, ld(d_o.sr), 1.0f,
+                            dv_h + j0 * a.vdim, ld(a.vdim));
+          ::lmx::cpu::sgemm(false, true, rows, n, a.vdim, 1.0f, goi, ld(d_o.sr), v + j0 * a.v.sr,
+                            ld(a.v.sr), 0.0f, ds, kB);
           for (int64_t r = 0; r < rows; ++r) {
             float* dsr = ds + r * kB;
             const float* pr = p + r * kB;
             float d = delta[i0 + r];
             for (int64_t j = 0; j < n; ++j) dsr[j] = pr[j] * (dsr[j] - d);
           }
-          ::lmx::cpu::sgemm(false, false, rows, a.dim, n, a.scale, ds, kB, k + j0 * a.k.sr, a.k.sr,
-                            1.0f, dq_h + i0 * a.dim, a.dim);
-          ::lmx::cpu::sgemm(true, false, n, a.dim, rows, a.scale, ds, kB, qi, a.q.sr, 1.0f,
-                            dk_h + j0 * a.dim, a.dim);
+          ::lmx::cpu::sgemm(false, false, rows, a.dim, n, a.scale, ds, kB, k + j0 * a.k.sr,
+                            ld(a.k.sr), 1.0f, dq_h + i0 * a.dim, ld(a.dim));
+          ::lmx::cpu::sgemm(true, false, n, a.dim, rows, a.scale, ds, kB, qi, ld(a.q.sr), 1.0f,
+                            dk_h + j0 * a.dim, ld(a.dim));
         }
       }
     }
@@ -239,7 +244,11 @@ namespace {
 // transposed (B, L, H, D) view does), else a row-contiguous copy kept alive
 // in `keep`.
 cpu::Heads heads_of(const array& in, std::vector<array>& keep) {
-  keep.push_back(in.shape(3) > 1 && in.strides()[3] != 1 ? cpu::ensure_row_contiguous(in) : in);
+  // Rows must not overlap either (a view broadcast along the rows has stride
+  // 0 there): BLAS takes a row stride of at least the row length.
+  bool unit_rows = in.shape(3) <= 1 || in.strides()[3] == 1;
+  bool apart = in.shape(2) <= 1 || in.strides()[2] >= std::max(in.shape(3), 1);
+  keep.push_back(unit_rows && apart ? in : cpu::ensure_row_contiguous(in));
   auto& st = keep.back().strides();
   return {keep.back().data<float>(), st[0], st[1], st[2]};
 }
