@@ -5,6 +5,7 @@
 // written as a graph of core ops, composed_attention.
 #include "lmx/core/attention.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "lmx/core/ops_common.h"
@@ -142,17 +143,15 @@ std::vector<array> Attention::vjp(const std::vector<array>& primals,
   auto d_o = astype(cotangents[0], float32, s);
   auto mask = mask_of(primals, 3);
   std::vector<array> qkv;
-  for (int a : argnums) {
-    if (a < 3 && qkv.empty()) {
-      // lse freed after this node ran (vjp brings it back for nodes not yet
-      // evaluated): the forward pass is made again for it.
-      auto fwd = outputs;
-      if (!fwd[1].has_primitive() && !fwd[1].has_data()) {
-        fwd = fused_attention(primals[0], primals[1], primals[2], mask, scale_, causal_, s);
-      }
-      qkv = fused_attention_grad(primals[0], primals[1], primals[2], fwd[0], fwd[1], d_o, mask,
-                                 scale_, causal_, s);
+  if (std::any_of(argnums.begin(), argnums.end(), [](int a) { return a < 3; })) {
+    // lse freed after this node ran (vjp brings it back for nodes not yet
+    // evaluated): the forward pass is made again for it.
+    auto fwd = outputs;
+    if (!fwd[1].has_primitive() && !fwd[1].has_data()) {
+      fwd = fused_attention(primals[0], primals[1], primals[2], mask, scale_, causal_, s);
     }
+    qkv = fused_attention_grad(primals[0], primals[1], primals[2], fwd[0], fwd[1], d_o, mask,
+                               scale_, causal_, s);
   }
   std::vector<array> out;
   for (int a : argnums) {
