@@ -4,6 +4,7 @@
 #include <complex>
 
 #include "../test_utils.h"
+#include "lmx/backend/cpu/isa.h"
 
 using namespace lmx;
 using namespace lmx::test;
@@ -90,6 +91,58 @@ TEST(Fft, LongLengthsMatchTheDirectSumAtSampledFrequencies) {
     EXPECT_TRUE(complex_close(half, slice(fft::fft(re), {0}, {static_cast<int>(n / 2 + 1)}), 1e-5));
     EXPECT_TRUE(all_close(fft::irfft(half, static_cast<int>(n), -1), re, 1e-4, 1e-4)) << n;
   }
+}
+
+// Many lines of one length run eight at a time in SIMD lanes (fft_lines.h),
+// compiled once per instruction set: rows and columns, a count that leaves
+// lanes unused, in place along a second axis, and both passes of a long
+// four-step length, against the direct sum under every set this CPU runs.
+TEST(Fft, LinesInSimdLanesMatchTheDirectSumUnderEveryInstructionSet) {
+  const auto before = cpu::active_isa();
+  for (auto isa : cpu::supported_isas()) {
+    cpu::set_active_isa(isa);
+    const std::string where = std::string(" under ") + cpu::isa_name(isa);
+    for (int n : {2, 3, 4, 5, 6, 8, 12, 15, 16, 30, 60, 64, 100, 243, 1000}) {
+      // 13 lines of n: rows (contiguous), then the same values as columns.
+      auto x = signal(13 * n, n);
+      auto rows = array(x.begin(), {13, n}, complex64);
+      auto by_row = to_vector<complex64_t>(fft::fft(rows));
+      auto by_column = to_vector<complex64_t>(fft::ifft(transpose(rows), 0));
+      for (int line : {0, 7, 8, 12}) {
+        std::vector<complex64_t> one(x.begin() + line * n, x.begin() + (line + 1) * n);
+        std::vector<complex64_t> got_f(n), got_i(n);
+        std::vector<cd> want_f(n), want_i(n);
+        for (int k = 0; k < n; ++k) {
+          got_f[k] = by_row[line * n + k];
+          got_i[k] = by_column[k * 13 + line];
+          want_f[k] = dft_at(one, k, -1);
+          want_i[k] = dft_at(one, k, 1) / static_cast<double>(n);
+        }
+        EXPECT_LT(relative_error(got_f, want_f), 2e-6) << n << " row " << line << where;
+        EXPECT_LT(relative_error(got_i, want_i), 2e-6) << n << " column " << line << where;
+      }
+    }
+    // fft2 transforms the rows into the output, then the columns in place.
+    auto x = signal(9 * 20, 5);
+    auto grid = array(x.begin(), {9, 20}, complex64);
+    auto both = to_vector<complex64_t>(fft::fft2(grid));
+    std::vector<cd> want(9 * 20);
+    for (int k0 = 0; k0 < 9; ++k0)
+      for (int k1 = 0; k1 < 20; ++k1)
+        for (int j0 = 0; j0 < 9; ++j0)
+          for (int j1 = 0; j1 < 20; ++j1)
+            want[k0 * 20 + k1] +=
+                cd(x[j0 * 20 + j1]) *
+                std::polar(1.0, -2 * M_PI * (double(j0 * k0) / 9 + double(j1 * k1) / 20));
+    EXPECT_LT(relative_error(both, want), 2e-6) << where;
+    // 2^16 = 256 x 256: both four-step passes in lanes.
+    const int64_t n = 65536;
+    auto long_x = signal(n, 9);
+    auto forward = to_vector<complex64_t>(fft::fft(array(long_x.begin(), {int(n)}, complex64)));
+    for (int64_t k : {int64_t(0), int64_t(3), int64_t(255), int64_t(256), int64_t(40000), n - 1})
+      EXPECT_LT(std::abs(cd(forward[k]) - dft_at(long_x, k, -1)), 2e-5 * n) << k << where;
+  }
+  cpu::set_active_isa(before);
 }
 
 TEST(Fft, RealTransformsOfEvenAndOddLengths) {

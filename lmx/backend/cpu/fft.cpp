@@ -5,12 +5,14 @@
 //   Direct     kissfft itself, for lengths whose prime factors are small;
 //   FourStep   a long length n = n1 * n2 as n2 transforms of n1 points, a
 //              twiddle, and n1 transforms of n2 points, each short enough to
-//              stay in cache and spread over the thread pool;
+//              stay in cache and spread over the thread pool, eight at a
+//              time in SIMD lanes (fft_lines.h) when their factors are 2, 3, 5;
 //   Bluestein  a length with a large prime factor as a convolution of power
 //              of two length (kissfft's generic butterfly is O(n * p)).
 // Multi-axis transforms run one axis at a time over a working buffer, lines
 // gathered in blocks of neighbours so that strided axes read whole cache
-// lines. Real transforms of even length run as complex ones of half length.
+// lines; many lines of a Direct length run eight at a time in SIMD lanes.
+// Real transforms of even length run as complex ones of half length.
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -19,8 +21,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
+#include "lmx/backend/cpu/fft_lines.h"
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/backend/cpu/thread_pool.h"
 #include "lmx/core/fft_primitive.h"
@@ -85,14 +90,20 @@ class Plan {
       n2_ = n / n1_;
       first_ = plan_for(n1_, inverse);
       second_ = plan_for(n2_, inverse);
+      if (first_->lines() && second_->lines()) kind_ = Kind::FourStepLines;
     } else {
       kind_ = Kind::Direct;
       shared_scratch_ = p > 5;
       direct_ = std::make_unique<kissfft<float>>(static_cast<size_t>(n), inverse);
+      if (cpu::line_transforms_support(n)) lines_ = cpu::make_line_transforms(n, inverse);
     }
   }
 
   int64_t size() const { return n_; }
+
+  // For a Direct length whose factors are 2, 3 and 5: the same transform, on
+  // many lines at once. Null otherwise.
+  const cpu::LineTransforms* lines() const { return lines_.get(); }
 
   // out = transform of in (they must not overlap). With `parallel`, a long
   // transform spreads over the thread pool; a caller already inside a
@@ -103,13 +114,15 @@ class Plan {
         return run_direct(in, out);
       case Kind::FourStep:
         return run_four_step(in, out, parallel);
+      case Kind::FourStepLines:
+        return run_four_step_lines(in, out, parallel);
       case Kind::Bluestein:
         return run_bluestein(in, out, parallel);
     }
   }
 
  private:
-  enum class Kind { Direct, FourStep, Bluestein };
+  enum class Kind { Direct, FourStep, FourStepLines, Bluestein };
 
   // kissfft's butterfly for factors above 5 writes a scratch buffer inside
   // the object, so concurrent calls each take a copy of their own from a
@@ -180,15 +193,62 @@ class Plan {
     }
   }
 
-  // row[k1] *= w_n^(j2 k1), the powers by recurrence in double precision,
-  // restarted from an exact value every 64 steps so that error cannot grow.
+  // The same two passes with each pass's lines in SIMD lanes: pass one reads
+  // columns j2 (neighbours in memory) and writes rows of t, pass two reads
+  // columns k1 of t and writes neighbouring entries of out.
+  void run_four_step_lines(const cfloat* in, cfloat* out, bool parallel) const {
+    const int64_t n1 = n1_, n2 = n2_;
+    std::unique_ptr<float[]> storage(new float[2 * n_]);
+    cfloat* t = reinterpret_cast<cfloat*>(storage.get());
+    auto pass_one = [&](int64_t begin, int64_t end) {
+      first_->lines()->run(in + begin, 1, n2, t + begin * n1, n1, 1, end - begin);
+      for (int64_t j2 = begin; j2 < end; ++j2) twiddle(t + j2 * n1, j2);
+    };
+    auto pass_two = [&](int64_t begin, int64_t end) {
+      second_->lines()->run(t + begin, 1, n1, out + begin, 1, n1, end - begin);
+    };
+    run_lines(n2, pass_one, parallel);
+    run_lines(n1, pass_two, parallel);
+  }
+
+  // f(begin, end) over `count` lines, split over the pool in whole groups of
+  // eight (the lanes) when `parallel`.
+  template <typename F>
+  static void run_lines(int64_t count, const F& f, bool parallel) {
+    if (!parallel) return f(0, count);
+    cpu::parallel_for((count + 7) / 8, 1,
+                      [&](int64_t begin, int64_t end) { f(begin * 8, std::min(end * 8, count)); });
+  }
+
+  // row[k1] *= w_n^(j2 k1). With k1 = 64 b + r the factor is
+  // w^(64 j2 b) * w^(j2 r): the 64 powers w^(j2 r) and the block factors come
+  // from recurrences in double precision (the block one restarted from an
+  // exact value every 16 blocks, so error cannot grow), and the products are
+  // taken in float, where they vectorise. A recurrence per entry in double
+  // was as slow as one pass of transforms.
   void twiddle(cfloat* row, int64_t j2) const {
+    constexpr int64_t kRun = 64;
+    float re[kRun], im[kRun];
     const cdouble step = root_of_unity(j2, n_, sign_);
-    cdouble w;
-    for (int64_t k1 = 0; k1 < n1_; ++k1) {
-      if (k1 % 64 == 0) w = root_of_unity(j2 * k1, n_, sign_);
-      row[k1] = cfloat(cdouble(row[k1]) * w);
+    cdouble w = 1;
+    for (int64_t r = 0; r < kRun; ++r) {
+      re[r] = static_cast<float>(w.real());
+      im[r] = static_cast<float>(w.imag());
       w *= step;
+    }
+    const cdouble block_step = root_of_unity(j2 * kRun, n_, sign_);
+    cdouble block;
+    for (int64_t b = 0; b < n1_; b += kRun) {
+      block = b % (16 * kRun) == 0 ? root_of_unity(j2 * b, n_, sign_) : block * block_step;
+      const float br = static_cast<float>(block.real()), bi = static_cast<float>(block.imag());
+      float* p = reinterpret_cast<float*>(row + b);
+      const int64_t len = std::min(kRun, n1_ - b);
+      for (int64_t r = 0; r < len; ++r) {
+        const float tr = br * re[r] - bi * im[r], ti = br * im[r] + bi * re[r];
+        const float xr = p[2 * r], xi = p[2 * r + 1];
+        p[2 * r] = xr * tr - xi * ti;
+        p[2 * r + 1] = xr * ti + xi * tr;
+      }
     }
   }
 
@@ -241,6 +301,7 @@ class Plan {
   int sign_;
   Kind kind_ = Kind::Direct;
   std::unique_ptr<kissfft<float>> direct_;
+  std::unique_ptr<const cpu::LineTransforms> lines_;
   bool shared_scratch_ = false;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<kissfft<float>>> pool_;
@@ -254,9 +315,12 @@ class Plan {
 // about as much as a transform, and training loops repeat their lengths.
 std::shared_ptr<const Plan> plan_for(int64_t n, bool inverse) {
   static std::mutex mutex;
-  static std::list<std::pair<std::pair<int64_t, bool>, std::shared_ptr<const Plan>>> recent;
+  // Keyed by the instruction set too: a plan's SIMD lanes are built for the
+  // set active when it was made, and tests switch sets.
+  using Key = std::tuple<int64_t, bool, cpu::Isa>;
+  static std::list<std::pair<Key, std::shared_ptr<const Plan>>> recent;
   constexpr size_t kKept = 32;
-  const auto key = std::make_pair(n, inverse);
+  const Key key{n, inverse, cpu::active_isa()};
   {
     std::lock_guard<std::mutex> lock(mutex);
     for (auto it = recent.begin(); it != recent.end(); ++it) {
@@ -324,6 +388,39 @@ void along_axis(const In* in, Out* out, const Shape& shape, int axis, int64_t n_
   } else {
     work(0, tasks);
   }
+}
+
+// Every line along `axis` of a row-major complex array of `shape`, eight at a
+// time through `lines` (in place when src is dst: each group of lines is read
+// whole before it is written), every output multiplied by `scale`. Contiguous
+// lines are neighbouring rows; strided ones are neighbouring columns.
+void lines_along_axis(const cfloat* src, cfloat* dst, const Shape& shape, int axis,
+                      const cpu::LineTransforms& lines, float scale) {
+  const int64_t n = shape[axis];
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= shape[i];
+  for (int i = axis + 1; i < static_cast<int>(shape.size()); ++i) inner *= shape[i];
+  const int64_t groups_per_outer = inner == 1 ? (outer + 7) / 8 : (inner + 7) / 8;
+  const int64_t tasks = inner == 1 ? groups_per_outer : outer * groups_per_outer;
+  // About 32K points of work per piece before a second thread joins.
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 15) / (8 * n));
+  cpu::parallel_for(tasks, grain, [&](int64_t begin, int64_t end) {
+    if (inner == 1) {
+      const int64_t first = begin * 8, count = std::min(end * 8, outer) - first;
+      lines.run(src + first * n, n, 1, dst + first * n, n, 1, count);
+    } else {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t o = task / groups_per_outer, i0 = (task % groups_per_outer) * 8;
+        const int64_t offset = o * n * inner + i0;
+        lines.run(src + offset, 1, inner, dst + offset, 1, inner, std::min<int64_t>(8, inner - i0));
+      }
+    }
+  });
+  if (scale == 1.0f) return;
+  const int64_t total = outer * n * inner;
+  cpu::parallel_for(total, 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dst[i] *= scale;
+  });
 }
 
 // Real-to-complex transform of `length` points, giving length / 2 + 1. An even
@@ -423,7 +520,15 @@ void complex_axes(const cfloat* src, cfloat* dst, const Shape& shape, const std:
   for (size_t i = 0; i < axes.size(); ++i) {
     const int64_t n = shape[axes[i]];
     auto plan = plan_for(n, inverse);
-    along_axis(i == 0 ? src : dst, dst, shape, axes[i], n, n, i + 1 == axes.size() ? scale : 1.0f,
+    const float line_scale = i + 1 == axes.size() ? scale : 1.0f;
+    const cfloat* from = i == 0 ? src : dst;
+    int64_t size = 1;
+    for (auto d : shape) size *= d;
+    if (plan->lines() && size / n > 1) {
+      lines_along_axis(from, dst, shape, axes[i], *plan->lines(), line_scale);
+      continue;
+    }
+    along_axis(from, dst, shape, axes[i], n, n, line_scale,
                [&](const cfloat* a, cfloat* b, bool parallel) { plan->run(a, b, parallel); });
   }
 }
