@@ -33,8 +33,10 @@ bool have_numpy() {
   return std::system("/usr/bin/python3 -c 'import numpy' > /dev/null 2>&1") == 0;
 }
 
+// ctest runs tests as concurrent processes sharing tmpdir(): each process
+// writes its own script, or one test could run another's.
 int python(const std::string& code) {
-  auto script = tmpdir() / "script.py";
+  auto script = tmpdir() / ("script_" + std::to_string(getpid()) + ".py");
   write_bytes(script, code);
   return std::system(("/usr/bin/python3 " + script.string()).c_str());
 }
