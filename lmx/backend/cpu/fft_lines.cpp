@@ -28,8 +28,6 @@ namespace {
 // register it knows), and the wider sets' aligned loads would fault.
 typedef float Float8 __attribute__((vector_size(32), aligned(32)));
 
-typedef int Int8 __attribute__((vector_size(32), aligned(32)));
-
 struct alignas(32) Lanes {
   Float8 v;
 
@@ -37,7 +35,7 @@ struct alignas(32) Lanes {
   // Not explicit: kissfft writes scalar_t(0.5), (scalar_t)-1 and
   // `const scalar_t negative_if_inverse = _inverse ? -1 : +1`.
   LMX_KERNEL_INLINE Lanes(float x) : v{x, x, x, x, x, x, x, x} {}
-  LMX_KERNEL_INLINE explicit Lanes(Float8 x) : v(x) {}
+  LMX_KERNEL_INLINE explicit Lanes(const Float8& x) : v(x) {}
   // kissfft's constructor calls std::acos((scalar_t)-1), which only takes a
   // floating-point number; every lane holds the same value there.
   LMX_KERNEL_INLINE operator float() const { return v[0]; }
@@ -150,8 +148,8 @@ class Lines final : public LineTransforms {
           Float8 a, b;
           __builtin_memcpy(&a, p, sizeof a);
           __builtin_memcpy(&b, p + 4, sizeof b);
-          re = __builtin_shuffle(a, b, Int8{0, 2, 4, 6, 8, 10, 12, 14});
-          im = __builtin_shuffle(a, b, Int8{1, 3, 5, 7, 9, 11, 13, 15});
+          re = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+          im = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
         } else {
           for (int64_t l = 0; l < used; ++l) {
             re[l] = p[l * in_line].real();
@@ -167,8 +165,8 @@ class Lines final : public LineTransforms {
         if (far_out && k + kAhead < n_) __builtin_prefetch(p + kAhead * out_point, 1);
         const Float8 re = spectra[k].real().v, im = spectra[k].imag().v;
         if (used == kLanes && out_line == 1) {
-          const Float8 a = __builtin_shuffle(re, im, Int8{0, 8, 1, 9, 2, 10, 3, 11});
-          const Float8 b = __builtin_shuffle(re, im, Int8{4, 12, 5, 13, 6, 14, 7, 15});
+          const Float8 a = __builtin_shufflevector(re, im, 0, 8, 1, 9, 2, 10, 3, 11);
+          const Float8 b = __builtin_shufflevector(re, im, 4, 12, 5, 13, 6, 14, 7, 15);
           __builtin_memcpy(static_cast<void*>(p), &a, sizeof a);
           __builtin_memcpy(static_cast<void*>(p + 4), &b, sizeof b);
         } else {
