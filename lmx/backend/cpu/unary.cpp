@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "lmx/backend/cpu/elementwise.h"
+#include "lmx/backend/cpu/fast_erf.h"
 #include "lmx/backend/cpu/fast_exp.h"
 #include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/kernel_utils.h"
@@ -69,6 +70,21 @@ struct FastExp {
 template <>
 struct cpu_functor<scalar::Exp> {
   using type = FastExp;
+};
+// erf of float: the same (fast_erf.h).
+struct FastErf {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) {
+      return erf_approx(x);
+    } else {
+      return std::erf(x);
+    }
+  }
+};
+template <>
+struct cpu_functor<scalar::Erf> {
+  using type = FastErf;
 };
 
 // Applies F to every element, for the dtypes class C admits; 16-bit floats
