@@ -1,5 +1,7 @@
 // Central-difference checks of vjp and jvp for every differentiable op, in
 // float64, including broadcasting and reductions over several axes.
+#include <limits>
+
 #include "../test_utils.h"
 
 using namespace lmx;
@@ -86,6 +88,29 @@ TEST(Grad, Reductions) {
   check_grad([](const std::vector<array>& v) { return logsumexp(v[0], -1, true); }, {x});
   check_grad([](const std::vector<array>& v) { return softmax(v[0], -1); }, {x});
   check_grad([](const std::vector<array>& v) { return softmax(v[0], {0, 1}); }, {x});
+}
+
+// max's vjp splits the cotangent between tied maxima and gives the others
+// share * 0, as MLX 0.32.4 does: an infinite share leaves NaN beside the
+// maxima, a negative one -0 (values read from MLX).
+TEST(Grad, MaxSplitsTiesAndKeepsMlxsNonFiniteCotangents) {
+  auto x = array({1.0f, 3.0f, 3.0f, 2.0f, -1.0f, 0.5f}, {2, 3});
+  auto f = [](const std::vector<array>& v) { return std::vector<array>{max(v[0], 1)}; };
+  float inf = std::numeric_limits<float>::infinity();
+  auto d = to_vector<float>(vjp(f, {x}, {array({inf, -2.0f})}).second[0]);
+  EXPECT_TRUE(std::isnan(d[0]));
+  EXPECT_EQ(d[1], inf);
+  EXPECT_EQ(d[2], inf);
+  EXPECT_EQ(d[3], -2.0f);
+  EXPECT_TRUE(d[4] == 0.0f && std::signbit(d[4]));
+  EXPECT_TRUE(d[5] == 0.0f && std::signbit(d[5]));
+  auto ties = to_vector<float>(vjp(f, {x}, {array({3.0f, 4.0f})}).second[0]);
+  EXPECT_EQ(ties, (std::vector<float>{0.0f, 1.5f, 1.5f, 4.0f, 0.0f, 0.0f}));
+  auto m = to_vector<float>(
+      vjp([](const std::vector<array>& v) { return std::vector<array>{min(v[0], 0)}; }, {x},
+          {array({1.0f, 1.0f, 1.0f})})
+          .second[0]);
+  EXPECT_EQ(m, (std::vector<float>{1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 1.0f}));
 }
 
 TEST(Grad, ProdWithZero) {

@@ -155,6 +155,45 @@ TEST(Select, WhereAndClip) {
                    "[where]");
 }
 
+// where() picks bits: every entry size (bool, int8, float16, float32,
+// int64, complex64), rows of values that advance or stay on one entry
+// (broadcast), strided conditions, and NaN and -0 kept exactly.
+TEST(Select, EverySizeAndLayoutKeepsTheBits) {
+  auto cond = greater(random::uniform({6, 37}, float32, random::key(4)), array(0.5f));
+  auto c = to_vector<bool>(cond);
+  for (Dtype t : {bool_, int8, float16, float32, int64, complex64}) {
+    auto x = astype(multiply(random::normal({6, 37}, float32, random::key(5)), array(9.0f)), t);
+    auto y = astype(multiply(random::normal({6, 37}, float32, random::key(6)), array(9.0f)), t);
+    auto y_row = slice(y, {0, 0}, {1, 37});  // (1, 37): the same row for every row
+    auto y_one = slice(y, {2, 3}, {3, 4});   // (1, 1): one value for all
+    auto xf = to_vector<complex64_t>(astype(x, complex64));
+    auto yf = to_vector<complex64_t>(astype(y, complex64));
+    for (int layout = 0; layout < 3; ++layout) {
+      auto other = layout == 0 ? y : layout == 1 ? y_row : y_one;
+      auto got = to_vector<complex64_t>(astype(where(cond, x, other), complex64));
+      for (int i = 0; i < 6 * 37; ++i) {
+        int j = layout == 0 ? i : layout == 1 ? i % 37 : 2 * 37 + 3;
+        ASSERT_EQ(got[i], c[i] ? xf[i] : yf[j]) << dtype_to_string(t) << " layout " << layout;
+      }
+    }
+    // A transposed (strided) condition.
+    auto tc = transpose(cond);
+    auto got = to_vector<complex64_t>(astype(where(tc, transpose(x), transpose(y)), complex64));
+    for (int r = 0; r < 37; ++r)
+      for (int k = 0; k < 6; ++k)
+        ASSERT_EQ(got[r * 6 + k], c[k * 37 + r] ? xf[k * 37 + r] : yf[k * 37 + r])
+            << dtype_to_string(t);
+  }
+  float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  auto special =
+      to_vector<float>(where(array({true, false, true, false}), array({nan, 1.0f, -0.0f, 2.0f}),
+                             array({3.0f, -0.0f, 4.0f, -inf})));
+  EXPECT_TRUE(std::isnan(special[0]));
+  EXPECT_TRUE(special[1] == 0.0f && std::signbit(special[1]));
+  EXPECT_TRUE(special[2] == 0.0f && std::signbit(special[2]));
+  EXPECT_EQ(special[3], -inf);
+}
+
 TEST(Astype, Conversions) {
   EXPECT_EQ(to_vector<int>(astype(array({1.7f, -1.7f}), int32)), (std::vector<int>{1, -1}));
   EXPECT_EQ(to_vector<bool>(astype(array({0.0f, 2.0f}), bool_)), (std::vector<bool>{false, true}));

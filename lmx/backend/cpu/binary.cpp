@@ -1,7 +1,10 @@
 // Elementwise kernels of two and three inputs: the Binary primitive's maps
 // (one per row of the table in elementwise_ops.h, on the functors of
 // scalar_ops.h, broadcasting inside the kernel), DivMod and Select.
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 
 #include "lmx/backend/cpu/elementwise.h"
 #include "lmx/backend/cpu/kernel_utils.h"
@@ -102,6 +105,13 @@ void apply_binary(BinaryOp op, const array& a, const array& b, array& out) {
   }
 }
 
+// The unsigned integer of T's size.
+template <typename T>
+using bits_of =
+    std::conditional_t<sizeof(T) == 1, uint8_t,
+                       std::conditional_t<sizeof(T) == 2, uint16_t,
+                                          std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
+
 void apply_select(const array& c, const array& x, const array& y, array& out) {
   dispatch_all_types(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -115,13 +125,43 @@ void apply_select(const array& c, const array& x, const array& y, array& out) {
     collapse_dims(shape, st);
     int64_t sc = shape.empty() ? 0 : st[0].back(), sx = shape.empty() ? 0 : st[1].back(),
             sy = shape.empty() ? 0 : st[2].back();
+    // Rows whose operands all advance by one (or, for the values, stay on
+    // one entry) get loops with the strides known, which vectorise: a
+    // where() of broadcast values (max's gradient) ran at a third of the
+    // speed through the general loop.
+    const bool unit_rows = sc == 1 && (sx == 0 || sx == 1) && (sy == 0 || sy == 1);
     strided_loop<4>(shape, {&st[0], &st[1], &st[2], &st[3]},
                     [&](const std::array<int64_t, 4>& off, int64_t n) {
                       const bool* cc = pc + off[0];
                       const T* xx = px + off[1];
                       const T* yy = py + off[2];
                       T* oo = po + off[3];
-                      for (int64_t i = 0; i < n; ++i) oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
+                      auto rows = [&](auto step_x, auto step_y) {
+                        // As a select of bits under a mask made from the
+                        // condition's byte: GCC keeps `c ? a : b` on a bool
+                        // scalar and branching.
+                        using U = bits_of<T>;
+                        for (int64_t i = 0; i < n; ++i) {
+                          const U mask = U(0) - static_cast<U>(cc[i]);
+                          const U a = std::bit_cast<U>(xx[i * step_x]);
+                          const U b = std::bit_cast<U>(yy[i * step_y]);
+                          oo[i] = std::bit_cast<T>(static_cast<U>((a & mask) | (b & ~mask)));
+                        }
+                      };
+                      using Zero = std::integral_constant<int64_t, 0>;
+                      using One = std::integral_constant<int64_t, 1>;
+                      if (!unit_rows) {
+                        for (int64_t i = 0; i < n; ++i)
+                          oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
+                      } else if (sx == 1 && sy == 1) {
+                        rows(One{}, One{});
+                      } else if (sx == 1) {
+                        rows(One{}, Zero{});
+                      } else if (sy == 1) {
+                        rows(Zero{}, One{});
+                      } else {
+                        rows(Zero{}, Zero{});
+                      }
                     });
   });
 }
