@@ -56,35 +56,26 @@ template <typename F>
 struct cpu_functor {
   using type = F;
 };
-// exp of float: a polynomial that vectorises (fast_exp.h).
-struct FastExp {
+// For float, a polynomial that vectorises (fast_exp.h, fast_erf.h) in place
+// of libm's call per element; the table's functor for every other type.
+template <float (*Fast)(float), typename Exact>
+struct FastFloat {
   template <typename T>
   T operator()(T x) const {
     if constexpr (std::is_same_v<T, float>) {
-      return exp_approx(x);
+      return Fast(x);
     } else {
-      return std::exp(x);
+      return Exact{}(x);
     }
   }
 };
 template <>
 struct cpu_functor<scalar::Exp> {
-  using type = FastExp;
-};
-// erf of float: the same (fast_erf.h).
-struct FastErf {
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>) {
-      return erf_approx(x);
-    } else {
-      return std::erf(x);
-    }
-  }
+  using type = FastFloat<exp_approx, scalar::Exp>;
 };
 template <>
 struct cpu_functor<scalar::Erf> {
-  using type = FastErf;
+  using type = FastFloat<erf_approx, scalar::Erf>;
 };
 
 // Applies F to every element, for the dtypes class C admits; 16-bit floats
