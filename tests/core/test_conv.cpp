@@ -160,6 +160,28 @@ const std::vector<FusedCase> kFusedCases = {
     {"input dilation, flipped", {2, 5, 2}, {3, 3, 2}, {2}, {1}, {2}, {2}, {2}, 1, true},
     {"3-d", {1, 4, 5, 3, 2}, {3, 2, 2, 2, 2}, {1, 2, 1}, {1, 0, 1}, {0, 1, 1}, {}, {}, 1, false},
     {"empty batch", {0, 6, 6, 2}, {3, 3, 3, 2}, {}, {}, {}, {}, {}, 1, false},
+    // One channel per group: the transposed patches (convolution.cpp).
+    {"depthwise strided dilated",
+     {2, 9, 8, 4},
+     {4, 3, 2, 1},
+     {2, 1},
+     {1, 0},
+     {0, 2},
+     {2, 1},
+     {},
+     4,
+     false},
+    {"single channel 1-d, input dilation", {2, 7, 1}, {3, 4, 1}, {2}, {1}, {2}, {}, {2}, 1, false},
+    {"single channel, padded, many tiles",
+     {2, 70, 70, 1},
+     {2, 5, 5, 1},
+     {},
+     {2},
+     {2},
+     {},
+     {},
+     1,
+     false},
 };
 
 array fused_case_conv(const FusedCase& c, const array& x, const array& w) {

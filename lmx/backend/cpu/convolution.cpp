@@ -172,14 +172,74 @@ void unfold_tile(const ConvSizes& s, const float* image, int64_t p0, int64_t p1,
   });
 }
 
+// With one channel per group (an image's first convolution, a depthwise
+// one) a patch row is a single float per tap, and copying patches position by
+// position costs a call per tap row of a few floats. Transposed, the tile is
+// (k, p1 - p0): row t holds tap t of every position, and along an output row
+// a tap of a stride-1 window reads consecutive inputs, so each (tap, output
+// row) is one run. Taps falling on padding are zeros.
+void unfold_tile_transposed(const ConvSizes& s, const float* image, int64_t p0, int64_t p1,
+                            int64_t c0, float* dst) {
+  const cpu::Tables& t = s.t;
+  const int64_t len = p1 - p0, taps2 = t.taps[2];
+  const float* base = image + c0;
+  for (int64_t p = p0; p < p1;) {
+    const int o2 = static_cast<int>(p % t.out[2]);
+    const int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
+    const int o0 = static_cast<int>(p / (int64_t(t.out[2]) * t.out[1]));
+    const int64_t run = std::min<int64_t>(t.out[2] - o2, p1 - p), col = p - p0;
+    const int* r0 = &t.index[0][size_t(o0) * t.taps[0]];
+    const int* r1 = &t.index[1][size_t(o1) * t.taps[1]];
+    const int* r2 = &t.index[2][size_t(o2) * taps2];  // position j's taps at r2[j * taps2]
+    float* row_out = dst + col;
+    for (int k0 = 0; k0 < t.taps[0]; ++k0) {
+      for (int k1 = 0; k1 < t.taps[1]; ++k1) {
+        const bool inside = r0[k0] >= 0 && r1[k1] >= 0;
+        const int64_t row = inside ? (int64_t(r0[k0]) * t.in[1] + r1[k1]) * t.in[2] : 0;
+        const float* src = base + row * s.c_in;
+        for (int64_t k2 = 0; k2 < taps2; ++k2, row_out += len) {
+          if (!inside) {
+            std::fill(row_out, row_out + run, 0.0f);
+            continue;
+          }
+          const int first = r2[k2], last = r2[(run - 1) * taps2 + k2];
+          if (s.c_in == 1 && first >= 0 && last - first == run - 1) {
+            std::memcpy(row_out, src + first, size_t(run) * sizeof(float));
+            continue;
+          }
+          for (int64_t j = 0; j < run; ++j) {
+            const int c = r2[j * taps2 + k2];
+            row_out[j] = c >= 0 ? src[int64_t(c) * s.c_in] : 0.0f;
+          }
+        }
+      }
+    }
+    p += run;
+  }
+}
+
 // The patches of group g of output positions [p0, p1) of one image as a
-// matrix (pointer, row stride): the input rows in place for a pointwise
-// window, else unfolded into buf.
-std::pair<const float*, int64_t> tile_patches(const ConvSizes& s, const float* image, int64_t p0,
-                                              int64_t p1, int64_t g, float* buf) {
-  if (s.pointwise) return {image + p0 * s.c_in + g * s.c_group, std::max<int64_t>(s.c_in, 1)};
+// matrix: (positions, k) at `data` with row stride `ld`, or its transpose
+// (k, positions) when `transposed`.
+struct Patches {
+  const float* data;
+  int64_t ld;
+  bool transposed;
+};
+
+// The input rows in place for a pointwise window, else unfolded into buf
+// (transposed with one channel per group).
+Patches tile_patches(const ConvSizes& s, const float* image, int64_t p0, int64_t p1, int64_t g,
+                     float* buf) {
+  if (s.pointwise) {
+    return {image + p0 * s.c_in + g * s.c_group, std::max<int64_t>(s.c_in, 1), false};
+  }
+  if (s.c_group == 1) {
+    unfold_tile_transposed(s, image, p0, p1, g, buf);
+    return {buf, std::max<int64_t>(p1 - p0, 1), true};
+  }
   unfold_tile(s, image, p0, p1, g * s.c_group, buf);
-  return {buf, std::max<int64_t>(s.k, 1)};
+  return {buf, std::max<int64_t>(s.k, 1), false};
 }
 
 // Adds the patch gradients of positions [p0, p1) in src onto channels
@@ -236,8 +296,8 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
       const float* image = src + n * s.input_rows * s.c_in;
       float* y = dst + (n * s.positions + p0) * s.c_out;
       for (int64_t g = 0; g < s.groups; ++g) {
-        auto [a, lda] = tile_patches(s, image, p0, p1, g, buf);
-        cpu::sgemm(false, false, p1 - p0, s.o_group, s.k, 1.0f, a, lda,
+        const Patches a = tile_patches(s, image, p0, p1, g, buf);
+        cpu::sgemm(a.transposed, false, p1 - p0, s.o_group, s.k, 1.0f, a.data, a.ld,
                    wt.data() + g * s.k * s.o_group, std::max<int64_t>(s.o_group, 1), 0.0f,
                    y + g * s.o_group, s.c_out);
       }
@@ -307,9 +367,10 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
           const float* image = x.data<float>() + n * s.input_rows * s.c_in;
           const float* grad = dy.data<float>() + (n * s.positions + p0) * s.c_out;
           for (int64_t g = 0; g < s.groups; ++g) {
-            auto [patches, ldb] = tile_patches(s, image, p0, p1, g, buf);
-            cpu::sgemm(true, false, s.o_group, s.k, p1 - p0, 1.0f, grad + g * s.o_group, s.c_out,
-                       patches, ldb, 1.0f, acc + g * s.o_group * s.k, std::max<int64_t>(s.k, 1));
+            const Patches b = tile_patches(s, image, p0, p1, g, buf);
+            cpu::sgemm(true, b.transposed, s.o_group, s.k, p1 - p0, 1.0f, grad + g * s.o_group,
+                       s.c_out, b.data, b.ld, 1.0f, acc + g * s.o_group * s.k,
+                       std::max<int64_t>(s.k, 1));
           }
         }
       });
