@@ -201,11 +201,11 @@ class Plan {
     std::unique_ptr<float[]> storage(new float[2 * n_]);
     cfloat* t = reinterpret_cast<cfloat*>(storage.get());
     auto pass_one = [&](int64_t begin, int64_t end) {
-      first_->lines()->run(in + begin, 1, n2, t + begin * n1, n1, 1, end - begin);
+      first_->lines()->run(in + begin, 1, n2, t + begin * n1, n1, 1, end - begin, 1.0f);
       for (int64_t j2 = begin; j2 < end; ++j2) twiddle(t + j2 * n1, j2);
     };
     auto pass_two = [&](int64_t begin, int64_t end) {
-      second_->lines()->run(t + begin, 1, n1, out + begin, 1, n1, end - begin);
+      second_->lines()->run(t + begin, 1, n1, out + begin, 1, n1, end - begin, 1.0f);
     };
     run_lines(n2, pass_one, parallel);
     run_lines(n1, pass_two, parallel);
@@ -391,9 +391,9 @@ void along_axis(const In* in, Out* out, const Shape& shape, int axis, int64_t n_
 }
 
 // Every line along `axis` of a row-major complex array of `shape`, eight at a
-// time through `lines` (in place when src is dst: each group of lines is read
-// whole before it is written), every output multiplied by `scale`. Contiguous
-// lines are neighbouring rows; strided ones are neighbouring columns.
+// time through `lines` (in place when src is dst), every output multiplied by
+// `scale` as it is written. Contiguous lines are neighbouring rows; strided
+// ones are neighbouring columns.
 void lines_along_axis(const cfloat* src, cfloat* dst, const Shape& shape, int axis,
                       const cpu::LineTransforms& lines, float scale) {
   const int64_t n = shape[axis];
@@ -407,19 +407,15 @@ void lines_along_axis(const cfloat* src, cfloat* dst, const Shape& shape, int ax
   cpu::parallel_for(tasks, grain, [&](int64_t begin, int64_t end) {
     if (inner == 1) {
       const int64_t first = begin * 8, count = std::min(end * 8, outer) - first;
-      lines.run(src + first * n, n, 1, dst + first * n, n, 1, count);
+      lines.run(src + first * n, n, 1, dst + first * n, n, 1, count, scale);
     } else {
       for (int64_t task = begin; task < end; ++task) {
         const int64_t o = task / groups_per_outer, i0 = (task % groups_per_outer) * 8;
         const int64_t offset = o * n * inner + i0;
-        lines.run(src + offset, 1, inner, dst + offset, 1, inner, std::min<int64_t>(8, inner - i0));
+        lines.run(src + offset, 1, inner, dst + offset, 1, inner, std::min<int64_t>(8, inner - i0),
+                  scale);
       }
     }
-  });
-  if (scale == 1.0f) return;
-  const int64_t total = outer * n * inner;
-  cpu::parallel_for(total, 1 << 16, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) dst[i] *= scale;
   });
 }
 

@@ -131,7 +131,7 @@ class Lines final : public LineTransforms {
   Lines(int64_t n, bool inverse) : n_(n), fft_(static_cast<size_t>(n), inverse) {}
 
   void run(const cfloat* in, int64_t in_line, int64_t in_point, cfloat* out, int64_t out_line,
-           int64_t out_point, int64_t count) const override {
+           int64_t out_point, int64_t count, float scale) const override {
     std::vector<std::complex<Lanes>> lines(n_), spectra(n_);
     const bool far_in = in_point >= kFar, far_out = out_point >= kFar;
     for (int64_t first = 0; first < count; first += kLanes) {
@@ -163,7 +163,7 @@ class Lines final : public LineTransforms {
       for (int64_t k = 0; k < n_; ++k) {
         cfloat* p = dst + k * out_point;
         if (far_out && k + kAhead < n_) __builtin_prefetch(p + kAhead * out_point, 1);
-        const Float8 re = spectra[k].real().v, im = spectra[k].imag().v;
+        const Float8 re = spectra[k].real().v * scale, im = spectra[k].imag().v * scale;
         if (used == kLanes && out_line == 1) {
           const Float8 a = __builtin_shufflevector(re, im, 0, 8, 1, 9, 2, 10, 3, 11);
           const Float8 b = __builtin_shufflevector(re, im, 4, 12, 5, 13, 6, 14, 7, 15);

@@ -17,13 +17,15 @@ class LineTransforms {
  public:
   virtual ~LineTransforms() = default;
 
-  // `count` unnormalized transforms: point j of line b is
+  // `count` transforms, each multiplied by `scale`: point j of line b is
   // in[b * in_line + j * in_point], and point k of its transform goes to
-  // out[b * out_line + k * out_point]. in and out must not overlap. Runs on
-  // the calling thread; callers split lines over the pool.
+  // out[b * out_line + k * out_point]. out may be in itself with the same
+  // layout (each group of eight lines is read whole before it is written);
+  // otherwise they must not overlap. Runs on the calling thread; callers
+  // split lines over the pool.
   virtual void run(const std::complex<float>* in, int64_t in_line, int64_t in_point,
-                   std::complex<float>* out, int64_t out_line, int64_t out_point,
-                   int64_t count) const = 0;
+                   std::complex<float>* out, int64_t out_line, int64_t out_point, int64_t count,
+                   float scale) const = 0;
 };
 
 // Whether make_line_transforms takes length n: its prime factors are 2, 3
