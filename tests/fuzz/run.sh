@@ -11,6 +11,7 @@ cd "$(dirname "$0")/../.."
 seconds="${1:-60}"
 if [ ! -f build-fuzz/CMakeCache.txt ]; then
   CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMX_FUZZ=ON \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
     -DLMX_NATIVE=OFF -DLMX_BUILD_TESTS=OFF -DLMX_BUILD_EXAMPLES=OFF > /dev/null
 fi
 targets=()

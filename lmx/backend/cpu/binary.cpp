@@ -20,34 +20,45 @@ namespace {
 template <typename T>
 using math_t = std::conditional_t<is_half_v<T>, float, T>;
 
+// o[i] = f(x[i * sx], y[i * sy]) for i < n. Rows where each operand advances
+// by one or stays on one entry get loops with the strides known, which
+// vectorise. Kept out of line: binary_map calls it from its dense path and
+// from the strided loop, and one copy per op and dtype keeps this file's
+// build time down (it is compiled for every row of the op table, every dtype
+// and every instruction set).
+template <typename T, typename U, typename F>
+[[gnu::noinline]] void binary_row(const T* x, int64_t sx, const T* y, int64_t sy, U* o, int64_t n,
+                                  F f) {
+  if (sx == 1 && sy == 1) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+  } else if (sx == 1 && sy == 0) {
+    const T yv = y[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+  } else if (sx == 0 && sy == 1) {
+    const T xv = x[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i * sx], y[i * sy]);
+  }
+}
+
 // out = f(a, b) with a and b broadcast to out's shape.
 template <typename T, typename U, typename F>
 void binary_map(const array& a, const array& b, array& out, F f) {
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   U* po = out.data<U>();
-  int64_t n = static_cast<int64_t>(out.size());
-  bool a_dense = a.flags().row_contiguous && a.size() == out.size() && a.data_size() == a.size();
-  bool b_dense = b.flags().row_contiguous && b.size() == out.size() && b.data_size() == b.size();
-  bool a_scalar = a.size() == 1, b_scalar = b.size() == 1;
-  auto run = [&](auto body) { parallel_for(n, kParallelGrain, body); };
-  if (a_dense && b_dense) {
-    run([&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) po[i] = f(pa[i], pb[i]);
-    });
-    return;
-  }
-  if (a_dense && b_scalar) {
-    T bv = pb[0];
-    run([&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) po[i] = f(pa[i], bv);
-    });
-    return;
-  }
-  if (a_scalar && b_dense) {
-    T av = pa[0];
-    run([&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) po[i] = f(av, pb[i]);
+  const int64_t n = static_cast<int64_t>(out.size());
+  auto dense = [&](const array& x) {
+    return x.flags().row_contiguous && x.size() == out.size() && x.data_size() == x.size();
+  };
+  // Each operand dense or a single value: one row, split over the pool,
+  // without the strided loop's set-up (most ops of a training step).
+  const bool a_one = a.size() == 1, b_one = b.size() == 1;
+  if ((a_one || dense(a)) && (b_one || dense(b))) {
+    const int64_t sa = a_one ? 0 : 1, sb = b_one ? 0 : 1;
+    parallel_for(n, kParallelGrain, [&](int64_t s, int64_t e) {
+      binary_row(pa + s * sa, sa, pb + s * sb, sb, po + s, e - s, f);
     });
     return;
   }
@@ -55,23 +66,10 @@ void binary_map(const array& a, const array& b, array& out, F f) {
   std::vector<Strides> st{broadcast_strides(a, shape), broadcast_strides(b, shape),
                           row_strides(shape)};
   collapse_dims(shape, st);
-  int64_t sa = shape.empty() ? 0 : st[0].back(), sb = shape.empty() ? 0 : st[1].back();
+  const int64_t sa = shape.empty() ? 0 : st[0].back(), sb = shape.empty() ? 0 : st[1].back();
   strided_loop<3>(shape, {&st[0], &st[1], &st[2]},
                   [&](const std::array<int64_t, 3>& off, int64_t len) {
-                    const T* x = pa + off[0];
-                    const T* y = pb + off[1];
-                    U* o = po + off[2];
-                    if (sa == 1 && sb == 0) {
-                      T yv = y[0];
-                      for (int64_t i = 0; i < len; ++i) o[i] = f(x[i], yv);
-                    } else if (sa == 0 && sb == 1) {
-                      T xv = x[0];
-                      for (int64_t i = 0; i < len; ++i) o[i] = f(xv, y[i]);
-                    } else if (sa == 1 && sb == 1) {
-                      for (int64_t i = 0; i < len; ++i) o[i] = f(x[i], y[i]);
-                    } else {
-                      for (int64_t i = 0; i < len; ++i) o[i] = f(x[i * sa], y[i * sb]);
-                    }
+                    binary_row(pa + off[0], sa, pb + off[1], sb, po + off[2], len, f);
                   });
 }
 
@@ -82,14 +80,14 @@ using out_t = std::conditional_t<O == OutKind::Bool, bool, T>;
 // floats compute in float.
 template <typename F, DtypeClass C, OutKind O>
 void run_binary(const array& a, const array& b, array& out, const char* who) {
-  dispatch_class<C>(a.dtype(), who, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    using M = math_t<T>;
-    using Out = out_t<O, T>;
-    binary_map<T, Out>(a, b, out, [](T x, T y) {
-      return static_cast<Out>(F{}(static_cast<M>(x), static_cast<M>(y)));
-    });
-  });
+  dispatch_class<C>(a.dtype(), who, isa_types<LMX_ISA_ID>([&](auto tag) {
+                      using T = typename decltype(tag)::type;
+                      using M = math_t<T>;
+                      using Out = out_t<O, T>;
+                      binary_map<T, Out>(a, b, out, [](T x, T y) {
+                        return static_cast<Out>(F{}(static_cast<M>(x), static_cast<M>(y)));
+                      });
+                    }));
 }
 
 }  // namespace
@@ -113,57 +111,58 @@ using bits_of =
                                           std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
 
 void apply_select(const array& c, const array& x, const array& y, array& out) {
-  dispatch_all_types(out.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const bool* pc = c.data<bool>();
-    const T* px = x.data<T>();
-    const T* py = y.data<T>();
-    T* po = out.data<T>();
-    Shape shape = out.shape();
-    std::vector<Strides> st{broadcast_strides(c, shape), broadcast_strides(x, shape),
-                            broadcast_strides(y, shape), row_strides(shape)};
-    collapse_dims(shape, st);
-    int64_t sc = shape.empty() ? 0 : st[0].back(), sx = shape.empty() ? 0 : st[1].back(),
-            sy = shape.empty() ? 0 : st[2].back();
-    // Rows whose operands all advance by one (or, for the values, stay on
-    // one entry) get loops with the strides known, which vectorise: a
-    // where() of broadcast values (max's gradient) ran at a third of the
-    // speed through the general loop.
-    const bool unit_rows = sc == 1 && (sx == 0 || sx == 1) && (sy == 0 || sy == 1);
-    strided_loop<4>(shape, {&st[0], &st[1], &st[2], &st[3]},
-                    [&](const std::array<int64_t, 4>& off, int64_t n) {
-                      const bool* cc = pc + off[0];
-                      const T* xx = px + off[1];
-                      const T* yy = py + off[2];
-                      T* oo = po + off[3];
-                      auto rows = [&](auto step_x, auto step_y) {
-                        // As a select of bits under a mask made from the
-                        // condition's byte: GCC keeps `c ? a : b` on a bool
-                        // scalar and branching.
-                        using U = bits_of<T>;
-                        for (int64_t i = 0; i < n; ++i) {
-                          const U mask = U(0) - static_cast<U>(cc[i]);
-                          const U a = std::bit_cast<U>(xx[i * step_x]);
-                          const U b = std::bit_cast<U>(yy[i * step_y]);
-                          oo[i] = std::bit_cast<T>(static_cast<U>((a & mask) | (b & ~mask)));
-                        }
-                      };
-                      using Zero = std::integral_constant<int64_t, 0>;
-                      using One = std::integral_constant<int64_t, 1>;
-                      if (!unit_rows) {
-                        for (int64_t i = 0; i < n; ++i)
-                          oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
-                      } else if (sx == 1 && sy == 1) {
-                        rows(One{}, One{});
-                      } else if (sx == 1) {
-                        rows(One{}, Zero{});
-                      } else if (sy == 1) {
-                        rows(Zero{}, One{});
-                      } else {
-                        rows(Zero{}, Zero{});
-                      }
-                    });
-  });
+  dispatch_all_types(
+      out.dtype(), isa_types<LMX_ISA_ID>([&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const bool* pc = c.data<bool>();
+        const T* px = x.data<T>();
+        const T* py = y.data<T>();
+        T* po = out.data<T>();
+        Shape shape = out.shape();
+        std::vector<Strides> st{broadcast_strides(c, shape), broadcast_strides(x, shape),
+                                broadcast_strides(y, shape), row_strides(shape)};
+        collapse_dims(shape, st);
+        int64_t sc = shape.empty() ? 0 : st[0].back(), sx = shape.empty() ? 0 : st[1].back(),
+                sy = shape.empty() ? 0 : st[2].back();
+        // Rows whose operands all advance by one (or, for the values, stay on
+        // one entry) get loops with the strides known, which vectorise: a
+        // where() of broadcast values (max's gradient) ran at a third of the
+        // speed through the general loop.
+        const bool unit_rows = sc == 1 && (sx == 0 || sx == 1) && (sy == 0 || sy == 1);
+        strided_loop<4>(shape, {&st[0], &st[1], &st[2], &st[3]},
+                        [&](const std::array<int64_t, 4>& off, int64_t n) {
+                          const bool* cc = pc + off[0];
+                          const T* xx = px + off[1];
+                          const T* yy = py + off[2];
+                          T* oo = po + off[3];
+                          auto rows = [&](auto step_x, auto step_y) {
+                            // As a select of bits under a mask made from the
+                            // condition's byte: GCC keeps `c ? a : b` on a bool
+                            // scalar and branching.
+                            using U = bits_of<T>;
+                            for (int64_t i = 0; i < n; ++i) {
+                              const U mask = U(0) - static_cast<U>(cc[i]);
+                              const U a = std::bit_cast<U>(xx[i * step_x]);
+                              const U b = std::bit_cast<U>(yy[i * step_y]);
+                              oo[i] = std::bit_cast<T>(static_cast<U>((a & mask) | (b & ~mask)));
+                            }
+                          };
+                          using Zero = std::integral_constant<int64_t, 0>;
+                          using One = std::integral_constant<int64_t, 1>;
+                          if (!unit_rows) {
+                            for (int64_t i = 0; i < n; ++i)
+                              oo[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
+                          } else if (sx == 1 && sy == 1) {
+                            rows(One{}, One{});
+                          } else if (sx == 1) {
+                            rows(One{}, Zero{});
+                          } else if (sy == 1) {
+                            rows(Zero{}, One{});
+                          } else {
+                            rows(Zero{}, Zero{});
+                          }
+                        });
+      }));
 }
 
 LMX_ISA_END
@@ -172,10 +171,10 @@ LMX_ISA_END
 namespace lmx {
 
 void cpu::apply_binary(BinaryOp op, const array& a, const array& b, array& out) {
-  return LMX_ISA_CALL(apply_binary, op, a, b, out);
+  return LMX_ISA_CALL_FOR(a.dtype(), apply_binary, op, a, b, out);
 }
 void cpu::apply_select(const array& c, const array& x, const array& y, array& out) {
-  return LMX_ISA_CALL(apply_select, c, x, y, out);
+  return LMX_ISA_CALL_FOR(out.dtype(), apply_select, c, x, y, out);
 }
 
 void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {

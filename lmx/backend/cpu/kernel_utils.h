@@ -7,13 +7,46 @@
 #include <array>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
+#include "lmx/backend/cpu/isa.h"
 #include "lmx/backend/cpu/thread_pool.h"
 #include "lmx/core/array.h"
 #include "lmx/core/dispatch.h"
 
 namespace lmx::cpu {
+
+// The dtypes whose elementwise maps and reductions are compiled once more for
+// each wider instruction set: the floating-point ones, which a training step
+// spends its time on. Integer, bool and complex work runs the baseline copy
+// whatever the CPU: compiling every op for every dtype per set made binary.cpp
+// alone take two minutes per set, most of it for integer and bool kernels no
+// model keeps hot.
+template <typename T>
+inline constexpr bool kWideIsaType =
+    std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t> || std::is_same_v<T, float> ||
+    std::is_same_v<T, double>;
+
+inline bool wide_isa_dtype(Dtype t) {
+  return dispatch_all_types(t, [](auto tag) { return kWideIsaType<typename decltype(tag)::type>; });
+}
+
+// Wraps the body of a dtype dispatch in a kernel region (isa_region.h) so
+// that the copy for set IsaId is instantiated only for the dtypes it is
+// compiled for; LMX_ISA_CALL_FOR sends the rest to the baseline copy, so the
+// empty branch is never taken.
+template <int IsaId, typename F>
+auto isa_types(F&& f) {
+  return [&f](auto tag) {
+    if constexpr (IsaId == 0 || kWideIsaType<typename decltype(tag)::type>) f(tag);
+  };
+}
+
+// LMX_ISA_CALL for a kernel whose work is of dtype `dt`.
+#define LMX_ISA_CALL_FOR(dt, fn, ...)                             \
+  (::lmx::cpu::wide_isa_dtype(dt) ? LMX_ISA_CALL(fn, __VA_ARGS__) \
+                                  : ::lmx::cpu::baseline::fn(__VA_ARGS__))
 
 // Elementwise work below this many elements stays on the calling thread.
 inline constexpr int64_t kParallelGrain = 1 << 16;

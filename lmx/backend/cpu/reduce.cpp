@@ -311,26 +311,27 @@ void reduce(ReduceType type, const array& in, array& out, const std::vector<int>
       return reduce_impl<bool, bool, OrOp>(in, out, axes);
     case ReduceType::Sum:
     case ReduceType::Prod:
-      return dispatch_all_types(in.dtype(), [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        using A = std::conditional_t<std::is_same_v<T, bool>, int32_t, acc_t<T>>;
-        if (type == ReduceType::Sum) {
-          reduce_impl<T, A, SumOp<A>>(in, out, axes);
-        } else {
-          reduce_impl<T, A, ProdOp<A>>(in, out, axes);
-        }
-      });
+      return dispatch_all_types(
+          in.dtype(), isa_types<LMX_ISA_ID>([&](auto tag) {
+            using T = typename decltype(tag)::type;
+            using A = std::conditional_t<std::is_same_v<T, bool>, int32_t, acc_t<T>>;
+            if (type == ReduceType::Sum) {
+              reduce_impl<T, A, SumOp<A>>(in, out, axes);
+            } else {
+              reduce_impl<T, A, ProdOp<A>>(in, out, axes);
+            }
+          }));
     case ReduceType::Max:
     case ReduceType::Min:
-      return dispatch_real_types(in.dtype(), who, [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        using A = acc_t<T>;
-        if (type == ReduceType::Max) {
-          reduce_impl<T, A, MaxOp<A>>(in, out, axes);
-        } else {
-          reduce_impl<T, A, MinOp<A>>(in, out, axes);
-        }
-      });
+      return dispatch_real_types(in.dtype(), who, isa_types<LMX_ISA_ID>([&](auto tag) {
+                                   using T = typename decltype(tag)::type;
+                                   using A = acc_t<T>;
+                                   if (type == ReduceType::Max) {
+                                     reduce_impl<T, A, MaxOp<A>>(in, out, axes);
+                                   } else {
+                                     reduce_impl<T, A, MinOp<A>>(in, out, axes);
+                                   }
+                                 }));
   }
 }
 
@@ -341,7 +342,7 @@ namespace lmx {
 
 void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate(out);
-  return LMX_ISA_CALL(reduce, type_, inputs[0], out, axes_);
+  return LMX_ISA_CALL_FOR(inputs[0].dtype(), reduce, type_, inputs[0], out, axes_);
 }
 
 void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {

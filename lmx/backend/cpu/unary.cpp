@@ -82,12 +82,13 @@ struct cpu_functor<scalar::Erf> {
 // compute in float.
 template <typename F, DtypeClass C, OutKind O>
 void run_unary(const array& in, array& out, const char* who) {
-  dispatch_class<C>(in.dtype(), who, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    using M = math_t<T>;
-    using Out = out_t<O, T>;
-    unary_map<T, Out>(in, out, [](T x) { return static_cast<Out>(F{}(static_cast<M>(x))); });
-  });
+  dispatch_class<C>(in.dtype(), who, isa_types<LMX_ISA_ID>([&](auto tag) {
+                      using T = typename decltype(tag)::type;
+                      using M = math_t<T>;
+                      using Out = out_t<O, T>;
+                      unary_map<T, Out>(
+                          in, out, [](T x) { return static_cast<Out>(F{}(static_cast<M>(x))); });
+                    }));
 }
 
 }  // namespace
@@ -110,7 +111,7 @@ LMX_ISA_END
 namespace lmx {
 
 void cpu::apply_unary(UnaryOp op, const array& in, array& out) {
-  return LMX_ISA_CALL(apply_unary, op, in, out);
+  return LMX_ISA_CALL_FOR(in.dtype(), apply_unary, op, in, out);
 }
 
 void Unary::eval_cpu(const std::vector<array>& inputs, array& out) {
