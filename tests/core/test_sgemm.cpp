@@ -101,6 +101,10 @@ TEST(Sgemm, RowMajorAWithAliasingRowStride) {
       check_case({false, tb, 470, 40, 2048, 1.0f, 0.0f, 0}, gen);
       check_case({false, tb, 29, 33, 1000, -0.5f, 2.0f, 24}, gen);
       check_case({true, tb, 29, 33, 1000, 1.0f, 0.0f, 24}, gen);
+      // Column-major A with columns 4 KB apart and B wide enough that it is
+      // copied into panels (several row blocks, a ragged last panel).
+      check_case({true, tb, 1000, 70, 300, 1.0f, 0.0f, 24}, gen);
+      check_case({true, tb, 2048, 64, 40, 0.5f, 1.0f, 0}, gen);
     }
   });
 }
@@ -135,9 +139,11 @@ TEST(Sgemm, EmptyKAndZeroAlphaOnlyScaleC) {
 TEST(Sgemm, ThreadedMatmulMatchesFloat64) {
   for_each_isa([](cpu::Isa) {
     std::vector<std::array<int, 3>> shapes{
-        {256, 32, 784},  {32, 784, 256}, {256, 256, 784}, {300, 200, 100},
-        {20, 1000, 300}, {300, 45, 301}};  // narrow B^T, transposed once up front, with ragged 8 x
-                                           // 8 blocks
+        {256, 32, 784},   {32, 784, 256}, {256, 256, 784}, {300, 200, 100},
+        {20, 1000, 300},  {300, 45, 301},  // narrow B^T, transposed once up front, ragged 8 x 8
+        {96, 384, 2048},   // columns split, A's rows 4 KB apart: copied once to another stride
+        {1024, 40, 1024},  // tall A: rows split, B^T transposed up front
+        {1024, 64, 300}};  // transposed A's columns 4 KB apart
     for (auto [m, n, k] : shapes) {
       auto a = random::normal({m, k}, random::key(m));
       auto b = random::normal({n, k}, random::key(n));

@@ -69,11 +69,18 @@ int64_t block_size(int64_t size, int parts, int64_t tile) {
   return (block + tile - 1) / tile * tile;
 }
 
+// Above this many rows per column of B, a transposed B is transposed once and
+// the rows are split: every column block reads all of A, which for a tall A
+// (an im2col matrix of 32768 rows against 64 columns) cost three times the
+// product.
+constexpr int64_t kTallA = 16;
+
 // C (m x n) = alpha op(A) op(B) + beta C, with single-threaded calls on blocks
 // of rows (or of columns) claimed by the pool's threads. Columns are split when
-// there are few rows, or when the AVX-512 kernel would copy a transposed B:
-// then each block copies only its own columns. A narrow transposed B that goes
-// with a row split is transposed once, up front, rather than once per block.
+// there are few rows, or when lmx's kernel would copy a transposed B and A is
+// not tall: then each block copies only its own columns. A transposed B that
+// goes with a row split is transposed once, up front, rather than once per
+// block.
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
@@ -85,7 +92,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   // lmx's float32 kernels split on their tiles and copy a transposed B.
   cpu::SgemmTile tile = std::is_same_v<T, float> ? cpu::sgemm_tile() : cpu::SgemmTile{0, 0};
   bool fast = tile.rows > 0;
-  bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * tile.cols);
+  bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * tile.cols && m < kTallA * n);
   if (!split_columns) {
     if constexpr (std::is_same_v<T, float>) {
       if (fast && tb) {
@@ -107,6 +114,25 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
       gemm_serial<T>(ta, tb, rows, n, k, alpha, ab, lda, b, ldb, beta, c + i0 * ldc, ldc);
     });
   } else {
+    if constexpr (std::is_same_v<T, float>) {
+      if (fast && lda % 1024 == 0) {
+        // Every column block reads all of A, and sgemm copies an A whose lines
+        // are 4 KB apart into panels on each call (see sgemm.cpp): copied
+        // here once instead, to a row stride off the 4 KB multiple (the
+        // transformer's MLP weight gradient, 96 x 2048 against 384 columns,
+        // ran at half its other layouts' speed).
+        int64_t rows = ta ? k : m, cols = ta ? m : k, ld = cols + 16;
+        thread_local std::vector<float> a_rows;
+        if (a_rows.size() < static_cast<size_t>(rows * ld)) {
+          a_rows.resize(static_cast<size_t>(rows * ld));
+        }
+        for (int64_t r = 0; r < rows; ++r) {
+          std::copy(a + r * lda, a + r * lda + cols, a_rows.data() + r * ld);
+        }
+        a = a_rows.data();
+        lda = ld;
+      }
+    }
     // Columns of op(B): column j starts at b + j, or at b + j*ldb when transposed.
     int64_t block = block_size(n, parts, fast ? tile.cols : 1);
     cpu::parallel_tasks((n + block - 1) / block, [&](int64_t t) {

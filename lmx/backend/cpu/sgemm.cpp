@@ -224,17 +224,21 @@ void pack_transposed_b(const float* b, int64_t ldb, int64_t p0, int64_t kc, int6
 // kernels then read as one forward stream.
 void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
             int64_t kc, float* out) {
+  if (trans_a) {
+    // Row p of the block is contiguous: read it once, whole, and deal it
+    // out to the panels (a panel at a time would revisit each line).
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = a + (p0 + p) * lda + i0;
+      for (int64_t ir = 0; ir < mc; ir += kMR) {
+        std::memcpy(out + (ir / kMR) * kc * kMR + p * kMR, src + ir,
+                    static_cast<size_t>(std::min(kMR, mc - ir)) * sizeof(float));
+      }
+    }
+    return;
+  }
   for (int64_t ir = 0; ir < mc; ir += kMR) {
     float* panel = out + (ir / kMR) * kc * kMR;
-    int64_t rows = std::min(kMR, mc - ir);
-    if (trans_a) {
-      for (int64_t p = 0; p < kc; ++p) {
-        std::memcpy(panel + p * kMR, a + (p0 + p) * lda + i0 + ir,
-                    static_cast<size_t>(rows) * sizeof(float));
-      }
-    } else {
-      transpose_floats(rows, kc, a + (i0 + ir) * lda + p0, lda, panel, kMR);
-    }
+    transpose_floats(std::min(kMR, mc - ir), kc, a + (i0 + ir) * lda + p0, lda, panel, kMR);
   }
 }
 
@@ -259,13 +263,16 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) return scale(m, n, beta, c, ldc);
-  // A is read in place unless it is row-major with rows a multiple of 4 KB
-  // apart: then the MR rows a kernel broadcasts from fall in one L1 set, more
-  // lines than the set has ways, and loads miss (a 96 x 2048 A ran at 60% of
-  // its transposed layout's speed). Such blocks are copied into panels first.
-  // (A column-major A is one forward stream per k already; copying it only
-  // cost time.)
-  bool pack = !trans_a && lda % 1024 == 0;
+  // A is read in place unless its rows (or, transposed, its columns) are a
+  // multiple of 4 KB apart: then the lines a kernel reads from fall in one L1
+  // set, more than the set has ways, and loads miss (a row-major 96 x 2048 A
+  // ran at 60% of its transposed layout's speed, a column-major 576 x 32768
+  // at a third of its row-major one). Such blocks are copied into panels
+  // first. (Otherwise a column-major A is one forward stream per k already,
+  // and copying it only cost time; a column-major one is copied only when
+  // enough columns of B reuse the copy: at 32 columns copying it was slower
+  // than the misses.)
+  bool pack = lda % 1024 == 0 && (!trans_a || n >= 64);
   bool column_major = trans_a || pack;
   const auto& full = column_major ? kKernels<true, true> : kKernels<false, true>;
   const auto& edge = column_major ? kKernels<true, false> : kKernels<false, false>;
