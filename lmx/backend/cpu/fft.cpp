@@ -128,6 +128,14 @@ class Plan {
   // the object, so concurrent calls each take a copy of their own from a
   // pool (as many as have ever run at once).
   void run_direct(const cfloat* in, cfloat* out) const {
+    // One point is its own transform. (kissfft factors a length of 1 as one
+    // stage of radix 1, which takes the generic butterfly and its scratch
+    // buffer: two threads transforming length-1 lines at once resized one
+    // vector together, and an irfft to one point crashed now and then.)
+    if (n_ == 1) {
+      out[0] = in[0];
+      return;
+    }
     if (!shared_scratch_) return direct_->transform(in, out);
     std::unique_ptr<kissfft<float>> mine;
     {
