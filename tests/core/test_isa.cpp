@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "../test_utils.h"
+#include "lmx/backend/cpu/elementwise.h"
 #include "lmx/backend/cpu/isa.h"
 #include "lmx/core/ops_common.h"
 
@@ -74,6 +75,21 @@ TEST(Isa, SelectionAndErrors) {
     if (cpu::isa_supported(isa)) continue;
     EXPECT_THROW_MSG(cpu::set_active_isa(isa), std::invalid_argument, "is not supported");
   }
+}
+
+// The wider copies are built for floating dtypes only; the dispatcher sends
+// the rest to the baseline copy, and a wider copy called directly with one
+// throws instead of leaving its output unwritten.
+TEST(Isa, IntegerWorkRunsTheBaselineCopy) {
+  auto a = array({1, 2, 3}, int32), b = array({10, 20, 30}, int32);
+  EXPECT_TRUE(array_equal(add(a, b), array({11, 22, 33}, int32)).item<bool>());
+  if (!cpu::isa_supported(cpu::Isa::avx2)) GTEST_SKIP() << "no AVX2";
+  auto out = zeros({3}, int32);
+  eval(a, b, out);
+  EXPECT_THROW_MSG(cpu::avx2::apply_binary(BinaryOp::Add, a, b, out), std::logic_error,
+                   "got a dtype it is not built for");
+  cpu::baseline::apply_binary(BinaryOp::Add, a, b, out);
+  EXPECT_TRUE(array_equal(out, array({11, 22, 33}, int32)).item<bool>());
 }
 
 TEST(Isa, EveryElementwiseRowMatchesBaseline) {

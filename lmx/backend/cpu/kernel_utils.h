@@ -7,6 +7,7 @@
 #include <array>
 #include <cstring>
 #include <numeric>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -34,12 +35,19 @@ inline bool wide_isa_dtype(Dtype t) {
 
 // Wraps the body of a dtype dispatch in a kernel region (isa_region.h) so
 // that the copy for set IsaId is instantiated only for the dtypes it is
-// compiled for; LMX_ISA_CALL_FOR sends the rest to the baseline copy, so the
-// empty branch is never taken.
+// compiled for. LMX_ISA_CALL_FOR sends the rest to the baseline copy; a wider
+// copy called directly with another dtype throws rather than leave its
+// output unwritten.
 template <int IsaId, typename F>
 auto isa_types(F&& f) {
   return [&f](auto tag) {
-    if constexpr (IsaId == 0 || kWideIsaType<typename decltype(tag)::type>) f(tag);
+    if constexpr (IsaId == 0 || kWideIsaType<typename decltype(tag)::type>) {
+      f(tag);
+    } else {
+      throw std::logic_error(
+          "[cpu] a wider instruction set's kernel got a dtype it is not built "
+          "for; call it through LMX_ISA_CALL_FOR.");
+    }
   };
 }
 

@@ -268,10 +268,9 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   // set, more than the set has ways, and loads miss (a row-major 96 x 2048 A
   // ran at 60% of its transposed layout's speed, a column-major 576 x 32768
   // at a third of its row-major one). Such blocks are copied into panels
-  // first. (Otherwise a column-major A is one forward stream per k already,
-  // and copying it only cost time; a column-major one is copied only when
-  // enough columns of B reuse the copy: at 32 columns copying it was slower
-  // than the misses.)
+  // first; a column-major one only when B has 64 or more columns to reuse
+  // the copy (at 32 the copy cost more than the misses). Without aliasing a
+  // column-major A is one forward stream per k, and copying it only cost time.
   bool pack = lda % 1024 == 0 && (!trans_a || n >= 64);
   bool column_major = trans_a || pack;
   const auto& full = column_major ? kKernels<true, true> : kKernels<false, true>;
