@@ -5,6 +5,8 @@
 
 #include "lmx/core/attention.h"
 #include "lmx/core/ops_common.h"
+#include "lmx/core/rms_norm.h"
+#include "lmx/core/rope.h"
 
 namespace lmx::fast {
 
@@ -37,6 +39,9 @@ array slice_last(const array& x, int begin, int end, int stride, StreamOrDevice 
 
 array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
   check_last_axis("rms_norm", x, weight, "weight");
+  if (weight && x.dtype() == float32 && weight->dtype() == float32) {
+    return fused_rms_norm(x, *weight, eps, s);
+  }
   auto out_dtype = weight ? promote_types(x.dtype(), weight->dtype()) : at_least_float(x.dtype());
   auto xf = astype(x, stats_dtype(out_dtype), s);
   auto ms = mean(square(xf, s), -1, true, s);
@@ -78,6 +83,9 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
   if (offset.size() != 1 || !is_integral(offset.dtype())) {
     fail("rope", "offset must be one integer but has shape ", offset.shape(), " and dtype ",
          offset.dtype(), ".");
+  }
+  if (x.dtype() == float32 && !freqs) {
+    return fused_rope(x, dims, traditional, *base, scale, offset, true, s);
   }
   int half = dims / 2;
   array inv_freq = array(0.0f);

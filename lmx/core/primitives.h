@@ -536,6 +536,69 @@ LMX_ATTENTION_PRIMITIVE(Attention)
 LMX_ATTENTION_PRIMITIVE(AttentionGrad)
 #undef LMX_ATTENTION_PRIMITIVE
 
+// Rotary position embedding of a float32 x (..., L, D), for fast::rope
+// (rope.h builds it; kernel in lmx/backend/cpu/rope.cpp). Inputs {x, offset}
+// (offset an int32 scalar). Feature pairs among the first `dims` (adjacent
+// ones when traditional, else i and i + dims/2) turn by the angle
+// (offset + l) * scale * base^(-2i/dims); the rest pass through. With
+// `forward` false they turn the other way: the vjp, since a rotation's
+// transpose is its inverse.
+class Rope : public UnaryPrimitive {
+ public:
+  Rope(Stream s, int dims, bool traditional, float base, float scale, bool forward)
+      : UnaryPrimitive(s),
+        dims_(dims),
+        traditional_(traditional),
+        base_(base),
+        scale_(scale),
+        forward_(forward) {}
+  LMX_PRIMITIVE_DECL(Rope)
+  LMX_OUTPUT_SHAPES
+  LMX_VMAP_RULE
+  bool is_equivalent(const Primitive& other) const override;
+  auto state() const { return std::make_tuple(dims_, traditional_, base_, scale_, forward_); }
+
+ private:
+  int dims_;
+  bool traditional_;
+  float base_, scale_;
+  bool forward_;
+};
+
+// RMS normalisation over the last axis of a float32 x (..., D) with a float32
+// weight (D), for fast::rms_norm (rms_norm.h builds them; kernels in
+// lmx/backend/cpu/rms_norm.cpp):
+//   RmsNorm      (x, w)     -> y = x * rsqrt(mean(x^2) + eps) * w
+//   RmsNormGrad  (x, w, dy) -> {dx, dw}
+// one pass over each row for y, two for dx, without the intermediates the
+// composed graph writes.
+class RmsNormBase : public Primitive {
+ public:
+  RmsNormBase(Stream s, float eps) : Primitive(s), eps_(eps) {}
+  bool is_equivalent(const Primitive& other) const override;
+  float eps() const { return eps_; }
+  auto state() const { return std::make_tuple(eps_); }
+
+ protected:
+  float eps_;
+};
+class RmsNorm : public RmsNormBase {
+ public:
+  using RmsNormBase::RmsNormBase;
+  LMX_EVAL_MULTI_METHODS
+  LMX_GRAD_METHODS
+  LMX_OUTPUT_SHAPES
+  const char* name() const override { return "RmsNorm"; }
+};
+class RmsNormGrad : public RmsNormBase {
+ public:
+  using RmsNormBase::RmsNormBase;
+  LMX_EVAL_MULTI_METHODS
+  LMX_GRAD_METHODS
+  LMX_OUTPUT_SHAPES
+  const char* name() const override { return "RmsNormGrad"; }
+};
+
 // Affine quantization (see quantized.h): outputs {w_q, scales, biases}.
 class AffineQuantize : public Primitive {
  public:
@@ -868,7 +931,8 @@ class Compiled : public UnaryPrimitive {
   X(Unary) X(Binary) XM(DivMod) X(Select) X(AsType) X(Copy) X(Full) X(StopGradient) X(Arange) \
   X(Reshape) X(Transpose) X(View) X(NumberOfElements) X(AsStrided) X(Broadcast) X(Slice)      \
   X(SliceUpdate) X(Concatenate) X(Pad) X(Unfold) X(Fold) X(Convolution) X(ConvolutionInputGrad)  \
-  X(ConvolutionWeightGrad) XM(Attention) XM(AttentionGrad) XM(AffineQuantize)                 \
+  X(ConvolutionWeightGrad) XM(Attention) XM(AttentionGrad) X(Rope) XM(RmsNorm) XM(RmsNormGrad) \
+  XM(AffineQuantize)                                                                          \
   X(AffineDequantize) X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax)            \
   X(LogSumExp) X(Matmul) X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis)           \
   X(ArgSort) X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)

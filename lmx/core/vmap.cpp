@@ -379,6 +379,16 @@ Batched LogSumExp::vmap(const std::vector<array>& inputs, const std::vector<int>
   return {rebuild(outputs, x.shape(0), {x}), {0}};
 }
 
+// Rope turns the last two axes: a batch axis in front of them is one more
+// leading axis. A batched offset gives each example its own positions: the
+// default rule, one node per example.
+Batched Rope::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                   const std::vector<array>& outputs) {
+  if (axes[1] >= 0) return Primitive::vmap(inputs, axes, outputs);
+  auto x = batch_first(inputs[0], axes[0], 1);
+  return {rebuild(outputs, x.shape(0), {x, inputs[1]}), {0}};
+}
+
 // ---- Products ----
 
 Batched Matmul::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,

@@ -13,6 +13,8 @@
 #include "lmx/core/linalg_primitives.h"
 #include "lmx/core/ops.h"
 #include "lmx/core/quantized.h"
+#include "lmx/core/rms_norm.h"
+#include "lmx/core/rope.h"
 #include "lmx/core/sizes.h"
 #include "lmx/core/utils.h"
 
@@ -60,7 +62,8 @@ class NodeCheck {
         as<DivMod>()) {
       want = ins_[0].dtype();
     }
-    if (dynamic_cast<const ConvolutionBase*>(&p_) || dynamic_cast<const AttentionBase*>(&p_)) {
+    if (dynamic_cast<const ConvolutionBase*>(&p_) || dynamic_cast<const AttentionBase*>(&p_) ||
+        dynamic_cast<const RmsNormBase*>(&p_) || as<Rope>()) {
       want = float32;
     }
     if (as<Full>() || as<Scan>() || as<Inverse>() || as<Cholesky>() || as<Solve>()) {
@@ -132,6 +135,20 @@ class NodeCheck {
     // The shapes are checked by expected_shapes (the ops that build them).
     if (as<Attention>()) return args_between(3, 4);
     if (as<AttentionGrad>()) return args_between(6, 7);
+    // Their output_shapes rules take the shapes as given: the op that builds
+    // them checks the rest (a dims past D would read past each row).
+    if (auto* q = as<Rope>()) {
+      auto [dims, traditional, base, scale, forward] = q->state();
+      return args(2), built_by([&] {
+               fused_rope(ins_[0], dims, traditional, base, scale, ins_[1], forward);
+             });
+    }
+    if (auto* q = as<RmsNorm>()) {
+      return args(2), built_by([&] { fused_rms_norm(ins_[0], ins_[1], q->eps()); });
+    }
+    if (auto* q = as<RmsNormGrad>()) {
+      return args(3), built_by([&] { fused_rms_norm_grad(ins_[0], ins_[1], ins_[2], q->eps()); });
+    }
     if (auto* q = as<AffineQuantize>())
       return args(1), quant(std::get<0>(q->state()), std::get<1>(q->state()));
     if (auto* q = as<AffineDequantize>())
@@ -344,6 +361,16 @@ class NodeCheck {
 
   void args(size_t n) const {
     if (ins_.size() != n) bad("takes ", n, " inputs but has ", ins_.size());
+  }
+  // Runs the op that builds this node on the recorded inputs: what it
+  // refuses, the file may not hold either.
+  template <typename F>
+  void built_by(F&& build) const {
+    try {
+      build();
+    } catch (const std::invalid_argument& e) {
+      bad("has inputs its op refuses: ", e.what());
+    }
   }
   void args_between(size_t lo, size_t hi) const {
     if (ins_.size() < lo || ins_.size() > hi)

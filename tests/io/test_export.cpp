@@ -146,6 +146,17 @@ TEST(Export, EveryKindOfPrimitiveRoundTrips) {
                     grads[1]};
       },
       {q, kv, mask}, 1e-4);
+  // The fused rotary embedding and RMS normalisation, forward and backward.
+  expect_round_trip(
+      "rope_rms_norm",
+      [](const Args& a) {
+        auto f = [](const Args& b) {
+          return Args{fast::rope(fast::rms_norm(b[0], b[1], 1e-5f), 4, false, 10000.0f, 1.0f, 2)};
+        };
+        auto grads = vjp(f, {a[0], a[1]}, {ones({2, 5, 6})}).second;
+        return Args{f(a)[0], grads[0], grads[1]};
+      },
+      {fixed({2, 5, 6}, 10), fixed({6}, 11)}, 1e-4);
   auto m = add(fixed({3, 3}, 6), multiply(eye(3), array(4.0f)));
   expect_round_trip(
       "linalg",
@@ -457,6 +468,12 @@ TEST(Export, NodesThatDisagreeWithTheirInputsAreRefused) {
       },
       {fixed({1, 1, 3, 4}, 3), fixed({1, 1, 3, 4}, 4)}, "Attention", 5, le<uint32_t>(2), 5);
   EXPECT_THROW_MSG(import_function(f), std::runtime_error, "takes 3 to 4 inputs but has 2");
+  // Rope state: dims (4 bytes) first, here 5 for 6 features.
+  f = patched(
+      "rope_dims",
+      [](const Args& a) { return Args{fast::rope(a[0], 4, false, 10000.0f, 1.0f, 0)}; },
+      {fixed({2, 3, 6}, 3)}, "Rope", 0, le<int32_t>(5));
+  EXPECT_THROW_MSG(import_function(f), std::runtime_error, "even dims <= D; got float32 input");
   // An enum code past the last value.
   f = patched(
       "enum", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 0, le<int32_t>(100000));
