@@ -138,8 +138,8 @@ class NodeCheck {
     // Their output_shapes rules take the shapes as given: the op that builds
     // them checks the rest (a dims past D would read past each row).
     if (auto* q = as<Rope>()) {
-      auto [dims, traditional, base, scale, forward] = q->state();
       return args(2), built_by([&] {
+               auto [dims, traditional, base, scale, forward] = q->state();
                fused_rope(ins_[0], dims, traditional, base, scale, ins_[1], forward);
              });
     }
