@@ -138,10 +138,13 @@ class NodeCheck {
     // Their output_shapes rules take the shapes as given: the op that builds
     // them checks the rest (a dims past D would read past each row).
     if (auto* q = as<Rope>()) {
-      return args(2), built_by([&] {
-               auto [dims, traditional, base, scale, forward] = q->state();
-               fused_rope(ins_[0], dims, traditional, base, scale, ins_[1], forward);
-             });
+      args(2);
+      // The kernel reads the offset as int32 (the op casts it there).
+      if (ins_[1].dtype() != int32) bad("has a ", ins_[1].dtype(), " offset");
+      return built_by([&] {
+        auto [dims, traditional, base, scale, forward] = q->state();
+        fused_rope(ins_[0], dims, traditional, base, scale, ins_[1], forward);
+      });
     }
     if (auto* q = as<RmsNorm>()) {
       return args(2), built_by([&] { fused_rms_norm(ins_[0], ins_[1], q->eps()); });

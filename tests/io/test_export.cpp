@@ -7,6 +7,8 @@
 #include <random>
 
 #include "../test_utils.h"
+#include "lmx/core/primitives.h"
+#include "lmx/io/export_check.h"
 
 using namespace lmx;
 using namespace lmx::test;
@@ -474,6 +476,10 @@ TEST(Export, NodesThatDisagreeWithTheirInputsAreRefused) {
       [](const Args& a) { return Args{fast::rope(a[0], 4, false, 10000.0f, 1.0f, 0)}; },
       {fixed({2, 3, 6}, 3)}, "Rope", 0, le<int32_t>(5));
   EXPECT_THROW_MSG(import_function(f), std::runtime_error, "even dims <= D; got float32 input");
+  // A Rope whose offset is not the int32 its kernel reads.
+  EXPECT_THROW_MSG(io::check_node(Rope(default_stream(Device::cpu), 4, false, 1e4f, 1.0f, true),
+                                  {fixed({2, 3, 6}, 3), array(int64_t{1})}, {float32}),
+                   std::invalid_argument, "The node Rope has a int64 offset.");
   // An enum code past the last value.
   f = patched(
       "enum", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 0, le<int32_t>(100000));
