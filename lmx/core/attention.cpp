@@ -62,16 +62,6 @@ std::optional<array> mask_of(const std::vector<array>& inputs, size_t position) 
   return std::nullopt;
 }
 
-// Tangents for every input: the given ones at argnums, zeros elsewhere.
-std::vector<array> full_tangents(const std::vector<array>& primals,
-                                 const std::vector<array>& tangents,
-                                 const std::vector<int>& argnums, const Stream& s) {
-  std::vector<array> out;
-  for (auto& p : primals) out.push_back(zeros_like(p, s));
-  for (size_t i = 0; i < argnums.size(); ++i) out[argnums[i]] = astype(tangents[i], float32, s);
-  return out;
-}
-
 }  // namespace
 
 std::vector<array> composed_attention(const array& q, const array& k, const array& v,
@@ -175,7 +165,7 @@ std::vector<array> Attention::jvp(const std::vector<array>& primals,
   auto f = [&](const std::vector<array>& x) {
     return composed_attention(x[0], x[1], x[2], mask_of(x, 3), scale_, causal_, {}, s);
   };
-  return lmx::jvp(f, primals, full_tangents(primals, tangents, argnums, s)).second;
+  return lmx::jvp(f, primals, tangents_for_all(primals, tangents, argnums, s)).second;
 }
 
 namespace {
@@ -223,7 +213,7 @@ std::vector<array> AttentionGrad::jvp(const std::vector<array>& primals,
                                       const std::vector<array>& tangents,
                                       const std::vector<int>& argnums) {
   auto s = stream();
-  auto all = full_tangents(primals, tangents, argnums, s);
+  auto all = tangents_for_all(primals, tangents, argnums, s);
   return lmx::jvp(composed_grad(scale_, causal_, s), without_outputs(primals), without_outputs(all))
       .second;
 }

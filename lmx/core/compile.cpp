@@ -365,20 +365,15 @@ std::vector<array> Compiled::vjp(const std::vector<array>& primals,
   auto [outs, grads] =
       lmx::vjp([this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; },
                primals, cotangents);
-  std::vector<array> out;
-  for (int a : argnums) out.push_back(grads[a]);
-  return out;
+  return at_argnums(grads, argnums);
 }
 
 std::vector<array> Compiled::jvp(const std::vector<array>& primals,
                                  const std::vector<array>& tangents,
                                  const std::vector<int>& argnums) {
-  std::vector<array> all;
-  for (auto& p : primals) all.push_back(zeros_like(p));
-  for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = tangents[i];
   auto [outs, tans] =
       lmx::jvp([this](const std::vector<array>& xs) { return std::vector<array>{expand(xs)}; },
-               primals, all);
+               primals, tangents_for_all(primals, tangents, argnums));
   return tans;
 }
 

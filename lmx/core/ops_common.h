@@ -31,6 +31,16 @@ array binary_op(const array& a, const array& b, BinaryOp op, Dtype compute, Dtyp
 // Sums `x` down to `shape` (the inverse of broadcasting), for gradients.
 array unbroadcast(const array& x, const Shape& shape, StreamOrDevice s = {});
 
+// For jvp rules that differentiate a function of all of a node's inputs:
+// a tangent for every primal, the given ones (at argnums, in their primal's
+// dtype) and zeros elsewhere.
+std::vector<array> tangents_for_all(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums, StreamOrDevice s = {});
+
+// The entries of `all` (one per input) that argnums asks for, in its order.
+std::vector<array> at_argnums(const std::vector<array>& all, const std::vector<int>& argnums);
+
 }  // namespace lmx
 
 namespace lmx {

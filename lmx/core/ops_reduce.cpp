@@ -293,4 +293,21 @@ array unbroadcast(const array& x, const Shape& shape, StreamOrDevice s) {
   return reshape(out, shape, s);
 }
 
+std::vector<array> tangents_for_all(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums, StreamOrDevice s) {
+  std::vector<array> out;
+  for (auto& p : primals) out.push_back(zeros_like(p, s));
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    out[argnums[i]] = astype(tangents[i], primals[argnums[i]].dtype(), s);
+  }
+  return out;
+}
+
+std::vector<array> at_argnums(const std::vector<array>& all, const std::vector<int>& argnums) {
+  std::vector<array> out;
+  for (int a : argnums) out.push_back(all[a]);
+  return out;
+}
+
 }  // namespace lmx

@@ -25,16 +25,6 @@ void check(const array& x, const array& w, const std::optional<array>& dy) {
   }
 }
 
-// Tangents for every input: the given ones at argnums, zeros elsewhere.
-std::vector<array> all_tangents(const std::vector<array>& primals,
-                                const std::vector<array>& tangents, const std::vector<int>& argnums,
-                                const Stream& s) {
-  std::vector<array> out;
-  for (auto& p : primals) out.push_back(zeros_like(p, s));
-  for (size_t i = 0; i < argnums.size(); ++i) out[argnums[i]] = astype(tangents[i], float32, s);
-  return out;
-}
-
 // {dx, dw} of the composed graph as a function of {x, w, dy}.
 std::function<std::vector<array>(const std::vector<array>&)> composed_grad(float eps,
                                                                            const Stream& s) {
@@ -80,11 +70,9 @@ std::vector<Shape> RmsNormGrad::output_shapes(const std::vector<array>& inputs) 
 std::vector<array> RmsNorm::vjp(const std::vector<array>& primals,
                                 const std::vector<array>& cotangents,
                                 const std::vector<int>& argnums, const std::vector<array>&) {
-  auto grads = fused_rms_norm_grad(primals[0], primals[1], astype(cotangents[0], float32, stream()),
-                                   eps_, stream());
-  std::vector<array> out;
-  for (int a : argnums) out.push_back(grads[a]);
-  return out;
+  return at_argnums(fused_rms_norm_grad(primals[0], primals[1],
+                                        astype(cotangents[0], float32, stream()), eps_, stream()),
+                    argnums);
 }
 
 std::vector<array> RmsNorm::jvp(const std::vector<array>& primals,
@@ -94,7 +82,7 @@ std::vector<array> RmsNorm::jvp(const std::vector<array>& primals,
   auto f = [&](const std::vector<array>& v) {
     return std::vector<array>{composed_rms_norm(v[0], v[1], eps_, s)};
   };
-  return lmx::jvp(f, primals, all_tangents(primals, tangents, argnums, s)).second;
+  return lmx::jvp(f, primals, tangents_for_all(primals, tangents, argnums, s)).second;
 }
 
 std::vector<array> RmsNormGrad::vjp(const std::vector<array>& primals,
@@ -103,17 +91,14 @@ std::vector<array> RmsNormGrad::vjp(const std::vector<array>& primals,
   auto s = stream();
   std::vector<array> cts;
   for (auto& c : cotangents) cts.push_back(astype(c, float32, s));
-  auto back = lmx::vjp(composed_grad(eps_, s), primals, cts).second;
-  std::vector<array> out;
-  for (int a : argnums) out.push_back(back[a]);
-  return out;
+  return at_argnums(lmx::vjp(composed_grad(eps_, s), primals, cts).second, argnums);
 }
 
 std::vector<array> RmsNormGrad::jvp(const std::vector<array>& primals,
                                     const std::vector<array>& tangents,
                                     const std::vector<int>& argnums) {
   auto s = stream();
-  return lmx::jvp(composed_grad(eps_, s), primals, all_tangents(primals, tangents, argnums, s))
+  return lmx::jvp(composed_grad(eps_, s), primals, tangents_for_all(primals, tangents, argnums, s))
       .second;
 }
 

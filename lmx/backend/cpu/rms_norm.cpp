@@ -32,6 +32,22 @@ float inverse_rms(const float* x, int64_t n, float eps) {
   return 1.0f / std::sqrt(dot(x, x, n) / static_cast<float>(n) + eps);
 }
 
+// One row of RmsNormGrad (below): dx, and dy * xhat added to acc. The
+// pointers never overlap; saying so lets the loops vectorise (with seven
+// float pointers GCC gave up on checking for overlap at run time).
+void grad_row(const float* __restrict x, const float* __restrict dy, const float* __restrict w,
+              int64_t n, float eps, float* __restrict xhat, float* __restrict g,
+              float* __restrict acc, float* __restrict dx) {
+  const float inv = inverse_rms(x, n, eps);
+  for (int64_t j = 0; j < n; ++j) {
+    xhat[j] = x[j] * inv;
+    g[j] = dy[j] * w[j];
+    acc[j] += dy[j] * xhat[j];
+  }
+  const float mean_gx = dot(g, xhat, n) / static_cast<float>(n);
+  for (int64_t j = 0; j < n; ++j) dx[j] = inv * (g[j] - xhat[j] * mean_gx);
+}
+
 }  // namespace
 
 void RmsNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -77,19 +93,9 @@ void RmsNormGrad::eval_cpu(const std::vector<array>& inputs, std::vector<array>&
   cpu::parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
     std::vector<float> g(n), xhat(n);
     for (int64_t b = b0; b < b1; ++b) {
-      float* acc = partial.data() + b * n;
       for (int64_t r = b * rows_per_block; r < std::min(rows, (b + 1) * rows_per_block); ++r) {
-        const float* xr = px + r * n;
-        const float* gr = pg + r * n;
-        const float inv = inverse_rms(xr, n, eps_);
-        for (int64_t j = 0; j < n; ++j) {
-          xhat[j] = xr[j] * inv;
-          g[j] = gr[j] * pw[j];
-          acc[j] += gr[j] * xhat[j];
-        }
-        const float mean_gx = dot(g.data(), xhat.data(), n) / static_cast<float>(n);
-        float* o = dx + r * n;
-        for (int64_t j = 0; j < n; ++j) o[j] = inv * (g[j] - xhat[j] * mean_gx);
+        grad_row(px + r * n, pg + r * n, pw, n, eps_, xhat.data(), g.data(), partial.data() + b * n,
+                 dx + r * n);
       }
     }
   });
