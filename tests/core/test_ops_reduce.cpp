@@ -137,6 +137,53 @@ TEST(Reduce, FullSumDoesNotDependOnScheduling) {
   for (int i = 0; i < 50; ++i) ASSERT_EQ(sum(u).item<float>(), first) << i;
 }
 
+// Sums, maxima and minima over the layouts the kernel splits differently,
+// against a loop over every element: windows of a few short rows (max
+// pooling), one window of many rows (a bias gradient, folded in groups),
+// reduced rows past the listed limit, long kept rows cut into column pieces,
+// and reduced innermost runs with reduced outer axes between kept ones.
+// Integer values keep every sum exact whatever the order of the folds.
+TEST(Reduce, EveryLayoutMatchesALoop) {
+  struct Case {
+    Shape shape;
+    std::vector<int> axes;
+  };
+  std::vector<Case> cases{{{6, 4, 2, 4, 2, 16}, {2, 4}},  {{128, 24, 24, 16}, {0, 1, 2}},
+                          {{2, 5000, 3}, {1}},            {{4, 70000}, {0}},
+                          {{3, 70001}, {0}},              {{3, 5, 7}, {0, 2}},
+                          {{2, 3, 4, 5}, {1, 3}},         {{7, 9}, {1}},
+                          {{5, 1, 3}, {1}},               {{2, 3}, {0, 1}}};
+  for (auto& c : cases) {
+    auto x = astype(random::randint(-50, 50, c.shape, int32, random::key(3)), float32);
+    auto xs = to_vector<float>(x);
+    int nd = static_cast<int>(c.shape.size());
+    Shape out_shape = c.shape;
+    for (int a : c.axes) out_shape[a] = 1;
+    int64_t out_size = 1;
+    for (int d : out_shape) out_size *= d;
+    std::vector<double> s(out_size, 0), hi(out_size, -1e9), lo(out_size, 1e9);
+    std::vector<int64_t> idx(nd, 0);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      int64_t o = 0;
+      for (int d = 0; d < nd; ++d) o = o * out_shape[d] + (out_shape[d] == 1 ? 0 : idx[d]);
+      s[o] += xs[i];
+      hi[o] = std::max<double>(hi[o], xs[i]);
+      lo[o] = std::min<double>(lo[o], xs[i]);
+      for (int d = nd - 1; d >= 0 && ++idx[d] == c.shape[d]; --d) idx[d] = 0;
+    }
+    auto got_s = to_vector<double>(sum(x, c.axes, true));
+    auto got_hi = to_vector<double>(max(x, c.axes, true));
+    auto got_lo = to_vector<double>(min(x, c.axes, true));
+    ASSERT_EQ(got_s.size(), s.size());
+    for (int64_t o = 0; o < out_size; ++o) {
+      ASSERT_EQ(got_s[o], s[o]) << to_string(c.shape) << " at " << o;
+      ASSERT_EQ(got_hi[o], hi[o]) << to_string(c.shape) << " at " << o;
+      ASSERT_EQ(got_lo[o], lo[o]) << to_string(c.shape) << " at " << o;
+    }
+  }
+  EXPECT_TRUE(std::signbit(sum(array({-0.0f})).item<float>()));
+}
+
 TEST(Sort, SortArgsortTopk) {
   array a({3.0f, 1.0f, 2.0f, std::nanf(""), 0.0f});
   auto s = to_vector<float>(sort(a));

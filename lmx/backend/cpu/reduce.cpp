@@ -198,6 +198,85 @@ A fold_contiguous(const T* x, int64_t n) {
   }
 }
 
+// An input viewed row-major with runs of reduced and of kept axes merged
+// (size-1 axes dropped): the outer runs split into kept and reduced lists,
+// and the innermost run. A window is one position of the kept outer axes
+// (times the innermost run when it is kept: a row of outputs).
+struct Layout {
+  Shape kept, red;
+  Strides kept_strides, red_strides;
+  int64_t inner = 1;
+  bool inner_reduced = false;
+
+  Layout(const Shape& shape, const std::vector<int>& axes) {
+    Shape dims;
+    std::vector<bool> reduced;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] == 1) continue;
+      bool r = std::find(axes.begin(), axes.end(), static_cast<int>(i)) != axes.end();
+      if (!dims.empty() && reduced.back() == r) {
+        dims.back() *= shape[i];
+      } else {
+        dims.push_back(shape[i]);
+        reduced.push_back(r);
+      }
+    }
+    if (dims.empty()) return;  // one element: a kept run of 1
+    Strides strides = cpu::row_strides(dims);
+    for (size_t i = 0; i + 1 < dims.size(); ++i) {
+      (reduced[i] ? red : kept).push_back(dims[i]);
+      (reduced[i] ? red_strides : kept_strides).push_back(strides[i]);
+    }
+    inner = dims.back();
+    inner_reduced = reduced.back();
+  }
+  int64_t windows() const { return product(kept); }
+  // The input offset of window w's first element.
+  int64_t base(int64_t w) const {
+    int64_t off = 0;
+    for (int64_t d = static_cast<int64_t>(kept.size()) - 1; d >= 0; --d) {
+      off += (w % kept[d]) * kept_strides[d];
+      w /= kept[d];
+    }
+    return off;
+  }
+  static int64_t product(const Shape& s) {
+    int64_t n = 1;
+    for (auto d : s) n *= d;
+    return n;
+  }
+};
+
+// The offsets of a window's reduced rows (its reduced outer positions) in
+// row-major order: listed once when there are few, walked otherwise.
+class ReducedRows {
+ public:
+  explicit ReducedRows(const Layout& l)
+      : dims_(l.red), strides_(l.red_strides), count_(Layout::product(l.red)) {
+    dims_.push_back(1);  // for_each_row walks rows of the last dim: make it a dummy
+    strides_.push_back(0);
+    if (count_ <= kListed) each(0, count_, [&](int64_t off) { listed_.push_back(off); });
+  }
+  int64_t count() const { return count_; }
+  // f(offset) for the rows [begin, end).
+  template <typename F>
+  void each(int64_t begin, int64_t end, F&& f) const {
+    if (static_cast<int64_t>(listed_.size()) == count_) {
+      for (int64_t i = begin; i < end; ++i) f(listed_[i]);
+      return;
+    }
+    cpu::for_each_row<1>(dims_, {&strides_}, begin, end,
+                         [&](const std::array<int64_t, 1>& off, int64_t) { f(off[0]); });
+  }
+
+ private:
+  static constexpr int64_t kListed = 4096;
+  Shape dims_;
+  Strides strides_;
+  int64_t count_;
+  std::vector<int64_t> listed_;
+};
+
 template <typename T, typename A, typename Op>
 void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) {
   array in = cpu::ensure_row_contiguous(in_arr);
@@ -208,49 +287,15 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
     for (int64_t i = 0; i < out_size; ++i) y[i] = static_cast<T>(Op::init());
     return;
   }
-  // Merge runs of reduced / kept axes; size-1 axes are dropped.
-  Shape dims;
-  std::vector<bool> reduced;
-  for (int i = 0; i < in.ndim(); ++i) {
-    if (in.shape(i) == 1) continue;
-    bool r = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!dims.empty() && reduced.back() == r) {
-      dims.back() *= in.shape(i);
-    } else {
-      dims.push_back(in.shape(i));
-      reduced.push_back(r);
-    }
-  }
-  if (dims.empty()) {  // a single element
+  if (in.size() == 1) {  // one element is its own result (a sum of -0.0 stays -0.0)
     y[0] = x[0];
     return;
   }
-  int nd = static_cast<int>(dims.size());
-  Strides in_strides = cpu::row_strides(dims);
-  // Output strides over the same dims: zero on reduced ones.
-  Strides out_strides(nd, 0);
-  int64_t acc = 1;
-  for (int i = nd - 1; i >= 0; --i) {
-    if (!reduced[i]) {
-      out_strides[i] = acc;
-      acc *= dims[i];
-    }
-  }
-  Shape outer(dims.begin(), dims.end() - 1);
-  Strides outer_in(in_strides.begin(), in_strides.end() - 1);
-  Strides outer_out(out_strides.begin(), out_strides.end() - 1);
-  int64_t inner = dims.back();
-  outer.push_back(1);  // for_each_row walks rows of the last dim: make it a dummy
-  outer_in.push_back(0);
-  outer_out.push_back(0);
-  int64_t rows = cpu::num_rows(outer);
-
-  if (reduced.back()) {
-    // Each row of `inner` contiguous values folds into one output.
-    for (int64_t i = 0; i < out_size; ++i) y[i] = static_cast<T>(Op::init());
-    bool rows_independent =
-        nd == 2 || std::none_of(reduced.begin(), reduced.end() - 1, [](bool r) { return r; });
-    if (nd == 1) {
+  Layout l(in.shape(), axes);
+  ReducedRows rows(l);
+  int64_t windows = l.windows(), inner = l.inner;
+  if (l.inner_reduced) {
+    if (windows == 1 && rows.count() == 1) {
       // Full reduction: the run is cut into fixed pieces that threads claim as
       // they come free, so a worker that starts late still takes its share
       // (with a fixed share per thread the caller finished first and waited
@@ -269,35 +314,71 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
       y[0] = static_cast<T>(r);
       return;
     }
-    auto body = [&](int64_t b, int64_t e) {
-      cpu::for_each_row<2>(outer, {&outer_in, &outer_out}, b, e,
-                           [&](const std::array<int64_t, 2>& off, int64_t) {
-                             A r = fold_contiguous<T, A, Op>(x + off[0], inner);
-                             y[off[1]] = static_cast<T>(Op::apply(static_cast<A>(y[off[1]]), r));
-                           });
-    };
-    if (rows_independent) {
-      cpu::parallel_for(rows, std::max<int64_t>(1, cpu::kParallelGrain / inner), body);
-    } else {
-      body(0, rows);
-    }
+    // Each window folds its reduced rows' contiguous runs, in order.
+    int64_t work = rows.count() * inner;
+    cpu::parallel_for(windows, std::max<int64_t>(1, cpu::kParallelGrain / work),
+                      [&](int64_t b, int64_t e) {
+                        for (int64_t w = b; w < e; ++w) {
+                          const T* xw = x + l.base(w);
+                          A r = Op::init();
+                          rows.each(0, rows.count(), [&](int64_t off) {
+                            r = Op::apply(r, fold_contiguous<T, A, Op>(xw + off, inner));
+                          });
+                          y[w] = static_cast<T>(r);
+                        }
+                      });
     return;
   }
-  // The innermost axis is kept: fold whole rows into rows of the output, in A.
-  std::vector<Store<A>> accum(out_size, Op::init());
-  cpu::parallel_for(inner, std::max<int64_t>(256, cpu::kParallelGrain / std::max<int64_t>(rows, 1)),
-                    [&](int64_t cb, int64_t ce) {
-                      cpu::for_each_row<2>(outer, {&outer_in, &outer_out}, 0, rows,
-                                           [&](const std::array<int64_t, 2>& off, int64_t) {
-                                             const T* xr = x + off[0];
-                                             Store<A>* yr = accum.data() + off[1];
-                                             for (int64_t j = cb; j < ce; ++j) {
-                                               yr[j] = Op::apply(static_cast<A>(yr[j]),
-                                                                 static_cast<A>(xr[j]));
-                                             }
-                                           });
+  // The innermost run is kept: each window folds its reduced rows into a row
+  // of outputs, in A, in order. Tasks are (window, column piece), so many
+  // short rows (max pooling's windows, 16 channels wide) spread over the pool
+  // by window and a few long ones by column. With few tasks, the reduced
+  // rows are split into groups too (a bias gradient: one window of 73728 rows
+  // of 16), whose results are combined in order. None of the splits depends
+  // on the thread count, so neither do the results.
+  int64_t piece = std::min<int64_t>(inner, 4096);
+  if (windows < 8) piece = std::min(inner, std::max<int64_t>(256, (inner + 7) / 8));
+  int64_t pieces = (inner + piece - 1) / piece;
+  int64_t group = rows.count();
+  if (windows * pieces < 8) group = std::max<int64_t>(64, cpu::kParallelGrain / piece);
+  int64_t groups = (rows.count() + group - 1) / group;
+  std::vector<Store<A>> partial(groups > 1 ? windows * pieces * groups * piece : 0);
+  int64_t tasks = windows * pieces * groups;
+  cpu::parallel_for(tasks, std::max<int64_t>(1, cpu::kParallelGrain / (group * piece)),
+                    [&](int64_t b, int64_t e) {
+                      std::vector<Store<A>> acc(piece);
+                      for (int64_t t = b; t < e; ++t) {
+                        int64_t k = t % groups, c = (t / groups) % pieces, w = t / groups / pieces;
+                        int64_t c0 = c * piece, n = std::min(piece, inner - c0);
+                        const T* xw = x + l.base(w) + c0;
+                        Store<A>* a = groups > 1 ? partial.data() + t * piece : acc.data();
+                        std::fill_n(a, n, Store<A>(Op::init()));
+                        rows.each(k * group, std::min(rows.count(), (k + 1) * group),
+                                  [&](int64_t off) {
+                                    const T* xr = xw + off;
+                                    for (int64_t j = 0; j < n; ++j) {
+                                      a[j] = Op::apply(static_cast<A>(a[j]), static_cast<A>(xr[j]));
+                                    }
+                                  });
+                        if (groups == 1) {
+                          T* yr = y + w * inner + c0;
+                          for (int64_t j = 0; j < n; ++j) yr[j] = static_cast<T>(a[j]);
+                        }
+                      }
                     });
-  for (int64_t i = 0; i < out_size; ++i) y[i] = static_cast<T>(accum[i]);
+  if (groups == 1) return;
+  for (int64_t w = 0; w < windows; ++w) {
+    for (int64_t c = 0; c < pieces; ++c) {
+      int64_t c0 = c * piece, n = std::min(piece, inner - c0);
+      const Store<A>* p = partial.data() + (w * pieces + c) * groups * piece;
+      T* yr = y + w * inner + c0;
+      for (int64_t j = 0; j < n; ++j) {
+        A r = static_cast<A>(p[j]);
+        for (int64_t k = 1; k < groups; ++k) r = Op::apply(r, static_cast<A>(p[k * piece + j]));
+        yr[j] = static_cast<T>(r);
+      }
+    }
+  }
 }
 
 }  // namespace
