@@ -1,6 +1,7 @@
 // vjp and jvp rules of reductions, scans, softmax and sorting.
 #include <numeric>
 
+#include "lmx/core/extreme_grad.h"
 #include "lmx/core/ops_common.h"
 
 namespace lmx {
@@ -87,6 +88,10 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
       // one comparison, one count and one select, instead of a float mask,
       // its count, a quotient and a product of x's size (max pooling's
       // gradient, 4-6 ms of the MNIST CNN's 15 ms step).
+      if ((x.dtype() == float32 || x.dtype() == float64) && g.dtype() == x.dtype() &&
+          g.shape() == outputs[0].shape()) {
+        return {extreme_grad(x, outputs[0], g, axes_, s)};
+      }
       auto mask = equal(x, outputs[0], s);
       auto share = divide(g, sum(mask, axes_, true, s), s);
       return {where(mask, share, multiply(share, zeros_like(share, s), s), s)};
@@ -94,6 +99,66 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
     default:
       return {zeros_like(x, s)};
   }
+}
+
+array extreme_grad(const array& x, const array& out, const array& g, const std::vector<int>& axes,
+                   StreamOrDevice s) {
+  Shape kept = x.shape();
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= x.ndim() || (i > 0 && axes[i] <= axes[i - 1])) {
+      fail("extreme_grad", "The axes must be sorted, distinct and within the ", x.ndim(),
+           " dimensions of x; got ", to_string(Shape(axes.begin(), axes.end())), ".");
+    }
+    kept[axes[i]] = 1;
+  }
+  if ((x.dtype() != float32 && x.dtype() != float64) || out.dtype() != x.dtype() ||
+      g.dtype() != x.dtype() || out.shape() != kept || g.shape() != kept) {
+    fail("extreme_grad", "Expected a float32 or float64 x with out and g of its dtype and shape ",
+         kept, "; got x ", x.dtype(), " ", x.shape(), ", out ", out.dtype(), " ", out.shape(),
+         " and g ", g.dtype(), " ", g.shape(), ".");
+  }
+  return make_node<ExtremeGrad>(x.shape(), x.dtype(), {x, out, g}, to_stream(s), axes);
+}
+
+bool ExtremeGrad::is_equivalent(const Primitive& o) const {
+  return axes_ == static_cast<const ExtremeGrad&>(o).axes_;
+}
+
+std::vector<Shape> ExtremeGrad::output_shapes(const std::vector<array>& inputs) {
+  return {inputs[0].shape()};
+}
+
+// dx is piecewise constant in x and out, and linear in g: g / count at the
+// window's extremes. Its transpose sums the cotangent over them and divides
+// by the count.
+std::vector<array> ExtremeGrad::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  std::vector<array> out;
+  for (int a : argnums) {
+    if (a != 2) {
+      out.push_back(zeros_like(primals[a], s));
+      continue;
+    }
+    const array& ct = cotangents[0];
+    auto mask = equal(primals[0], primals[1], s);
+    auto picked = sum(multiply(ct, astype(mask, ct.dtype(), s), s), axes_, true, s);
+    out.push_back(divide(picked, astype(sum(mask, axes_, true, s), ct.dtype(), s), s));
+  }
+  return out;
+}
+
+std::vector<array> ExtremeGrad::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 2) {
+      return {extreme_grad(primals[0], primals[1],
+                           astype(tangents[i], primals[0].dtype(), stream()), axes_, stream())};
+    }
+  }
+  return {zeros_like(primals[0], stream())};
 }
 
 std::vector<array> Reduce::jvp(const std::vector<array>& primals,

@@ -668,6 +668,26 @@ class Reduce : public UnaryPrimitive {
   std::vector<int> axes_;
 };
 
+// The vjp of a max or min Reduce over `axes`, for float32 and float64
+// (extreme_grad.h builds it): inputs (x, out, g), out and g shaped like x
+// with 1 on the reduced axes. Each window's entries equal to out get
+// g / count, the others (g / count) * 0 (MLX's rule: ties share, a NaN or
+// infinite cotangent spreads). One pass counts and one writes per window,
+// where the composed graph makes five passes over x's size (max pooling's
+// gradient).
+class ExtremeGrad : public UnaryPrimitive {
+ public:
+  ExtremeGrad(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
+  LMX_PRIMITIVE_DECL(ExtremeGrad)
+  LMX_OUTPUT_SHAPES
+  LMX_VMAP_RULE
+  bool is_equivalent(const Primitive& other) const override;
+  auto state() const { return std::make_tuple(axes_); }
+
+ private:
+  std::vector<int> axes_;
+};
+
 enum class ArgReduceType { ArgMin, ArgMax };
 
 class ArgReduce : public UnaryPrimitive {
@@ -933,7 +953,7 @@ class Compiled : public UnaryPrimitive {
   X(SliceUpdate) X(Concatenate) X(Pad) X(Unfold) X(Fold) X(Convolution) X(ConvolutionInputGrad)  \
   X(ConvolutionWeightGrad) XM(Attention) XM(AttentionGrad) X(Rope) XM(RmsNorm) XM(RmsNormGrad) \
   XM(AffineQuantize)                                                                          \
-  X(AffineDequantize) X(QuantizedMatmul) X(Reduce) X(ArgReduce) X(Scan) X(Softmax)            \
+  X(AffineDequantize) X(QuantizedMatmul) X(Reduce) X(ExtremeGrad) X(ArgReduce) X(Scan) X(Softmax)            \
   X(LogSumExp) X(Matmul) X(AddMM) X(Gather) X(Scatter) X(GatherAxis) X(ScatterAxis)           \
   X(ArgSort) X(RandomBits) XM(Depends) XM(CustomTransforms) X(Compiled)
 // clang-format on

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "lmx/core/attention.h"
+#include "lmx/core/extreme_grad.h"
 #include "lmx/core/graph.h"
 #include "lmx/core/ops_common.h"
 #include "lmx/core/transforms.h"
@@ -341,6 +342,13 @@ Batched Reduce::vmap(const std::vector<array>& inputs, const std::vector<int>& a
   return {{make_node<Reduce>(with_batch(x.shape(0), outputs[0].shape()), outputs[0].dtype(), {x},
                              stream(), type_, shifted(axes_))},
           {0}};
+}
+
+Batched ExtremeGrad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,
+                          const std::vector<array>&) {
+  int batch = batch_size(inputs, axes);
+  auto in = all_batch_first(inputs, axes, batch);
+  return {{extreme_grad(in[0], in[1], in[2], shifted(axes_), stream())}, {0}};
 }
 
 Batched ArgReduce::vmap(const std::vector<array>& inputs, const std::vector<int>& axes,

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "lmx/core/attention.h"
+#include "lmx/core/extreme_grad.h"
 #include "lmx/core/fft_primitive.h"
 #include "lmx/core/linalg.h"
 #include "lmx/core/linalg_primitives.h"
@@ -59,7 +60,7 @@ class NodeCheck {
         as<Slice>() || as<SliceUpdate>() || as<Concatenate>() || as<Pad>() || as<AsStrided>() ||
         as<Gather>() || as<Scatter>() || as<GatherAxis>() || as<ScatterAxis>() || as<Matmul>() ||
         as<AddMM>() || as<Softmax>() || as<LogSumExp>() || as<Unfold>() || as<Fold>() ||
-        as<DivMod>()) {
+        as<DivMod>() || as<ExtremeGrad>()) {
       want = ins_[0].dtype();
     }
     if (dynamic_cast<const ConvolutionBase*>(&p_) || dynamic_cast<const AttentionBase*>(&p_) ||
@@ -159,6 +160,10 @@ class NodeCheck {
     if (auto* q = as<QuantizedMatmul>())
       return args(4), quant(std::get<0>(q->state()), std::get<1>(q->state()));
     if (auto* q = as<Reduce>()) return args(1), axes(std::get<1>(q->state()), 0);
+    if (auto* q = as<ExtremeGrad>()) {
+      return args(3),
+             built_by([&] { extreme_grad(ins_[0], ins_[1], ins_[2], std::get<0>(q->state())); });
+    }
     if (auto* q = as<ArgReduce>()) return args(1), axis(std::get<1>(q->state()), 0);
     if (auto* q = as<Scan>()) return args(1), axis(std::get<1>(q->state()), 0);
     if (as<Softmax>() || as<LogSumExp>()) return args(1), rank_at_least(0, 1);

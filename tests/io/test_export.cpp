@@ -159,6 +159,14 @@ TEST(Export, EveryKindOfPrimitiveRoundTrips) {
         return Args{f(a)[0], grads[0], grads[1]};
       },
       {fixed({2, 5, 6}, 10), fixed({6}, 11)}, 1e-4);
+  // The fused gradient of max (max pooling's windows).
+  expect_round_trip(
+      "extreme_grad",
+      [](const Args& a) {
+        auto f = [](const Args& b) { return Args{max(b[0], {1, 3}, true)}; };
+        return Args{vjp(f, {a[0]}, {ones({2, 1, 3, 1, 4})}).second[0]};
+      },
+      {fixed({2, 2, 3, 2, 4}, 12)}, 1e-6);
   auto m = add(fixed({3, 3}, 6), multiply(eye(3), array(4.0f)));
   expect_round_trip(
       "linalg",
@@ -480,6 +488,12 @@ TEST(Export, NodesThatDisagreeWithTheirInputsAreRefused) {
   EXPECT_THROW_MSG(io::check_node(Rope(default_stream(Device::cpu), 4, false, 1e4f, 1.0f, true),
                                   {fixed({2, 3, 6}, 3), array(int64_t{1})}, {float32}),
                    std::invalid_argument, "The node Rope has a int64 offset.");
+  // An ExtremeGrad whose g does not have out's shape.
+  EXPECT_THROW_MSG(
+      io::check_node(ExtremeGrad(default_stream(Device::cpu), {1}),
+                     {fixed({2, 3}, 3), fixed({2, 1}, 4), fixed({2, 3}, 5)}, {float32}),
+      std::invalid_argument,
+      "The node ExtremeGrad has inputs its op refuses: [extreme_grad] Expected");
   // An enum code past the last value.
   f = patched(
       "enum", [](const Args& a) { return Args{exp(a[0])}; }, {x}, "Unary", 0, le<int32_t>(100000));

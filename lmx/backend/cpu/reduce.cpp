@@ -13,6 +13,8 @@
 #define LMX_REDUCE_KERNEL(ns)                                                              \
   namespace lmx::cpu::ns {                                                                 \
   void reduce(ReduceType type, const array& in, array& out, const std::vector<int>& axes); \
+  void extreme_grad(const array& x, const array& out, const array& g, array& dx,           \
+                    const std::vector<int>& axes);                                         \
   }
 LMX_FOR_EACH_ISA(LMX_REDUCE_KERNEL)
 #undef LMX_REDUCE_KERNEL
@@ -381,6 +383,81 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
   }
 }
 
+// ExtremeGrad (primitives.h): each window counts its entries equal to the
+// extreme, then writes g / count there and (g / count) * 0 elsewhere.
+template <typename T>
+void extreme_grad_impl(const array& x_in, const array& out_in, const array& g_in, array& dx_out,
+                       const std::vector<int>& axes) {
+  array xa = cpu::ensure_row_contiguous(x_in), oa = cpu::ensure_row_contiguous(out_in),
+        ga = cpu::ensure_row_contiguous(g_in);
+  if (xa.size() == 0) return;
+  const T* x = xa.data<T>();
+  const T* o = oa.data<T>();
+  const T* g = ga.data<T>();
+  T* dx = dx_out.data<T>();
+  Layout l(xa.shape(), axes);
+  ReducedRows rows(l);
+  int64_t windows = l.windows(), inner = l.inner;
+  if (l.inner_reduced) {
+    // A window is its reduced rows' contiguous runs, with one extreme.
+    int64_t work = rows.count() * inner;
+    cpu::parallel_for(windows, std::max<int64_t>(1, cpu::kParallelGrain / work),
+                      [&](int64_t b, int64_t e) {
+                        for (int64_t w = b; w < e; ++w) {
+                          int64_t base = l.base(w);
+                          const T ow = o[w];
+                          int64_t count = 0;
+                          rows.each(0, rows.count(), [&](int64_t off) {
+                            const T* xr = x + base + off;
+                            int64_t c = 0;
+                            for (int64_t i = 0; i < inner; ++i) c += xr[i] == ow;
+                            count += c;
+                          });
+                          const T share = g[w] / static_cast<T>(count), zero = share * T(0);
+                          rows.each(0, rows.count(), [&](int64_t off) {
+                            const T* xr = x + base + off;
+                            T* dr = dx + base + off;
+                            for (int64_t i = 0; i < inner; ++i) dr[i] = xr[i] == ow ? share : zero;
+                          });
+                        }
+                      });
+    return;
+  }
+  // The innermost run is kept: a window is a row of extremes, over the
+  // window's reduced rows; tasks are (window, column piece).
+  int64_t piece = std::min<int64_t>(inner, 1024);
+  int64_t pieces = (inner + piece - 1) / piece;
+  cpu::parallel_for(
+      windows * pieces, std::max<int64_t>(1, cpu::kParallelGrain / (rows.count() * piece)),
+      [&](int64_t b, int64_t e) {
+        std::vector<int64_t> count(piece);
+        std::vector<T> share(piece), zero(piece);
+        for (int64_t t = b; t < e; ++t) {
+          int64_t w = t / pieces, c0 = (t % pieces) * piece, n = std::min(piece, inner - c0);
+          int64_t base = l.base(w) + c0;
+          const T* ow = o + w * inner + c0;
+          const T* gw = g + w * inner + c0;
+          int64_t* cnt = count.data();
+          std::fill_n(cnt, n, 0);
+          rows.each(0, rows.count(), [&](int64_t off) {
+            const T* xr = x + base + off;
+            for (int64_t j = 0; j < n; ++j) cnt[j] += xr[j] == ow[j];
+          });
+          T* sh = share.data();
+          T* z = zero.data();
+          for (int64_t j = 0; j < n; ++j) {
+            sh[j] = gw[j] / static_cast<T>(cnt[j]);
+            z[j] = sh[j] * T(0);
+          }
+          rows.each(0, rows.count(), [&](int64_t off) {
+            const T* xr = x + base + off;
+            T* dr = dx + base + off;
+            for (int64_t j = 0; j < n; ++j) dr[j] = xr[j] == ow[j] ? sh[j] : z[j];
+          });
+        }
+      });
+}
+
 }  // namespace
 
 void reduce(ReduceType type, const array& in, array& out, const std::vector<int>& axes) {
@@ -416,6 +493,12 @@ void reduce(ReduceType type, const array& in, array& out, const std::vector<int>
   }
 }
 
+void extreme_grad(const array& x, const array& out, const array& g, array& dx,
+                  const std::vector<int>& axes) {
+  if (x.dtype() == float64) return extreme_grad_impl<double>(x, out, g, dx, axes);
+  extreme_grad_impl<float>(x, out, g, dx, axes);
+}
+
 LMX_ISA_END
 
 #if LMX_ISA_ID == 0
@@ -424,6 +507,11 @@ namespace lmx {
 void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::allocate(out);
   return LMX_ISA_CALL_FOR(inputs[0].dtype(), reduce, type_, inputs[0], out, axes_);
+}
+
+void ExtremeGrad::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate(out);
+  LMX_ISA_CALL_FOR(inputs[0].dtype(), extreme_grad, inputs[0], inputs[1], inputs[2], out, axes_);
 }
 
 void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
