@@ -194,6 +194,33 @@ TEST(Select, EverySizeAndLayoutKeepsTheBits) {
   EXPECT_EQ(special[3], -inf);
 }
 
+// Operands that collapse to a few long rows (contiguous ones to one) are
+// cut into pieces for the threads: every piece, the short last one included,
+// is written once and from the right place. Booleans read as bytes convert
+// to 0 and 1 in every numeric dtype.
+TEST(Select, LongRowsSplitIntoPieces) {
+  for (int n : {131072, 131073, 300001}) {
+    auto x = arange(static_cast<float>(n));
+    auto cond = equal(remainder(astype(arange(n), int32), array(3)), array(0));
+    auto got = to_vector<float>(where(cond, x, array(-1.0f)));
+    auto picked = to_vector<float>(where(cond, array(7.0f), negative(x)));
+    for (int i = 0; i < n; ++i) {
+      ASSERT_EQ(got[i], i % 3 == 0 ? static_cast<float>(i) : -1.0f) << n << " " << i;
+      ASSERT_EQ(picked[i], i % 3 == 0 ? 7.0f : -static_cast<float>(i)) << n << " " << i;
+    }
+    // Two long rows, the second broadcast from a column of conditions.
+    auto two = reshape(concatenate({x, x}), {2, n});
+    auto rows = to_vector<float>(where(array({true, false}, {2, 1}), two, array(0.5f)));
+    ASSERT_EQ(rows[n - 1], static_cast<float>(n - 1));
+    ASSERT_EQ(rows[n], 0.5f);
+    ASSERT_EQ(rows[2 * n - 1], 0.5f);
+    for (Dtype t : {float32, float64, int32, uint8, float16}) {
+      auto v = to_vector<double>(astype(cond, t));
+      for (int i = 0; i < n; ++i) ASSERT_EQ(v[i], i % 3 == 0 ? 1.0 : 0.0) << dtype_to_string(t);
+    }
+  }
+}
+
 TEST(Astype, Conversions) {
   EXPECT_EQ(to_vector<int>(astype(array({1.7f, -1.7f}), int32)), (std::vector<int>{1, -1}));
   EXPECT_EQ(to_vector<bool>(astype(array({0.0f, 2.0f}), bool_)), (std::vector<bool>{false, true}));

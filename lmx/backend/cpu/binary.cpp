@@ -137,11 +137,13 @@ void apply_select(const array& c, const array& x, const array& y, array& out) {
                           T* oo = po + off[3];
                           auto rows = [&](auto step_x, auto step_y) {
                             // As a select of bits under a mask made from the
-                            // condition's byte: GCC keeps `c ? a : b` on a bool
-                            // scalar and branching.
+                            // condition's byte, read as uint8_t: GCC keeps
+                            // `c ? a : b` on a bool scalar and branching, and
+                            // any loop loading bool scalar.
                             using U = bits_of<T>;
+                            const uint8_t* cb = reinterpret_cast<const uint8_t*>(cc);
                             for (int64_t i = 0; i < n; ++i) {
-                              const U mask = U(0) - static_cast<U>(cc[i]);
+                              const U mask = U(0) - static_cast<U>(cb[i]);
                               const U a = std::bit_cast<U>(xx[i * step_x]);
                               const U b = std::bit_cast<U>(yy[i * step_y]);
                               oo[i] = std::bit_cast<T>(static_cast<U>((a & mask) | (b & ~mask)));

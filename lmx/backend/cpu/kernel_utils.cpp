@@ -74,6 +74,11 @@ void copy_to_contiguous(const array& in, array& out) {
         parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
           if constexpr (std::is_same_v<TIn, TOut>) {
             std::memcpy(dst + b, src + b, (e - b) * sizeof(TIn));
+          } else if constexpr (std::is_same_v<TIn, bool> && std::is_arithmetic_v<TOut>) {
+            // Read as bytes (0 or 1): GCC leaves loops that load bool scalar
+            // (a mask made a float was 4x slower than the product using it).
+            const uint8_t* bytes = reinterpret_cast<const uint8_t*>(src);
+            for (int64_t i = b; i < e; ++i) dst[i] = static_cast<TOut>(bytes[i]);
           } else {
             for (int64_t i = b; i < e; ++i) dst[i] = scalar_cast<TOut>(src[i]);
           }

@@ -142,6 +142,21 @@ template <size_t N, typename F>
 void strided_loop(const Shape& shape, const std::array<const Strides*, N>& strides, F&& row) {
   int64_t rows = num_rows(shape);
   int64_t row_len = shape.empty() ? 1 : shape.back();
+  if (rows < 2 * num_threads() && row_len >= 2 * kParallelGrain) {
+    // Too few rows to share out (a where() of contiguous operands is one):
+    // each row is cut into pieces, which go to the threads.
+    int64_t pieces = (row_len + kParallelGrain - 1) / kParallelGrain;
+    parallel_for(rows * pieces, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        int64_t r = t / pieces, c0 = (t % pieces) * kParallelGrain;
+        for_each_row<N>(shape, strides, r, r + 1, [&](std::array<int64_t, N> off, int64_t) {
+          for (size_t k = 0; k < N; ++k) off[k] += c0 * strides[k]->back();
+          row(off, std::min(kParallelGrain, row_len - c0));
+        });
+      }
+    });
+    return;
+  }
   int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(row_len, 1));
   parallel_for(rows, grain,
                [&](int64_t b, int64_t e) { for_each_row<N>(shape, strides, b, e, row); });

@@ -383,6 +383,25 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
   }
 }
 
+// Rows of ExtremeGrad's kernel (below); restrict pointers let them vectorise.
+template <typename T, typename C>
+void count_ties(const T* __restrict x, const T* __restrict ext, C* __restrict count, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) count[j] += x[j] == ext[j];
+}
+template <typename T, typename C>
+void shares(const T* __restrict g, const C* __restrict count, T* __restrict share,
+            T* __restrict zero, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    share[j] = g[j] / static_cast<T>(count[j]);
+    zero[j] = share[j] * T(0);
+  }
+}
+template <typename T>
+void write_shares(const T* __restrict x, const T* __restrict ext, const T* __restrict share,
+                  const T* __restrict zero, T* __restrict dx, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) dx[j] = x[j] == ext[j] ? share[j] : zero[j];
+}
+
 // ExtremeGrad (primitives.h): each window counts its entries equal to the
 // extreme, then writes g / count there and (g / count) * 0 elsewhere.
 template <typename T>
@@ -427,35 +446,33 @@ void extreme_grad_impl(const array& x_in, const array& out_in, const array& g_in
   // window's reduced rows; tasks are (window, column piece).
   int64_t piece = std::min<int64_t>(inner, 1024);
   int64_t pieces = (inner + piece - 1) / piece;
-  cpu::parallel_for(
-      windows * pieces, std::max<int64_t>(1, cpu::kParallelGrain / (rows.count() * piece)),
-      [&](int64_t b, int64_t e) {
-        std::vector<int64_t> count(piece);
-        std::vector<T> share(piece), zero(piece);
-        for (int64_t t = b; t < e; ++t) {
-          int64_t w = t / pieces, c0 = (t % pieces) * piece, n = std::min(piece, inner - c0);
-          int64_t base = l.base(w) + c0;
-          const T* ow = o + w * inner + c0;
-          const T* gw = g + w * inner + c0;
-          int64_t* cnt = count.data();
-          std::fill_n(cnt, n, 0);
-          rows.each(0, rows.count(), [&](int64_t off) {
-            const T* xr = x + base + off;
-            for (int64_t j = 0; j < n; ++j) cnt[j] += xr[j] == ow[j];
-          });
-          T* sh = share.data();
-          T* z = zero.data();
-          for (int64_t j = 0; j < n; ++j) {
-            sh[j] = gw[j] / static_cast<T>(cnt[j]);
-            z[j] = sh[j] * T(0);
+  auto run = [&](auto count_tag) {
+    using C = decltype(count_tag);
+    cpu::parallel_for(
+        windows * pieces, std::max<int64_t>(1, cpu::kParallelGrain / (rows.count() * piece)),
+        [&](int64_t b, int64_t e) {
+          std::vector<C> count(piece);
+          std::vector<T> share(piece), zero(piece);
+          for (int64_t t = b; t < e; ++t) {
+            int64_t w = t / pieces, c0 = (t % pieces) * piece, n = std::min(piece, inner - c0);
+            int64_t base = l.base(w) + c0;
+            const T* ow = o + w * inner + c0;
+            std::fill_n(count.data(), n, C(0));
+            rows.each(0, rows.count(),
+                      [&](int64_t off) { count_ties(x + base + off, ow, count.data(), n); });
+            shares(g + w * inner + c0, count.data(), share.data(), zero.data(), n);
+            rows.each(0, rows.count(), [&](int64_t off) {
+              write_shares(x + base + off, ow, share.data(), zero.data(), dx + base + off, n);
+            });
           }
-          rows.each(0, rows.count(), [&](int64_t off) {
-            const T* xr = x + base + off;
-            T* dr = dx + base + off;
-            for (int64_t j = 0; j < n; ++j) dr[j] = xr[j] == ow[j] ? sh[j] : z[j];
-          });
-        }
-      });
+        });
+  };
+  // Counts in 32 bits vectorise with the float comparisons.
+  if (rows.count() <= INT32_MAX) {
+    run(int32_t{});
+  } else {
+    run(int64_t{});
+  }
 }
 
 }  // namespace
