@@ -345,9 +345,14 @@ void ConvolutionInputGrad::eval_cpu(const std::vector<array>& inputs, array& out
   });
 }
 
-// dw = dy^T . unfold(x) per group, summed over every position of every image.
-// Each block of tiles sums into its own buffer; the buffers are added in the
-// order of their blocks, so the result does not depend on thread timing.
+// dw = dy^T . unfold(x) per group, summed over every position of every image,
+// made as its transpose unfold(x)^T . dy: (k, o_group) output tiles fill the
+// micro-kernel's 16-column panels where o_group is 16 or 32, while dw's own
+// rows (o_group of them) leave a ragged tile of 2 or 4 rows; and dy's rows
+// are read in place where dy^T . patches^T had to copy the patches of a
+// single-channel image into panels. Each block of tiles sums into its own
+// buffer; the buffers are added in the order of their blocks, so the result
+// does not depend on thread timing.
 void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& out) {
   array x = cpu::ensure_row_contiguous(inputs[0]);
   array dy = cpu::ensure_row_contiguous(inputs[1]);
@@ -355,10 +360,16 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
   if (out.size() == 0) return;
   ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), dy.shape(-1));
   size_t size = static_cast<size_t>(out.size());
-  std::vector<float> partials(static_cast<size_t>(4 * cpu::num_threads()) * size);
+  // Kept between calls on this thread, as the tile buffers are: a training
+  // step would otherwise map and zero fresh pages for them each time.
+  // (A thread_local is each thread's own: the workers get its address.)
+  thread_local std::vector<float> scratch;
+  scratch.resize(static_cast<size_t>(4 * cpu::num_threads() + 1) * size);
+  float* partials = scratch.data();
+  int64_t ld_o = std::max<int64_t>(s.o_group, 1);
   int64_t blocks =
       for_each_block(s.batch * s.tiles, s.grain(), [&](int64_t b, int64_t e, int64_t block) {
-        float* acc = partials.data() + block * size;
+        float* acc = partials + block * size;
         std::fill(acc, acc + size, 0.0f);
         float* buf = s.pointwise ? nullptr : tile_buffer(s);
         for (int64_t item = b; item < e; ++item) {
@@ -367,18 +378,21 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
           const float* image = x.data<float>() + n * s.input_rows * s.c_in;
           const float* grad = dy.data<float>() + (n * s.positions + p0) * s.c_out;
           for (int64_t g = 0; g < s.groups; ++g) {
-            const Patches b = tile_patches(s, image, p0, p1, g, buf);
-            cpu::sgemm(true, b.transposed, s.o_group, s.k, p1 - p0, 1.0f, grad + g * s.o_group,
-                       s.c_out, b.data, b.ld, 1.0f, acc + g * s.o_group * s.k,
-                       std::max<int64_t>(s.k, 1));
+            const Patches p = tile_patches(s, image, p0, p1, g, buf);
+            cpu::sgemm(!p.transposed, false, s.k, s.o_group, p1 - p0, 1.0f, p.data, p.ld,
+                       grad + g * s.o_group, s.c_out, 1.0f, acc + g * s.k * s.o_group, ld_o);
           }
         }
       });
-  float* dst = out.data<float>();
-  std::fill(dst, dst + size, 0.0f);
+  float* total = partials + blocks * size;
+  std::fill(total, total + size, 0.0f);
   for (int64_t block = 0; block < blocks; ++block) {
-    const float* acc = partials.data() + block * size;
-    for (size_t i = 0; i < size; ++i) dst[i] += acc[i];
+    const float* acc = partials + block * size;
+    for (size_t i = 0; i < size; ++i) total[i] += acc[i];
+  }
+  for (int64_t g = 0; g < s.groups; ++g) {
+    cpu::transpose_floats(s.k, s.o_group, total + g * s.k * s.o_group, ld_o,
+                          out.data<float>() + g * s.o_group * s.k, std::max<int64_t>(s.k, 1));
   }
 }
 
