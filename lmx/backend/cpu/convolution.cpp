@@ -242,6 +242,12 @@ Patches tile_patches(const ConvSizes& s, const float* image, int64_t p0, int64_t
   return {buf, std::max<int64_t>(s.k, 1), false};
 }
 
+// to[0, n) += from[0, n); the restrict pointers let GCC vectorise it without
+// a run-time overlap check (the loop ran at about a float per cycle).
+inline void add_floats(float* __restrict to, const float* __restrict from, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) to[i] += from[i];
+}
+
 // Adds the patch gradients of positions [p0, p1) in src onto channels
 // [c0, c0 + c_group) of one image's input gradient.
 void fold_tile(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int64_t c0,
@@ -253,8 +259,7 @@ void fold_tile(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int
     const float* from = src + offset;
     float* dst = base + row * s.c_in;
     if (cg == s.c_in && r2[0] >= 0 && r2[taps2 - 1] - r2[0] == taps2 - 1) {
-      float* to = dst + int64_t(r2[0]) * cg;
-      for (int64_t i = 0; i < taps2 * cg; ++i) to[i] += from[i];
+      add_floats(dst + int64_t(r2[0]) * cg, from, taps2 * cg);
       return;
     }
     if (cg == 1) {
@@ -265,8 +270,7 @@ void fold_tile(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int
     }
     for (int64_t k = 0; k < taps2; ++k, from += cg) {
       if (r2[k] < 0) continue;
-      float* to = dst + int64_t(r2[k]) * s.c_in;
-      for (int64_t c = 0; c < cg; ++c) to[c] += from[c];
+      add_floats(dst + int64_t(r2[k]) * s.c_in, from, cg);
     }
   });
 }
