@@ -122,6 +122,10 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* a, int64_t 
     lo[r] = Vec::zero();
     hi[r] = Vec::zero();
   }
+  // Unrolled four times: fewer loop µops between the FMAs (in-cache 6 x 16
+  // tiles, best of five runs alternated with the rolled loop: +3-10%, to
+  // 70-84 GFLOP/s of the 90 one AVX2 core of the build machines reaches).
+#pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     const float* bp = b + p * ldb;
     auto b_lo = kFull ? Vec::load(bp) : Vec::load(lo_mask, bp);
