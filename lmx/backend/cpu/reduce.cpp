@@ -249,6 +249,45 @@ struct Layout {
   }
 };
 
+// The bases of windows visited in order, counted up rather than divided out
+// (a max pooling window is 64 floats: two divisions each were a good part
+// of its cost).
+class WindowWalk {
+ public:
+  explicit WindowWalk(const Layout& l) : l_(l), idx_(l.kept.size(), 0) {}
+  // The base of window w, which is usually the one after the last.
+  int64_t at(int64_t w) {
+    if (w == current_ + 1 && current_ >= 0) {
+      for (int64_t d = static_cast<int64_t>(idx_.size()) - 1; d >= 0; --d) {
+        base_ += l_.kept_strides[d];
+        if (++idx_[d] < l_.kept[d]) break;
+        base_ -= l_.kept_strides[d] * l_.kept[d];
+        idx_[d] = 0;
+      }
+    } else if (w != current_) {
+      base_ = 0;
+      for (int64_t d = static_cast<int64_t>(idx_.size()) - 1, rem = w; d >= 0; --d) {
+        idx_[d] = rem % l_.kept[d];
+        rem /= l_.kept[d];
+        base_ += idx_[d] * l_.kept_strides[d];
+      }
+    }
+    current_ = w;
+    return base_;
+  }
+
+ private:
+  const Layout& l_;
+  std::vector<int64_t> idx_;
+  int64_t current_ = -1, base_ = 0;
+};
+
+// acc[j] = op(acc[j], x[j]) over a row; restrict pointers let it vectorise.
+template <typename T, typename A, typename Op, typename S>
+void fold_row(S* __restrict acc, const T* __restrict x, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) acc[j] = Op::apply(static_cast<A>(acc[j]), static_cast<A>(x[j]));
+}
+
 // The offsets of a window's reduced rows (its reduced outer positions) in
 // row-major order: listed once when there are few, walked otherwise.
 class ReducedRows {
@@ -349,19 +388,15 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
   cpu::parallel_for(tasks, std::max<int64_t>(1, cpu::kParallelGrain / (group * piece)),
                     [&](int64_t b, int64_t e) {
                       std::vector<Store<A>> acc(piece);
+                      WindowWalk walk(l);
                       for (int64_t t = b; t < e; ++t) {
                         int64_t k = t % groups, c = (t / groups) % pieces, w = t / groups / pieces;
                         int64_t c0 = c * piece, n = std::min(piece, inner - c0);
-                        const T* xw = x + l.base(w) + c0;
+                        const T* xw = x + walk.at(w) + c0;
                         Store<A>* a = groups > 1 ? partial.data() + t * piece : acc.data();
                         std::fill_n(a, n, Store<A>(Op::init()));
                         rows.each(k * group, std::min(rows.count(), (k + 1) * group),
-                                  [&](int64_t off) {
-                                    const T* xr = xw + off;
-                                    for (int64_t j = 0; j < n; ++j) {
-                                      a[j] = Op::apply(static_cast<A>(a[j]), static_cast<A>(xr[j]));
-                                    }
-                                  });
+                                  [&](int64_t off) { fold_row<T, A, Op>(a, xw + off, n); });
                         if (groups == 1) {
                           T* yr = y + w * inner + c0;
                           for (int64_t j = 0; j < n; ++j) yr[j] = static_cast<T>(a[j]);
@@ -453,9 +488,10 @@ void extreme_grad_impl(const array& x_in, const array& out_in, const array& g_in
         [&](int64_t b, int64_t e) {
           std::vector<C> count(piece);
           std::vector<T> share(piece), zero(piece);
+          WindowWalk walk(l);
           for (int64_t t = b; t < e; ++t) {
             int64_t w = t / pieces, c0 = (t % pieces) * piece, n = std::min(piece, inner - c0);
-            int64_t base = l.base(w) + c0;
+            int64_t base = walk.at(w) + c0;
             const T* ow = o + w * inner + c0;
             std::fill_n(count.data(), n, C(0));
             rows.each(0, rows.count(),
