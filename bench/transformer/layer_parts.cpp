@@ -1,15 +1,16 @@
 // The transformer step's per-activation layers at the training shapes of
 // examples/char_transformer (batch 32, 64 positions, 96 features, 4 heads,
-// MLP 384): RMSNorm, RoPE on one projection's heads, GELU, and an add for
-// scale. Each row is the median of `--reps` calls (default 30), milliseconds,
-// of the forward alone and of the forward with its vjp, as a user's program
-// runs them (building the graph, then eval).
+// MLP 384): RMSNorm, RoPE on one projection's heads, GELU (and the graph it
+// replaced), and an add for scale. Each row is the median of `--reps` calls (default 30),
+// milliseconds, of the forward alone and of the forward with its vjp, as a user's program runs them
+// (building the graph, then eval).
 //
 //   ./build-bench/bench/layer_parts [--reps N]
 #include <lmx/lmx.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -78,6 +79,15 @@ int main(int argc, char** argv) {
       "gelu (32, 64, 384)",
       [](const std::vector<mx::array>& a) { return std::vector<mx::array>{nn::gelu(a[0])}; }, {h},
       ct_h, reps);
+  // The graph nn::gelu was before it became one map, for comparison.
+  row(
+      "gelu as a graph (32, 64, 384)",
+      [](const std::vector<mx::array>& a) {
+        auto c = [&](double v) { return mx::array(v, a[0].dtype()); };
+        return std::vector<mx::array>{mx::divide(
+            mx::multiply(a[0], mx::add(c(1), mx::erf(mx::divide(a[0], c(std::sqrt(2.0)))))), c(2))};
+      },
+      {h}, ct_h, reps);
   row(
       "add (32, 64, 384)",
       [](const std::vector<mx::array>& a) { return std::vector<mx::array>{mx::add(a[0], a[0])}; },

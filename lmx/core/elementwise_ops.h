@@ -64,7 +64,9 @@ enum class OutKind {
   X(BitwiseInvert, bitwise_invert, Integer, Same,     kZero)                               \
   X(Real,          real,           Complex, RealPart, kLinear)                             \
   X(Imag,          imag,           Complex, RealPart, kLinear)                             \
-  X(Conjugate,     conjugate,      Complex, Same,     kLinear)
+  X(Conjugate,     conjugate,      Complex, Same,     kLinear)                             \
+  X(Gelu,          gelu,           Float,   Same,     of(gelu_derivative(x, s)))           \
+  X(GeluDerivative, gelu_derivative, Float, Same,     of(gelu_second_derivative(x, s)))
 
 // Binary maps take two inputs of one dtype, broadcast by the op.
 //        code           op name         dtypes     output    d/da, d/db

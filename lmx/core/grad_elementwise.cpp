@@ -74,6 +74,18 @@ array indicator(const array& mask, const array& x, Stream s) {
 array sum_of_squares(const array& a, const array& b, Stream s) {
   return add(square(a, s), square(b, s), s);
 }
+// GELU's derivative as one map, and its own derivative composed:
+// exp(-x^2 / 2) / sqrt(2 pi) * (2 - x^2).
+array gelu_derivative(const array& x, Stream s) {
+  return unary_op(x, UnaryOp::GeluDerivative, x.dtype(), s);
+}
+array gelu_second_derivative(const array& x, Stream s) {
+  auto c = [&](double v) { return array(v, x.dtype()); };
+  auto x2 = square(x, s);
+  auto density = multiply(exp(multiply(c(-0.5), x2, s), s),
+                          c(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2), s);
+  return multiply(density, subtract(c(2.0), x2, s), s);
+}
 
 // d op(x) / dx, from the table's derivative column.
 Partial unary_partial(UnaryOp op, const array& x, const array& y, Stream s) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "lmx/core/gelu.h"
 #include "lmx/core/ops_common.h"
 
 namespace lmx {
@@ -26,6 +27,13 @@ void no_complex(const array& a, const char* who) {
 }
 
 }  // namespace
+
+array gelu_map(const array& x, StreamOrDevice s) {
+  if (!is_floating_point(x.dtype())) {
+    fail("gelu", "The fused map takes floating inputs but got ", x.dtype(), ".");
+  }
+  return unary_op(x, UnaryOp::Gelu, x.dtype(), s);
+}
 
 array abs(const array& a, StreamOrDevice s) {
   if (is_unsigned(a.dtype()) || a.dtype() == bool_) return a;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <type_traits>
 
 #include "lmx/core/half_types.h"
@@ -156,6 +157,24 @@ LMX_SCALAR_UNARY(ArcCosh, std::acosh(x))
 LMX_SCALAR_UNARY(ArcTanh, std::atanh(x))
 LMX_SCALAR_UNARY(Erf, std::erf(x))
 LMX_SCALAR_UNARY(ErfInv, T(erfinv(double(x))))
+// GELU, x (1 + erf(x / sqrt 2)) / 2, with nn::gelu's operations in its
+// order so the map rounds as that graph does, and its derivative
+// (1 + erf(x / sqrt 2)) / 2 + x exp(-x^2 / 2) / sqrt(2 pi). The CPU's float
+// kernels (backend/cpu/unary.cpp) repeat both with its erf and exp.
+struct Gelu {
+  template <typename T>
+  T operator()(T x) const {
+    return (x * (T(1) + T(std::erf(x / T(std::numbers::sqrt2))))) / T(2);
+  }
+};
+struct GeluDerivative {
+  template <typename T>
+  T operator()(T x) const {
+    const T inv_sqrt_2pi = T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+    return (T(1) + T(std::erf(x / T(std::numbers::sqrt2)))) / T(2) +
+           x * T(std::exp(T(-0.5) * x * x)) * inv_sqrt_2pi;
+  }
+};
 struct Sigmoid {
   template <typename T>
   T operator()(T x) const {

@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "lmx/core/error.h"
+#include "lmx/core/gelu.h"
 #include "lmx/core/ops.h"
 
 namespace lmx::nn {
@@ -81,6 +82,7 @@ array mish(const array& x) {
   return multiply(x, lmx::tanh(softplus(x)));
 }
 array gelu(const array& x) {
+  if (is_floating_point(x.dtype())) return gelu_map(x);
   return divide(multiply(x, add(scalar(1, x), erf(divide(x, scalar(std::numbers::sqrt2, x))))),
                 scalar(2, x));
 }

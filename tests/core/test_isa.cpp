@@ -139,7 +139,7 @@ TEST(Isa, EveryElementwiseRowMatchesBaseline) {
   }
   LMX_BINARY_OPS(LMX_CHECK_BINARY)
 #undef LMX_CHECK_BINARY
-  EXPECT_EQ(rows, 40 + 25);
+  EXPECT_EQ(rows, 42 + 25);
   auto cond = greater(base, array(0.4f));
   expect_every_isa_matches([&] { return where(cond, base, other); }, "select");
   expect_every_isa_matches([&] { return where(transpose(cond), array(1.0f), transpose(other)); },

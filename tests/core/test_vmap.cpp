@@ -341,7 +341,7 @@ TEST(Vmap, EveryElementwiseTableRow) {
   }
   LMX_BINARY_OPS(LMX_CHECK_BINARY)
 #undef LMX_CHECK_BINARY
-  EXPECT_EQ(rows, 40 + 25);
+  EXPECT_EQ(rows, 42 + 25);
 }
 
 // Scatters with batched indices and the quantized primitives batch in one

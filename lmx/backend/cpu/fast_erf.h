@@ -16,7 +16,9 @@
 
 namespace lmx::cpu {
 
-LMX_KERNEL_INLINE float erf_approx(float x) {
+// erf(x) given e = exp(-x^2), for callers that need that exponential too
+// (GELU's derivative is a multiple of it).
+LMX_KERNEL_INLINE float erf_approx_given_exp(float x, float e) {
   const float a = std::fabs(x), u = a * a;
   float p = 7.898209878e-05f;
   p = p * u - 8.024353883e-04f;
@@ -36,9 +38,13 @@ LMX_KERNEL_INLINE float erf_approx(float x) {
   s = s * w + 3.947317228e-02f;
   s = s * w + 5.594154596e-01f;
   s = s * w + 2.469873580e-04f;
-  const float large = 1.0f - exp_approx(-u) * s;
+  const float large = 1.0f - e * s;
   const float y = a < 1.0f ? small : large;
   return std::copysign(y, x);  // erf is odd; NaN stays NaN
+}
+
+LMX_KERNEL_INLINE float erf_approx(float x) {
+  return erf_approx_given_exp(x, exp_approx(-(x * x)));
 }
 
 }  // namespace lmx::cpu

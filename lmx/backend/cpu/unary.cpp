@@ -3,6 +3,7 @@
 // casts and copies.
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "lmx/backend/cpu/elementwise.h"
 #include "lmx/backend/cpu/fast_erf.h"
@@ -76,6 +77,43 @@ struct cpu_functor<scalar::Exp> {
 template <>
 struct cpu_functor<scalar::Erf> {
   using type = FastFloat<erf_approx, scalar::Erf>;
+};
+// GELU and its derivative for float, with the polynomial erf and exp (for
+// other types, scalar_ops.h's formulas). Composed there, the functors would
+// be compiled for the baseline ISA and could not inline this region's erf,
+// leaving a call per element in a loop that does not vectorise. x / sqrt 2
+// is a product here (a division costs as much as the rest of the erf), and
+// the derivative takes exp(-x^2 / 2) once for both its terms.
+constexpr float kInvSqrt2 = 0.5f * std::numbers::sqrt2_v<float>;
+struct CpuGelu {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) {
+      return 0.5f * x * (1.0f + erf_approx(x * kInvSqrt2));
+    } else {
+      return scalar::Gelu{}(x);
+    }
+  }
+};
+struct CpuGeluDerivative {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) {
+      constexpr float inv_sqrt_2pi = kInvSqrt2 * std::numbers::inv_sqrtpi_v<float>;
+      const float z = x * kInvSqrt2, e = exp_approx(-(z * z));
+      return 0.5f * (1.0f + erf_approx_given_exp(z, e)) + x * e * inv_sqrt_2pi;
+    } else {
+      return scalar::GeluDerivative{}(x);
+    }
+  }
+};
+template <>
+struct cpu_functor<scalar::Gelu> {
+  using type = CpuGelu;
+};
+template <>
+struct cpu_functor<scalar::GeluDerivative> {
+  using type = CpuGeluDerivative;
 };
 
 // Applies F to every element, for the dtypes class C admits; 16-bit floats
