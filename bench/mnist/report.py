@@ -1,4 +1,4 @@
-"""Summarises the logs of bench/mnist/run.sh and run_cnn.sh: per config and
+"""Summarises the logs of bench/mnist/run.sh, run_cnn.sh and run_native.sh: per config and
 implementation, the median and spread of seconds per epoch over all epochs of
 all rounds, the final test accuracy and train loss (medians over rounds), the
 peak resident memory (from /usr/bin/time, where recorded), and the ratios of
@@ -38,7 +38,7 @@ def med(v, fmt):
     return format(statistics.median(v), fmt) if v else "-"
 
 
-impls = ("lmx", "lmxpy", "libtorch", "pytorch")
+impls = ("lmx", "lmxnative", "lmxpy", "libtorch", "pytorch")
 print(f"{'config':<7} {'impl':<9} {'median s/epoch':>14} {'spread (min-max)':>18} "
       f"{'final acc':>10} {'final loss':>10} {'peak MB':>8}")
 for config in configs:
@@ -49,7 +49,8 @@ for config in configs:
         t = e["times"]
         print(f"{config:<7} {impl:<9} {statistics.median(t):>14.3f} {min(t):>8.3f}-{max(t):<9.3f} "
               f"{med(e['final'], '.4f'):>10} {med(e['loss'], '.4f'):>10} {med(e['rss'], '.0f'):>8}")
-    for a, b in (("lmx", "libtorch"), ("lmx", "pytorch"), ("lmxpy", "lmx"), ("lmxpy", "pytorch")):
+    for a, b in (("lmx", "libtorch"), ("lmx", "pytorch"), ("lmxnative", "libtorch"),
+                 ("lmx", "lmxnative"), ("lmxpy", "lmx"), ("lmxpy", "pytorch")):
         x, y = rows.get((config, a)), rows.get((config, b))
         if x and y and x["times"] and y["times"]:
             r = statistics.median(x["times"]) / statistics.median(y["times"])
