@@ -278,6 +278,49 @@ void fold_tile(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int
   });
 }
 
+// The adjoint of unfold_tile_transposed: adds src, the patch gradients of
+// positions [p0, p1) as a (k, p1 - p0) matrix, onto channel c0 of one
+// image's input gradient. Along an output row a stride-1 tap adds one run of
+// consecutive inputs, which vectorises where fold_tile added taps2 floats
+// per call (a 5x5 single-channel window: five).
+void fold_tile_transposed(const ConvSizes& s, const float* src, int64_t p0, int64_t p1, int64_t c0,
+                          float* image) {
+  const cpu::Tables& t = s.t;
+  const int64_t len = p1 - p0, taps2 = t.taps[2];
+  float* base = image + c0;
+  for (int64_t p = p0; p < p1;) {
+    const int o2 = static_cast<int>(p % t.out[2]);
+    const int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
+    const int o0 = static_cast<int>(p / (int64_t(t.out[2]) * t.out[1]));
+    const int64_t run = std::min<int64_t>(t.out[2] - o2, p1 - p), col = p - p0;
+    const int* r0 = &t.index[0][size_t(o0) * t.taps[0]];
+    const int* r1 = &t.index[1][size_t(o1) * t.taps[1]];
+    const int* r2 = &t.index[2][size_t(o2) * taps2];
+    const float* row_in = src + col;
+    for (int k0 = 0; k0 < t.taps[0]; ++k0) {
+      for (int k1 = 0; k1 < t.taps[1]; ++k1) {
+        if (r0[k0] < 0 || r1[k1] < 0) {  // the whole tap row falls on padding
+          row_in += taps2 * len;
+          continue;
+        }
+        float* dst = base + (int64_t(r0[k0]) * t.in[1] + r1[k1]) * t.in[2] * s.c_in;
+        for (int64_t k2 = 0; k2 < taps2; ++k2, row_in += len) {
+          const int first = r2[k2], last = r2[(run - 1) * taps2 + k2];
+          if (s.c_in == 1 && first >= 0 && last - first == run - 1) {
+            add_floats(dst + first, row_in, run);
+            continue;
+          }
+          for (int64_t j = 0; j < run; ++j) {
+            const int c = r2[j * taps2 + k2];
+            if (c >= 0) dst[int64_t(c) * s.c_in] += row_in[j];
+          }
+        }
+      }
+    }
+    p += run;
+  }
+}
+
 }  // namespace
 
 // y = unfold(x) . w^T per group. The weights are transposed once to
@@ -342,6 +385,15 @@ void ConvolutionInputGrad::eval_cpu(const std::vector<array>& inputs, array& out
         if (s.pointwise) {
           cpu::sgemm(false, false, p1 - p0, s.c_group, s.o_group, 1.0f, a, s.c_out, wg,
                      std::max<int64_t>(s.k, 1), 0.0f, image + p0 * s.c_in + g * s.c_group, s.c_in);
+          continue;
+        }
+        if (s.c_group == 1) {
+          // Transposed, (k, positions) = w_g^T . dy^T: the positions fill the
+          // micro-kernel's 16-column panels (a single-channel 5x5 window's 25
+          // columns left a 9-column edge panel) and the fold adds runs.
+          cpu::sgemm(true, true, s.k, p1 - p0, s.o_group, 1.0f, wg, std::max<int64_t>(s.k, 1), a,
+                     s.c_out, 0.0f, buf, std::max<int64_t>(p1 - p0, 1));
+          fold_tile_transposed(s, buf, p0, p1, g, image);
           continue;
         }
         cpu::sgemm(false, false, p1 - p0, s.k, s.o_group, 1.0f, a, s.c_out, wg,
