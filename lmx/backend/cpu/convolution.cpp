@@ -175,6 +175,24 @@ void unfold_tile(const ConvSizes& s, const float* image, int64_t p0, int64_t p1,
   });
 }
 
+// Calls run(len, col, r0, r1, r2) for each run of output positions of
+// [p0, p1) along one output row: len positions from tile column col, whose
+// tap tables r0, r1 (the outer two axes, one entry per tap) are shared by
+// the run and r2 holds position j's innermost taps at r2[j * taps2].
+template <typename F>
+void for_each_output_run(const ConvSizes& s, int64_t p0, int64_t p1, F&& run) {
+  const cpu::Tables& t = s.t;
+  for (int64_t p = p0; p < p1;) {
+    const int o2 = static_cast<int>(p % t.out[2]);
+    const int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
+    const int o0 = static_cast<int>(p / (int64_t(t.out[2]) * t.out[1]));
+    const int64_t len = std::min<int64_t>(t.out[2] - o2, p1 - p);
+    run(len, p - p0, &t.index[0][size_t(o0) * t.taps[0]], &t.index[1][size_t(o1) * t.taps[1]],
+        &t.index[2][size_t(o2) * t.taps[2]]);
+    p += len;
+  }
+}
+
 // With one channel per group (an image's first convolution, a depthwise
 // one) a patch row is a single float per tap, and copying patches position by
 // position costs a call per tap row of a few floats. Transposed, the tile is
@@ -186,39 +204,32 @@ void unfold_tile_transposed(const ConvSizes& s, const float* image, int64_t p0, 
   const cpu::Tables& t = s.t;
   const int64_t len = p1 - p0, taps2 = t.taps[2];
   const float* base = image + c0;
-  for (int64_t p = p0; p < p1;) {
-    const int o2 = static_cast<int>(p % t.out[2]);
-    const int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
-    const int o0 = static_cast<int>(p / (int64_t(t.out[2]) * t.out[1]));
-    const int64_t run = std::min<int64_t>(t.out[2] - o2, p1 - p), col = p - p0;
-    const int* r0 = &t.index[0][size_t(o0) * t.taps[0]];
-    const int* r1 = &t.index[1][size_t(o1) * t.taps[1]];
-    const int* r2 = &t.index[2][size_t(o2) * taps2];  // position j's taps at r2[j * taps2]
-    float* row_out = dst + col;
-    for (int k0 = 0; k0 < t.taps[0]; ++k0) {
-      for (int k1 = 0; k1 < t.taps[1]; ++k1) {
-        const bool inside = r0[k0] >= 0 && r1[k1] >= 0;
-        const int64_t row = inside ? (int64_t(r0[k0]) * t.in[1] + r1[k1]) * t.in[2] : 0;
-        const float* src = base + row * s.c_in;
-        for (int64_t k2 = 0; k2 < taps2; ++k2, row_out += len) {
-          if (!inside) {
-            std::fill(row_out, row_out + run, 0.0f);
-            continue;
-          }
-          const int first = r2[k2], last = r2[(run - 1) * taps2 + k2];
-          if (s.c_in == 1 && first >= 0 && last - first == run - 1) {
-            std::memcpy(row_out, src + first, size_t(run) * sizeof(float));
-            continue;
-          }
-          for (int64_t j = 0; j < run; ++j) {
-            const int c = r2[j * taps2 + k2];
-            row_out[j] = c >= 0 ? src[int64_t(c) * s.c_in] : 0.0f;
+  for_each_output_run(
+      s, p0, p1, [&](int64_t run, int64_t col, const int* r0, const int* r1, const int* r2) {
+        float* row_out = dst + col;
+        for (int k0 = 0; k0 < t.taps[0]; ++k0) {
+          for (int k1 = 0; k1 < t.taps[1]; ++k1) {
+            const bool inside = r0[k0] >= 0 && r1[k1] >= 0;
+            const int64_t row = inside ? (int64_t(r0[k0]) * t.in[1] + r1[k1]) * t.in[2] : 0;
+            const float* src = base + row * s.c_in;
+            for (int64_t k2 = 0; k2 < taps2; ++k2, row_out += len) {
+              if (!inside) {
+                std::fill(row_out, row_out + run, 0.0f);
+                continue;
+              }
+              const int first = r2[k2], last = r2[(run - 1) * taps2 + k2];
+              if (s.c_in == 1 && first >= 0 && last - first == run - 1) {
+                std::memcpy(row_out, src + first, size_t(run) * sizeof(float));
+                continue;
+              }
+              for (int64_t j = 0; j < run; ++j) {
+                const int c = r2[j * taps2 + k2];
+                row_out[j] = c >= 0 ? src[int64_t(c) * s.c_in] : 0.0f;
+              }
+            }
           }
         }
-      }
-    }
-    p += run;
-  }
+      });
 }
 
 // The patches of group g of output positions [p0, p1) of one image as a
@@ -288,37 +299,30 @@ void fold_tile_transposed(const ConvSizes& s, const float* src, int64_t p0, int6
   const cpu::Tables& t = s.t;
   const int64_t len = p1 - p0, taps2 = t.taps[2];
   float* base = image + c0;
-  for (int64_t p = p0; p < p1;) {
-    const int o2 = static_cast<int>(p % t.out[2]);
-    const int o1 = static_cast<int>((p / t.out[2]) % t.out[1]);
-    const int o0 = static_cast<int>(p / (int64_t(t.out[2]) * t.out[1]));
-    const int64_t run = std::min<int64_t>(t.out[2] - o2, p1 - p), col = p - p0;
-    const int* r0 = &t.index[0][size_t(o0) * t.taps[0]];
-    const int* r1 = &t.index[1][size_t(o1) * t.taps[1]];
-    const int* r2 = &t.index[2][size_t(o2) * taps2];
-    const float* row_in = src + col;
-    for (int k0 = 0; k0 < t.taps[0]; ++k0) {
-      for (int k1 = 0; k1 < t.taps[1]; ++k1) {
-        if (r0[k0] < 0 || r1[k1] < 0) {  // the whole tap row falls on padding
-          row_in += taps2 * len;
-          continue;
-        }
-        float* dst = base + (int64_t(r0[k0]) * t.in[1] + r1[k1]) * t.in[2] * s.c_in;
-        for (int64_t k2 = 0; k2 < taps2; ++k2, row_in += len) {
-          const int first = r2[k2], last = r2[(run - 1) * taps2 + k2];
-          if (s.c_in == 1 && first >= 0 && last - first == run - 1) {
-            add_floats(dst + first, row_in, run);
-            continue;
-          }
-          for (int64_t j = 0; j < run; ++j) {
-            const int c = r2[j * taps2 + k2];
-            if (c >= 0) dst[int64_t(c) * s.c_in] += row_in[j];
+  for_each_output_run(
+      s, p0, p1, [&](int64_t run, int64_t col, const int* r0, const int* r1, const int* r2) {
+        const float* row_in = src + col;
+        for (int k0 = 0; k0 < t.taps[0]; ++k0) {
+          for (int k1 = 0; k1 < t.taps[1]; ++k1) {
+            if (r0[k0] < 0 || r1[k1] < 0) {  // the whole tap row falls on padding
+              row_in += taps2 * len;
+              continue;
+            }
+            float* dst = base + (int64_t(r0[k0]) * t.in[1] + r1[k1]) * t.in[2] * s.c_in;
+            for (int64_t k2 = 0; k2 < taps2; ++k2, row_in += len) {
+              const int first = r2[k2], last = r2[(run - 1) * taps2 + k2];
+              if (s.c_in == 1 && first >= 0 && last - first == run - 1) {
+                add_floats(dst + first, row_in, run);
+                continue;
+              }
+              for (int64_t j = 0; j < run; ++j) {
+                const int c = r2[j * taps2 + k2];
+                if (c >= 0) dst[int64_t(c) * s.c_in] += row_in[j];
+              }
+            }
           }
         }
-      }
-    }
-    p += run;
-  }
+      });
 }
 
 }  // namespace
