@@ -15,9 +15,9 @@ using namespace lmx::test;
 namespace {
 
 array composed_gelu(const array& x) {
-  return divide(multiply(x, add(array(1.0, x.dtype()), erf(divide(x, array(std::sqrt(2.0),
-                                                                              x.dtype()))))),
-                array(2.0, x.dtype()));
+  return divide(
+      multiply(x, add(array(1.0, x.dtype()), erf(divide(x, array(std::sqrt(2.0), x.dtype()))))),
+      array(2.0, x.dtype()));
 }
 
 }  // namespace
@@ -31,7 +31,8 @@ TEST(Gelu, OneMapThatMatchesTheGraph) {
   EXPECT_TRUE(all_close(nn::gelu(transpose(x)), composed_gelu(transpose(x)), 1e-6, 1e-6));
   auto x64 = astype(x, float64);
   EXPECT_TRUE(all_close(nn::gelu(x64), composed_gelu(x64), 1e-14, 1e-14));
-  EXPECT_TRUE(all_close(astype(nn::gelu(astype(x, float16)), float32), composed_gelu(x), 1e-2, 1e-2));
+  EXPECT_TRUE(
+      all_close(astype(nn::gelu(astype(x, float16)), float32), composed_gelu(x), 1e-2, 1e-2));
   EXPECT_EQ(nn::gelu(astype(x, bfloat16)).dtype(), bfloat16);
   // Integers keep the graph, which promotes them.
   EXPECT_EQ(nn::gelu(array({1, 2})).dtype(), float32);
