@@ -91,20 +91,28 @@ TEST(Sgemm, MatchesReferenceOverShapesTransposesAlphaBeta) {
   });
 }
 
-// Row-major A whose rows are a multiple of 4 KB apart is copied into panels
-// first (sgemm.cpp): ragged row panels, several row and depth blocks, and a
-// row stride made of padding as well as one made of k alone.
-TEST(Sgemm, RowMajorAWithAliasingRowStride) {
+// A copied into panels first (sgemm.cpp): row-major A whose rows are a
+// multiple of 4 KB apart, column-major A whose columns are, or with B wide
+// enough: ragged row panels, several row and depth blocks, and a row stride
+// made of padding as well as one made of k alone.
+TEST(Sgemm, ACopiedIntoPanels) {
   for_each_isa([](cpu::Isa) {
     std::mt19937 gen(9);
     for (bool tb : {false, true}) {
       check_case({false, tb, 470, 40, 2048, 1.0f, 0.0f, 0}, gen);
       check_case({false, tb, 29, 33, 1000, -0.5f, 2.0f, 24}, gen);
       check_case({true, tb, 29, 33, 1000, 1.0f, 0.0f, 24}, gen);
-      // Column-major A with columns 4 KB apart and B wide enough that it is
-      // copied into panels (several row blocks, a ragged last panel).
+      // A depth that is not a multiple of 8 (the row-major copy's scalar tail).
+      check_case({false, tb, 31, 20, 1001, 1.0f, 0.0f, 23}, gen);
+      // Column-major A with columns 4 KB apart (several row blocks, a ragged
+      // last panel), copied into panels however narrow B is.
       check_case({true, tb, 1000, 70, 300, 1.0f, 0.0f, 24}, gen);
       check_case({true, tb, 2048, 64, 40, 0.5f, 1.0f, 0}, gen);
+      check_case({true, tb, 1000, 32, 300, 1.0f, 0.0f, 24}, gen);
+      check_case({true, tb, 197, 5, 70, -1.0f, 0.5f, 827}, gen);
+      // Column-major A without aliasing and B wide enough to reuse a copy.
+      check_case({true, tb, 203, 70, 261, 1.0f, 0.0f, 3}, gen);
+      check_case({true, tb, 7, 129, 9, 2.0f, 1.0f, 1}, gen);
     }
   });
 }

@@ -169,11 +169,11 @@ template <bool kColumnMajorA, bool kFull>
 constexpr auto kKernels =
     make_kernels<kColumnMajorA, kFull>(std::make_integer_sequence<int, kMR>{});
 
-// dst rows 0..7 = src columns 0..7 of an 8 x 8 block (unpack, shuffle, and
-// swap 128-bit halves).
-inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+// dst rows 0..7 = the 8 x 8 block whose rows start at rows[0..7], transposed
+// (unpack, shuffle, and swap 128-bit halves).
+inline void transpose8x8(const float* const rows[8], float* dst, int64_t ldd) {
   __m256 r[8], t[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(rows[i]);
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
@@ -188,6 +188,13 @@ inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd)
     _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
     _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
   }
+}
+
+// The same for a block of src (rows lds floats apart).
+inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  const float* rows[8];
+  for (int i = 0; i < 8; ++i) rows[i] = src + i * lds;
+  transpose8x8(rows, dst, ldd);
 }
 
 }  // namespace
@@ -224,25 +231,74 @@ void pack_transposed_b(const float* b, int64_t ldb, int64_t p0, int64_t kc, int6
 }
 
 // Copies op(A) rows [i0, i0 + mc) and columns [p0, p0 + kc) into MR-row
-// panels, each column-major (panel[p * kMR + r]), which the column-major
-// kernels then read as one forward stream.
+// panels, each column-major (panel[p * kMR + r]) and panel_stride_a(kc) floats
+// apart, which the column-major kernels then read as one forward stream.
+// Rows of a column-major A the copy below asks the cache for ahead of the row
+// it copies. Without it the copy waits on each row (each a separate 4 KB
+// multiple apart, which the hardware prefetchers do not follow), and the
+// copy of 400 x 8192 took a third of the product's time.
+constexpr int64_t kPackAhead = 4;
+constexpr int64_t kFloatsPerLine = 16;
+
+int64_t panel_stride_a(int64_t kc) {
+  // One vector of slack: the column-major copy below stores whole vectors.
+  return kc * kMR + Vec::kWidth;
+}
+
 void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
             int64_t kc, float* out) {
+  int64_t stride = panel_stride_a(kc);
   if (trans_a) {
-    // Row p of the block is contiguous: read it once, whole, and deal it
-    // out to the panels (a panel at a time would revisit each line).
+    // Row p of the block is contiguous: read it once, whole, and deal it out
+    // to the panels, a vector per panel (a panel at a time would revisit each
+    // line). A vector holds kMR floats and a few more: the extra lanes land
+    // in the panel's next row, written after, or in the slack at its end.
+    static_assert(kMR <= Vec::kWidth);
+    const auto panel_mask = Vec::first(kMR);
     for (int64_t p = 0; p < kc; ++p) {
       const float* src = a + (p0 + p) * lda + i0;
-      for (int64_t ir = 0; ir < mc; ir += kMR) {
-        std::memcpy(out + (ir / kMR) * kc * kMR + p * kMR, src + ir,
-                    static_cast<size_t>(std::min(kMR, mc - ir)) * sizeof(float));
+      if (p + kPackAhead < kc) {
+        for (int64_t i = 0; i < mc; i += kFloatsPerLine) {
+          _mm_prefetch(reinterpret_cast<const char*>(src + kPackAhead * lda + i), _MM_HINT_T0);
+        }
+      }
+      int64_t ir = 0;
+      for (; ir + Vec::kWidth <= mc; ir += kMR) {
+        Vec::store(out + (ir / kMR) * stride + p * kMR, Vec::load(src + ir));
+      }
+      for (; ir < mc; ir += kMR) {
+        Vec::store(panel_mask, out + (ir / kMR) * stride + p * kMR,
+                   Vec::load(Vec::first(std::min(kMR, mc - ir)), src + ir));
       }
     }
     return;
   }
+  // Row-major: 8 columns of a panel at a time, its rows transposed 8 by 8
+  // through a scratch block (rows past the panel's end read zeros), since kMR
+  // is not a multiple of 8.
+  static const float zeros[8] = {};
   for (int64_t ir = 0; ir < mc; ir += kMR) {
-    float* panel = out + (ir / kMR) * kc * kMR;
-    transpose_floats(std::min(kMR, mc - ir), kc, a + (i0 + ir) * lda + p0, lda, panel, kMR);
+    int64_t rows = std::min(kMR, mc - ir);
+    const float* src = a + (i0 + ir) * lda + p0;
+    float* panel = out + (ir / kMR) * stride;
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      for (int64_t r0 = 0; r0 < kMR; r0 += 8) {
+        const float* row_ptrs[8];
+        for (int64_t r = 0; r < 8; ++r) {
+          row_ptrs[r] = r0 + r < rows ? src + (r0 + r) * lda + p : zeros;
+        }
+        alignas(32) float block[8][8];
+        transpose8x8(row_ptrs, &block[0][0], 8);
+        int64_t width = std::min<int64_t>(8, kMR - r0);
+        for (int64_t j = 0; j < 8; ++j) {
+          std::memcpy(panel + (p + j) * kMR + r0, block[j], sizeof(float) * width);
+        }
+      }
+    }
+    for (; p < kc; ++p) {
+      for (int64_t r = 0; r < rows; ++r) panel[p * kMR + r] = src[r * lda + p];
+    }
   }
 }
 
@@ -272,17 +328,18 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   // set, more than the set has ways, and loads miss (a row-major 96 x 2048 A
   // ran at 60% of its transposed layout's speed, a column-major 576 x 32768
   // at a third of its row-major one). Such blocks are copied into panels
-  // first; a column-major one only when B has 64 or more columns to reuse
-  // the copy (at 32 the copy cost more than the misses). Without aliasing a
-  // column-major A is one forward stream per k, and copying it only cost time.
-  bool pack = lda % 1024 == 0 && (!trans_a || n >= 64);
+  // first, however few columns B has (a column-major 400 x 8192 A against 32
+  // columns: 54-73 -> 86 GFLOP/s on two AVX2 cores). Without aliasing A is
+  // read in place: copying it cost more than it saved, even for B 256
+  // columns wide (256 x 256 x 64 column-major, one thread: 71 -> 61).
+  bool pack = lda % 1024 == 0;
   bool column_major = trans_a || pack;
   const auto& full = column_major ? kKernels<true, true> : kKernels<false, true>;
   const auto& edge = column_major ? kKernels<true, false> : kKernels<false, false>;
   // Scratch for B and A panels, reused across calls on this thread.
   thread_local std::vector<float> packed, packed_a;
   if (trans_b) packed.resize(static_cast<size_t>(kKC * ((std::min(kNC, n) + kNR - 1) / kNR) * kNR));
-  if (pack) packed_a.resize(static_cast<size_t>(kKC * kMC));
+  if (pack) packed_a.resize(static_cast<size_t>(panel_stride_a(kKC) * (kMC / kMR)));
 
   for (int64_t jc = 0; jc < n; jc += kNC) {
     int64_t nc = std::min(kNC, n - jc);
@@ -311,7 +368,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
           float* c_col = c + jc + jr;
           for (int64_t ir = ic; ir < ic + mc; ir += kMR) {
             int64_t rows = std::min(kMR, ic + mc - ir);
-            const float* a_tile = pack      ? packed_a.data() + (ir - ic) * kc
+            const float* a_tile = pack      ? packed_a.data() + (ir - ic) / kMR * panel_stride_a(kc)
                                   : trans_a ? a + pc * lda + ir
                                             : a + ir * lda + pc;
             kernels[rows - 1](kc, a_tile, pack ? kMR : lda, panel, bp_ld, cols, c_col + ir * ldc,
