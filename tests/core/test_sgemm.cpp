@@ -117,6 +117,20 @@ TEST(Sgemm, ACopiedIntoPanels) {
   });
 }
 
+// Row-major B whose rows are a multiple of 256 bytes apart is copied into
+// panels when A has a row block or more (kMC: 192 rows under AVX2, 448 under
+// AVX-512): ragged last panel, several depth blocks, either layout of A.
+TEST(Sgemm, BCopiedIntoPanels) {
+  for_each_isa([](cpu::Isa) {
+    std::mt19937 gen(11);
+    for (bool ta : {false, true}) {
+      check_case({ta, false, 450, 40, 300, 1.0f, 0.0f, 24}, gen);  // ldb 64, 40 columns
+      check_case({ta, false, 460, 128, 257, -0.5f, 2.0f, 0}, gen);
+      check_case({ta, false, 500, 64, 70, 1.0f, 0.0f, 0}, gen);
+    }
+  });
+}
+
 TEST(Sgemm, TilesOfEachInstructionSet) {
   for_each_isa([](cpu::Isa isa) {
     cpu::SgemmTile tile = cpu::sgemm_tile();
