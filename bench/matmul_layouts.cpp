@@ -6,9 +6,9 @@
 //   TT  transpose(a) @ transpose(b)
 // batched (one product per leading index: attention) or broadcast (a batched
 // a times one shared b: a Linear on (batch, length, dims) input) where the
-// model has it. Every layout of a shape is timed in turn, round after round, and
-// the table gives the median GFLOP/s over rounds and each layout's ratio to
-// the shape's best layout.
+// model has it. The four layouts of a shape take turns call by call, round
+// after round, and the table gives each layout's GFLOP/s at its median call
+// and its ratio to the shape's best layout.
 //
 //   build-bench/bench/matmul_layouts [--rounds 7]
 // LMX_ISA and LMX_SGEMM=blas choose the kernels as for every lmx program.
@@ -84,23 +84,26 @@ int main(int argc, char** argv) {
       const auto& b = layout % 2 ? swap_last(b_t) : b_n;
       return mx::matmul(a, b);
     };
-    // Calls per timing: about 20 ms of work at 100 GFLOP/s.
+    // Calls per round: about 20 ms of work per layout at 100 GFLOP/s. The
+    // layouts take turns call by call, so a slow stretch of a noisy machine
+    // falls on all four alike, and each layout's figure is its median call.
     double flops = 2.0 * s.batch * s.m * s.n * s.k;
     int calls = std::max(1, static_cast<int>(2e9 / flops));
-    std::vector<std::vector<double>> gflops(4);
+    std::vector<std::vector<double>> seconds(4);
     for (int r = 0; r < rounds + 1; ++r) {
-      for (int layout = 0; layout < 4; ++layout) {
-        auto t0 = std::chrono::steady_clock::now();
-        for (int c = 0; c < calls; ++c) product(layout).eval();
-        double t = seconds_since(t0);
-        if (r > 0) gflops[layout].push_back(flops * calls / t / 1e9);  // round 0 warms up
+      for (int c = 0; c < calls; ++c) {
+        for (int layout = 0; layout < 4; ++layout) {
+          auto t0 = std::chrono::steady_clock::now();
+          product(layout).eval();
+          if (r > 0) seconds[layout].push_back(seconds_since(t0));  // round 0 warms up
+        }
       }
     }
     double med[4], best = 0, worst = 1e30;
     for (int layout = 0; layout < 4; ++layout) {
-      auto& v = gflops[layout];
-      std::sort(v.begin(), v.end());
-      med[layout] = v[v.size() / 2];
+      auto& v = seconds[layout];
+      std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+      med[layout] = flops / v[v.size() / 2] / 1e9;
       best = std::max(best, med[layout]);
       worst = std::min(worst, med[layout]);
     }
@@ -109,7 +112,7 @@ int main(int argc, char** argv) {
     std::printf(" %.2f |\n", worst / best);
     std::fflush(stdout);
   }
-  std::printf("GFLOP/s, median of %d rounds; layouts: %s %s %s %s\n", rounds, layouts[0],
+  std::printf("GFLOP/s at the median call of %d rounds; layouts: %s %s %s %s\n", rounds, layouts[0],
               layouts[1], layouts[2], layouts[3]);
   return 0;
 }
