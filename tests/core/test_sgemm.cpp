@@ -183,6 +183,28 @@ TEST(Sgemm, ThreadedMatmulMatchesFloat64) {
   });
 }
 
+// A batch of products against one shared B in every layout: a stacked A is
+// one product, a transposed one a product per batch, with a shared B^T
+// transposed once up front (gemm.cpp); a batch dimension of size 1 in B
+// broadcasts as well as a missing one.
+TEST(Sgemm, BatchedProductsWithSharedB) {
+  for_each_isa([](cpu::Isa) {
+    auto a = random::normal({5, 3, 33, 40}, random::key(1));
+    auto b = random::normal({40, 70}, random::key(2));
+    auto want = matmul(astype(a, float64), astype(b, float64));
+    auto at = add(swapaxes(a, -1, -2), array(0.0f));
+    auto bt = add(transpose(b), array(0.0f));
+    eval(at, bt);
+    auto a_t = swapaxes(at, -1, -2);
+    auto b_t = transpose(bt);
+    for (const auto& x : {a, a_t}) {
+      for (const auto& y : {b, b_t, reshape(b_t, {1, 1, 40, 70})}) {
+        EXPECT_TRUE(all_close(matmul(x, y), astype(want, float32), 1e-4, 1e-4));
+      }
+    }
+  });
+}
+
 TEST(Sgemm, TransposeFloatsCoversRaggedEdges) {
   for_each_isa([](cpu::Isa) {
     std::mt19937 gen(5);

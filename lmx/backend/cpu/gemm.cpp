@@ -49,6 +49,19 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
   }
 }
 
+// Copies B^T, B (n x k) with row stride ldb, into `rows` as a row-major k x n
+// matrix and returns its row stride: n, or n + 16 where n floats are a
+// multiple of 256 bytes (rows that far apart alias in L1, see sgemm.cpp).
+// The scratch is the caller's, kept per thread: a fresh 100 KB malloc per
+// product costs more than the transposition.
+int64_t transpose_into(int64_t n, int64_t k, const float* b, int64_t ldb,
+                       std::vector<float>& rows) {
+  int64_t ld = n % 64 == 0 ? n + 16 : n;
+  if (rows.size() < static_cast<size_t>(k * ld)) rows.resize(static_cast<size_t>(k * ld));
+  cpu::transpose_floats(n, k, b, ldb, rows.data(), ld);
+  return ld;
+}
+
 // Below this many multiply-adds a product stays on one thread.
 constexpr int64_t kParallelGemmWork = int64_t{1} << 21;
 // Below this many per product, a batch of products runs one product per
@@ -101,13 +114,9 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   if (!split_columns) {
     if constexpr (std::is_same_v<T, float>) {
       if (fast && tb) {
-        // Scratch kept per thread: a fresh 100 KB malloc per product costs
-        // more than the transposition.
         thread_local std::vector<float> b_rows;
-        if (b_rows.size() < static_cast<size_t>(k * n)) b_rows.resize(static_cast<size_t>(k * n));
-        cpu::transpose_floats(n, k, b, ldb, b_rows.data(), n);
+        ldb = transpose_into(n, k, b, ldb, b_rows);
         b = b_rows.data();
-        ldb = n;
         tb = false;
       }
     }
@@ -194,6 +203,16 @@ void batched_gemm(const array& a_in, const array& b_in, array& out, float alpha,
   if (batches > 1 && b_shared && a_stacks) {
     gemm<T>(false, lb->transposed, batches * m, n, k, alpha, pa, la->ld, pb, lb->ld, beta, c, n);
     return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (batches > 1 && b_shared && lb->transposed && cpu::use_own_sgemm()) {
+      // lmx's kernel would copy the shared B^T into panels once per product
+      // (a transposed A with a Linear's weight: 32 products of 64 x 96 @
+      // 96 x 96 copied the same weight 32 times); transposed once here.
+      thread_local std::vector<float> b_rows;
+      lb = MatrixLayout{false, transpose_into(n, k, pb, lb->ld, b_rows)};
+      pb = b_rows.data();
+    }
   }
   std::vector<Strides> st{Strides(a.strides().begin(), a.strides().end() - 2),
                           Strides(b.strides().begin(), b.strides().end() - 2),
