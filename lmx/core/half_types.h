@@ -12,13 +12,25 @@
 
 namespace lmx {
 
+namespace detail {
+// The compiler's IEEE binary16 type, used only to convert to and from float:
+// _Float16 on x86-64, and on Arm the __fp16 storage type (GCC before 13 has
+// no _Float16 in C++ there, so Debian 12's aarch64 compiler rejected it).
+#if defined(__ARM_FP16_FORMAT_IEEE)
+using binary16 = __fp16;
+#else
+using binary16 = _Float16;
+#endif
+}  // namespace detail
+
 struct float16_t {
   uint16_t bits = 0;
 
   float16_t() = default;
   template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
-  float16_t(T v) : bits(std::bit_cast<uint16_t>(static_cast<_Float16>(static_cast<float>(v)))) {}
-  operator float() const { return static_cast<float>(std::bit_cast<_Float16>(bits)); }
+  float16_t(T v)
+      : bits(std::bit_cast<uint16_t>(static_cast<detail::binary16>(static_cast<float>(v)))) {}
+  operator float() const { return static_cast<float>(std::bit_cast<detail::binary16>(bits)); }
   static float16_t from_bits(uint16_t b) {
     float16_t h;
     h.bits = b;

@@ -13,7 +13,9 @@
 #include "lmx/backend/cpu/sgemm.h"
 
 #include <cblas.h>
-#include <immintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>  // the AVX2 and AVX-512 copies only
+#endif
 
 #include <algorithm>
 #include <array>
