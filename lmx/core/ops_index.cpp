@@ -249,10 +249,23 @@ array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
     fail("matmul", "Batch dimensions of inputs with shapes ", in_a.shape(), " and ", in_b.shape(),
          " cannot be broadcast.");
   }
-  std::tie(a, b) = broadcast_batch(astype(a, t, s), astype(b, t, s), s);
-  Shape out_shape = a.shape();
-  out_shape.back() = b.shape(-1);
-  auto out = make_node<Matmul>(out_shape, t, {a, b}, to_stream(s));
+  array out = [&] {
+    if (in_a.ndim() > 2 && in_b.ndim() <= 2) {
+      // As MLX: a's batch dimensions become rows of one 2-D product (a
+      // Linear on (batch, length, dims) input), so its weight gradient is one
+      // product too, not one per batch and a sum over them.
+      Shape out_shape = a.shape();
+      out_shape.back() = b.shape(-1);
+      array rows = flatten(astype(a, t, s), 0, -2, s);
+      auto flat = make_node<Matmul>(Shape{rows.shape(0), b.shape(-1)}, t, {rows, astype(b, t, s)},
+                                    to_stream(s));
+      return reshape(flat, std::move(out_shape), s);
+    }
+    std::tie(a, b) = broadcast_batch(astype(a, t, s), astype(b, t, s), s);
+    Shape out_shape = a.shape();
+    out_shape.back() = b.shape(-1);
+    return make_node<Matmul>(out_shape, t, {a, b}, to_stream(s));
+  }();
   if (in_a.ndim() == 1) out = squeeze(out, -2, s);
   if (in_b.ndim() == 1) out = squeeze(out, -1, s);
   return out;
@@ -271,7 +284,15 @@ array addmm(array c, array in_a, array in_b, const float& alpha, const float& be
     fail("addmm", "Last dimension of first input with shape ", in_a.shape(),
          " must match second to last dimension of second input with shape ", in_b.shape(), ".");
   }
-  std::tie(a, b) = broadcast_batch(astype(a, t, s), astype(b, t, s), s);
+  // One 2-D product over a's flattened batch when b has none and c is
+  // bias-like, as matmul does (and MLX).
+  bool flat = in_a.ndim() > 2 && in_b.ndim() == 2 && c.ndim() <= 1;
+  if (flat) {
+    a = astype(a, t, s);
+    b = astype(b, t, s);
+  } else {
+    std::tie(a, b) = broadcast_batch(astype(a, t, s), astype(b, t, s), s);
+  }
   Shape out_shape = a.shape();
   out_shape.back() = b.shape(-1);
   Shape c_target = out_shape;
@@ -283,6 +304,14 @@ array addmm(array c, array in_a, array in_b, const float& alpha, const float& be
   } catch (const std::invalid_argument&) {
     fail("addmm", "Input c with shape ", c.shape(), " cannot be broadcast to the output shape ",
          c_target, ".");
+  }
+  if (flat) {
+    array rows = flatten(a, 0, -2, s);
+    Shape flat_shape{rows.shape(0), b.shape(1)};
+    auto out =
+        make_node<AddMM>(flat_shape, t, {rows, b, broadcast_to(astype(c, t, s), flat_shape, s)},
+                         to_stream(s), alpha, beta);
+    return reshape(out, c_target, s);
   }
   cc = reshape(cc, out_shape, s);
   auto out = make_node<AddMM>(out_shape, t, {a, b, cc}, to_stream(s), alpha, beta);

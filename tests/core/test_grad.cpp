@@ -195,6 +195,12 @@ TEST(Grad, Matmul) {
              {input({3}), input({3, 2}, -1, 1, 1)});
   check_grad([](const std::vector<array>& v) { return addmm(v[2], v[0], v[1], 0.5f, 2.0f); },
              {input({2, 3}), input({3, 4}, -1, 1, 1), input({4}, -1, 1, 2)});
+  // A batched a against a 2-D b is one flattened product (ops_index.cpp).
+  check_grad([](const std::vector<array>& v) { return addmm(v[2], v[0], v[1], 0.5f, 2.0f); },
+             {input({2, 2, 3}), input({3, 4}, -1, 1, 1), input({4}, -1, 1, 2)});
+  check_grad(
+      [](const std::vector<array>& v) { return matmul(swapaxes(v[0], -1, -2), transpose(v[1])); },
+      {input({2, 3, 2}), input({4, 3}, -1, 1, 1)});
   check_grad([](const std::vector<array>& v) { return outer(v[0], v[1]); },
              {input({2}), input({3}, -1, 1, 1)});
   check_grad([](const std::vector<array>& v) { return inner(v[0], v[1]); },

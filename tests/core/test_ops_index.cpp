@@ -95,6 +95,48 @@ TEST(Linalg, Matmul) {
   EXPECT_EQ(inner(ones({2, 3}), ones({4, 3})).shape(), (Shape{2, 4}));
 }
 
+// A batched a against a 2-D b (a Linear on (batch, length, dims) input) is
+// one 2-D product over the flattened batch, as in MLX: the node behind the
+// result is a 2-D Matmul or AddMM. A 1-D b, a b with batch dimensions, or a
+// c that is not bias-like keep the batched node.
+TEST(Linalg, BatchedAAgainst2DBIsOneProduct) {
+  auto a = random::normal({2, 3, 4}, random::key(0));
+  auto b = random::normal({4, 5}, random::key(1));
+  auto c = random::normal({5}, random::key(2));
+  auto a64 = astype(a, float64), b64 = astype(b, float64), c64 = astype(c, float64);
+  auto want = stack({matmul(take(a64, array(0), 0), b64), matmul(take(a64, array(1), 0), b64)});
+  auto node_ndim = [](const array& r) {
+    EXPECT_TRUE(r.has_primitive());
+    return r.inputs().empty() ? r.ndim() : r.inputs()[0].ndim();
+  };
+  auto r = matmul(a, b);
+  EXPECT_EQ(r.shape(), (Shape{2, 3, 5}));
+  EXPECT_EQ(node_ndim(r), 2);
+  EXPECT_TRUE(all_close(r, astype(want, float32), 1e-5, 1e-5));
+  // Transposed a (a copy when flattened) and transposed b.
+  auto at = swapaxes(add(swapaxes(a, -1, -2), array(0.0f)), -1, -2);
+  auto bt = transpose(add(transpose(b), array(0.0f)));
+  EXPECT_TRUE(all_close(matmul(at, bt), astype(want, float32), 1e-5, 1e-5));
+  auto r1 = matmul(a, array({1.0f, 0.0f, 0.0f, 0.0f}));
+  EXPECT_EQ(r1.shape(), (Shape{2, 3}));
+  EXPECT_TRUE(all_close(r1, take(a, array(0), 2)));
+  auto m = addmm(c, a, b, 2.0f, 0.5f);
+  EXPECT_EQ(m.shape(), (Shape{2, 3, 5}));
+  EXPECT_EQ(node_ndim(m), 2);
+  EXPECT_TRUE(all_close(m, astype(2.0 * want + 0.5 * c64, float32), 1e-5, 1e-5));
+  EXPECT_TRUE(all_close(addmm(array(1.0f), a, b), astype(want + 1.0, float32), 1e-5, 1e-5));
+  // c over whole rows, and a 1-D b: the batched node.
+  auto c2 = random::normal({3, 5}, random::key(3));
+  auto m2 = addmm(c2, a, b);
+  EXPECT_EQ(node_ndim(m2), 3);
+  EXPECT_TRUE(all_close(m2, astype(want + astype(c2, float64), float32), 1e-5, 1e-5));
+  auto m3 = addmm(array({1.0f, 2.0f, 3.0f}), a, array({1.0f, 0.0f, 0.0f, 0.0f}));
+  EXPECT_EQ(m3.shape(), (Shape{2, 3}));
+  EXPECT_TRUE(all_close(m3, take(a, array(0), 2) + array({1.0f, 2.0f, 3.0f})));
+  EXPECT_THROW_MSG(addmm(ones({4}), a, b), std::invalid_argument,
+                   "[addmm] Input c with shape (4) cannot be broadcast");
+}
+
 TEST(Linalg, LargeMatmulMatchesNaive) {
   auto a = random::normal({67, 131}, random::key(0));
   auto b = random::normal({131, 45}, random::key(1));
