@@ -298,22 +298,25 @@ array addmm(array c, array in_a, array in_b, const float& alpha, const float& be
   Shape c_target = out_shape;
   if (in_a.ndim() == 1) c_target.erase(c_target.end() - 2);
   if (in_b.ndim() == 1) c_target.pop_back();
-  array cc = astype(c, t, s);
+  // Checked on the shapes, so that no node is made for the path not taken.
+  bool c_fits = false;
   try {
-    cc = broadcast_to(cc, c_target, s);
+    c_fits = broadcast_shapes(c.shape(), c_target) == c_target;
   } catch (const std::invalid_argument&) {
+  }
+  if (!c_fits) {
     fail("addmm", "Input c with shape ", c.shape(), " cannot be broadcast to the output shape ",
          c_target, ".");
   }
+  array cc = astype(c, t, s);
   if (flat) {
     array rows = flatten(a, 0, -2, s);
     Shape flat_shape{rows.shape(0), b.shape(1)};
-    auto out =
-        make_node<AddMM>(flat_shape, t, {rows, b, broadcast_to(astype(c, t, s), flat_shape, s)},
-                         to_stream(s), alpha, beta);
+    auto out = make_node<AddMM>(flat_shape, t, {rows, b, broadcast_to(cc, flat_shape, s)},
+                                to_stream(s), alpha, beta);
     return reshape(out, c_target, s);
   }
-  cc = reshape(cc, out_shape, s);
+  cc = reshape(broadcast_to(cc, c_target, s), out_shape, s);
   auto out = make_node<AddMM>(out_shape, t, {a, b, cc}, to_stream(s), alpha, beta);
   return reshape(out, c_target, s);
 }
