@@ -16,6 +16,22 @@
 
 namespace lmx::test {
 
+// Whether this build runs under AddressSanitizer (GCC and clang say so
+// differently). Its stack frames are several times larger than a plain
+// build's, so a test of deep graphs that would overflow the stack through
+// recursion overflows it at a tenth of the depth there too.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 // What printing a module writes (as Python's repr of an MLX module).
 inline std::string repr(const nn::Module& m) {
   std::ostringstream os;

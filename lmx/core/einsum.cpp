@@ -341,7 +341,7 @@ Operand contract(Operand x, Operand y, const LabelSet& keep, Stream s) {
     const int px = position(x.labels, l), py = position(y.labels, l);
     if (x.a.shape(px) == y.a.shape(py)) continue;
     Operand& wide = x.a.shape(px) == 1 ? y : x;
-    wide.a = sum(wide.a, {position(wide.labels, l)}, true, s);
+    wide.a = sum(wide.a, position(wide.labels, l), true, s);
   }
   for (Label l : batch) {
     const int px = position(x.labels, l), py = position(y.labels, l);
