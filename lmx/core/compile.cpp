@@ -311,6 +311,21 @@ void set_compile_mode(CompileMode mode) {
   compile_mode = mode;
 }
 
+std::vector<array> detail::fuse_elementwise(const std::vector<array>& outputs,
+                                            const std::function<bool(const array&)>& stop) {
+  CompileMode mode = compile_mode.load();
+  if (mode == CompileMode::disabled || mode == CompileMode::no_fuse) return outputs;
+  auto tape = topological_order(outputs, [&](const array& a) {
+    return !a.has_primitive() || a.is_available() || !a.primitive().is_elementwise() || stop(a);
+  });
+  IdMap m;
+  fuse(tape, outputs, m);
+  std::vector<array> out;
+  out.reserve(outputs.size());
+  for (auto& o : outputs) out.push_back(mapped(m, o));
+  return out;
+}
+
 CompilableFn compile(std::vector<array> (*fun)(const std::vector<array>&), bool shapeless) {
   if (fun == nullptr) fail("compile", "Cannot compile a function without a target.");
   return compile(CompilableFn(fun), shapeless);

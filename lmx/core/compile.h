@@ -38,4 +38,15 @@ void disable_compile();
 void enable_compile();
 void set_compile_mode(CompileMode mode);
 
+namespace detail {
+// The graph of `outputs` with its chains of elementwise nodes fused as
+// compile fuses them, built from the lazy nodes already there instead of a
+// trace (the optimizers fuse their updates this way). The walk up from the
+// outputs stops at evaluated arrays, at nodes that are not elementwise, and
+// where `stop` says; nodes outside it are left as they are. The outputs come
+// back in order; unchanged when compile is disabled or does not fuse.
+std::vector<array> fuse_elementwise(const std::vector<array>& outputs,
+                                    const std::function<bool(const array&)>& stop);
+}  // namespace detail
+
 }  // namespace lmx

@@ -64,6 +64,7 @@ class Optimizer {
 
  private:
   void init_tree(const Tree& params, Tree& state);
+  array apply_fused(const array& gradient, const array& parameter, Tree& state);
   Tree apply_tree(const Tree& grads, const Tree& params, Tree& state, const std::string& path);
   friend class MultiOptimizer;
 };

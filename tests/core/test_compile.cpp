@@ -66,10 +66,13 @@ const Compiled* compiled_of(const array& a) {
 }  // namespace
 
 TEST(Compile, MatchesUncompiledOnRandomGraphs) {
+  // Small graphs are one block of the fused kernel; from seed 40 on, 97 x 131
+  // elements are four blocks, the last one shorter, over the threads.
   for (uint32_t seed = 0; seed < 60; ++seed) {
-    std::vector<array> xs{random::normal({4, 5}, random::key(seed)),
-                          random::normal({5}, float64, random::key(seed + 100)),
-                          reshape(astype(arange(4), int32), {4, 1}), array(0.5f)};
+    const int rows = seed < 40 ? 4 : 97, cols = seed < 40 ? 5 : 131;
+    std::vector<array> xs{random::normal({rows, cols}, random::key(seed)),
+                          random::normal({cols}, float64, random::key(seed + 100)),
+                          reshape(astype(arange(rows), int32), {rows, 1}), array(0.5f)};
     auto f = [seed](const std::vector<array>& in) { return random_graph(in, seed, 12); };
     auto expected = f(xs);
     auto got = compile(f)(xs);
@@ -90,6 +93,31 @@ TEST(Compile, LargeArraysUseBlocksAndThreads) {
   auto got = compile(f)({a, b})[0];
   ASSERT_NE(compiled_of(got), nullptr);
   EXPECT_TRUE(all_close(got, f({a, b})[0], 0, 0));
+}
+
+// float32 chains of unary and binary ops run row by row through every step;
+// a broadcast operand, a scalar input, a scalar-only step in the middle and
+// an input the output may take over give the ops' own results exactly.
+TEST(Compile, Float32ChainsMatchTheOpsExactly) {
+  auto f = [](const std::vector<array>& x) {
+    auto s = x[2] * 2.0f + 1.0f;  // scalar-only steps
+    auto a = exp(negative(abs(x[0]))) * x[1] + s;
+    auto b = sqrt(square(a) + 1.0f) / (abs(x[1]) + 1.0f) - tanh(x[0]);
+    return std::vector<array>{maximum(b, x[0] * s), sigmoid(x[0] * 3.0f) - 0.5f};
+  };
+  for (int rows : {1, 7, 97}) {
+    auto x = random::normal({rows, 131}, random::key(rows));
+    auto y = random::normal({131}, random::key(rows + 1));
+    auto expected = f({x, y, array(0.25f)});
+    auto got = compile(f)({x, y, array(0.25f)});
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_NE(compiled_of(got[i]), nullptr);
+      EXPECT_TRUE(array_equal(got[i], expected[i]).item<bool>()) << rows << " rows, output " << i;
+    }
+    // An input that nothing else holds may become the output's buffer.
+    auto donor = compile(f)({x * 1.0f, y, array(0.25f)})[1];
+    EXPECT_TRUE(array_equal(donor, expected[1]).item<bool>()) << rows << " rows";
+  }
 }
 
 TEST(Compile, FusesChainsAndRemovesDuplicates) {

@@ -1,6 +1,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include <lmx/core/primitives.h>
+
 #include "../test_utils.h"
 
 using namespace lmx;
@@ -88,6 +90,76 @@ TEST(Optim, AllOptimizersMinimise) {
     auto p = minimise(*opt, 300);
     EXPECT_TRUE(all_close(p, full({3}, 3.0f), 0.05, 0.05)) << name << ": " << p;
   }
+}
+
+// Every optimizer fuses the elementwise chains of its update (as compile
+// does) on parameters of 2^19 elements or more, and gets the unfused graph's
+// values bit for bit, step after step, with a scheduled learning rate.
+TEST(Optim, FusedUpdatesMatchTheUnfusedGraph) {
+  auto make = [](const std::string& name) -> std::unique_ptr<optim::Optimizer> {
+    optim::LearningRate lr(optim::exponential_decay(0.1f, 0.9f));
+    if (name == "SGD") return std::make_unique<optim::SGD>(lr, 0.9f, 0.01f);
+    if (name == "RMSprop") return std::make_unique<optim::RMSprop>(lr);
+    if (name == "Adagrad") return std::make_unique<optim::Adagrad>(lr);
+    if (name == "AdaDelta") return std::make_unique<optim::AdaDelta>(lr);
+    if (name == "Adam")
+      return std::make_unique<optim::Adam>(lr, std::pair{0.9f, 0.999f}, 1e-8f, true);
+    if (name == "AdamW") return std::make_unique<optim::AdamW>(lr);
+    if (name == "Adamax") return std::make_unique<optim::Adamax>(lr);
+    return std::make_unique<optim::Lion>(lr);
+  };
+  const auto p0 = random::normal({513, 1031}, random::key(1));
+  for (std::string name :
+       {"SGD", "RMSprop", "Adagrad", "AdaDelta", "Adam", "AdamW", "Adamax", "Lion"}) {
+    auto fused = make(name), plain = make(name);
+    Tree pf{{"w", p0}}, pp{{"w", p0}};
+    for (int step = 0; step < 2; ++step) {
+      auto g = random::normal({513, 1031}, random::key(10 + step));
+      pf = fused->apply_gradients(Tree{{"w", g}}, pf);
+      if (name == "Adam" || name == "AdamW" || name == "RMSprop") {
+        auto* c = pf["w"].as_array().has_primitive()
+                      ? dynamic_cast<const Compiled*>(&pf["w"].as_array().primitive())
+                      : nullptr;
+        EXPECT_NE(c, nullptr) << name << ": the update was not fused";
+      }
+      eval(pf, fused->state());
+      set_compile_mode(CompileMode::no_fuse);
+      pp = plain->apply_gradients(Tree{{"w", g}}, pp);
+      eval(pp, plain->state());
+      set_compile_mode(CompileMode::enabled);
+      EXPECT_TRUE(array_equal(pf["w"].as_array(), pp["w"].as_array()).item<bool>())
+          << name << " step " << step;
+      for (auto& [k, v] : plain->state()["w"].as_dict()) {
+        EXPECT_TRUE(array_equal(fused->state()["w"][k].as_array(), v.as_array()).item<bool>())
+            << name << " state " << k << " step " << step;
+      }
+    }
+  }
+}
+
+TEST(Optim, SmallParametersAreNotFused) {
+  optim::Adam adam(0.1f);
+  auto out = adam.apply_gradients(Tree{{"w", ones({100, 100})}}, Tree{{"w", zeros({100, 100})}});
+  EXPECT_EQ(dynamic_cast<const Compiled*>(&out["w"].as_array().primitive()), nullptr);
+}
+
+// Inside a transform the update is left as built (the transform sees the
+// ordinary ops), and differentiating through it still works.
+TEST(Optim, UpdatesUnderATransformAreNotFused) {
+  optim::Adam adam(0.1f);
+  adam.init(Tree{{"w", zeros({5})}});
+  auto f = [&](const std::vector<array>& x) {
+    Tree s = adam.state();
+    auto out = adam.apply_gradients(Tree{{"w", x[0]}}, Tree{{"w", ones({5})}});
+    adam.set_state(s);
+    EXPECT_EQ(dynamic_cast<const Compiled*>(&out["w"].as_array().primitive()), nullptr);
+    return std::vector<array>{sum(out["w"].as_array())};
+  };
+  auto x = array({1.0f, -2.0f, 3.0f, 0.5f, -0.25f});
+  auto g = vjp(f, {x}, {array(1.0f)}).second[0];
+  // d/dg of -lr * m / (sqrt(v) + eps) with m = 0.1 g, v = 0.001 g^2 is
+  // -lr * (0.1 / sqrt(0.001)) * (1/|g| - g^2/|g|^3) = 0 (away from 0).
+  EXPECT_TRUE(all_close(g, zeros({5}), 1e-4, 1e-4)) << g;
 }
 
 TEST(Optim, MuonOrthogonalisesMatrices) {

@@ -76,21 +76,48 @@ void binary_map(const array& a, const array& b, array& out, F f) {
 template <OutKind O, typename T>
 using out_t = std::conditional_t<O == OutKind::Bool, bool, T>;
 
+// F on elements of type T, computed in math_t<T>, as an Out.
+template <typename F, typename T, typename Out>
+struct ElementFn {
+  Out operator()(T x, T y) const {
+    return static_cast<Out>(F{}(static_cast<math_t<T>>(x), static_cast<math_t<T>>(y)));
+  }
+};
+
 // Applies F to every pair of elements, for the dtypes class C admits; 16-bit
 // floats compute in float.
 template <typename F, DtypeClass C, OutKind O>
 void run_binary(const array& a, const array& b, array& out, const char* who) {
   dispatch_class<C>(a.dtype(), who, isa_types<LMX_ISA_ID>([&](auto tag) {
                       using T = typename decltype(tag)::type;
-                      using M = math_t<T>;
-                      using Out = out_t<O, T>;
-                      binary_map<T, Out>(a, b, out, [](T x, T y) {
-                        return static_cast<Out>(F{}(static_cast<M>(x), static_cast<M>(y)));
-                      });
+                      binary_map<T, out_t<O, T>>(a, b, out, ElementFn<F, T, out_t<O, T>>{});
                     }));
 }
 
+// The float32 row of F: the same instantiation of binary_row as run_binary's,
+// so a fused chain gets the op's own results bit for bit.
+template <typename F>
+void float_row(const float* x, int64_t sx, const float* y, int64_t sy, float* o, int64_t n) {
+  binary_row(x, sx, y, sy, o, n, ElementFn<F, float, float>{});
+}
+
 }  // namespace
+
+FloatBinaryRow float_binary_row(BinaryOp op) {
+  switch (op) {
+#define LMX_BINARY_ROW(code, name, dtypes, output, ...)                   \
+  case BinaryOp::code:                                                    \
+    if constexpr (admits<DtypeClass::dtypes, float>() &&                  \
+                  std::is_same_v<out_t<OutKind::output, float>, float>) { \
+      return &float_row<scalar::code>;                                    \
+    } else {                                                              \
+      return nullptr;                                                     \
+    }
+    LMX_BINARY_OPS(LMX_BINARY_ROW)
+#undef LMX_BINARY_ROW
+  }
+  return nullptr;
+}
 
 // One case per row of LMX_BINARY_OPS.
 void apply_binary(BinaryOp op, const array& a, const array& b, array& out) {
@@ -171,6 +198,10 @@ LMX_ISA_END
 
 #if LMX_ISA_ID == 0
 namespace lmx {
+
+cpu::FloatBinaryRow cpu::float_binary_row(BinaryOp op) {
+  return LMX_ISA_CALL_FOR(float32, float_binary_row, op);
+}
 
 void cpu::apply_binary(BinaryOp op, const array& a, const array& b, array& out) {
   return LMX_ISA_CALL_FOR(a.dtype(), apply_binary, op, a, b, out);

@@ -129,7 +129,30 @@ void run_unary(const array& in, array& out, const char* who) {
                     }));
 }
 
+// The float32 row of F, for fused chains: the loop of unary_map's dense path
+// on the same functor, so the same results bit for bit.
+template <typename F>
+void float_unary_row(const float* x, float* o, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) o[i] = F{}(x[i]);
+}
+
 }  // namespace
+
+FloatUnaryRow float_unary_row(UnaryOp op) {
+  switch (op) {
+#define LMX_UNARY_ROW(code, name, dtypes, output, ...)                    \
+  case UnaryOp::code:                                                     \
+    if constexpr (admits<DtypeClass::dtypes, float>() &&                  \
+                  std::is_same_v<out_t<OutKind::output, float>, float>) { \
+      return &float_unary_row<cpu_functor<scalar::code>::type>;           \
+    } else {                                                              \
+      return nullptr;                                                     \
+    }
+    LMX_UNARY_OPS(LMX_UNARY_ROW)
+#undef LMX_UNARY_ROW
+  }
+  return nullptr;
+}
 
 // One case per row of LMX_UNARY_OPS.
 void apply_unary(UnaryOp op, const array& in, array& out) {
@@ -147,6 +170,10 @@ LMX_ISA_END
 
 #if LMX_ISA_ID == 0
 namespace lmx {
+
+cpu::FloatUnaryRow cpu::float_unary_row(UnaryOp op) {
+  return LMX_ISA_CALL_FOR(float32, float_unary_row, op);
+}
 
 void cpu::apply_unary(UnaryOp op, const array& in, array& out) {
   return LMX_ISA_CALL_FOR(in.dtype(), apply_unary, op, in, out);
