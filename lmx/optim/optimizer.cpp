@@ -14,7 +14,7 @@ namespace lmx::optim {
 namespace {
 
 // Parameters with fewer elements keep their updates unfused (apply_fused).
-constexpr size_t kFuseFrom = size_t{1} << 19;
+constexpr size_t kFuseFrom = size_t{1} << 16;
 
 // The arrays directly in a parameter's state dict (what init_single made).
 std::vector<Tree*> state_arrays(Tree& state) {
@@ -115,15 +115,15 @@ Tree Optimizer::apply_tree(const Tree& grads, const Tree& params, Tree& state,
 // m, the new v, the bias corrections, the step), each a pass over memory.
 // Fusing their chains as compile does leaves three passes (new m, new v, new
 // parameter), with the same results bit for bit: a fused step runs the op's
-// own kernel on a row that stays in cache. That pays where the parameter is
-// larger than a core's L2 and every pass streams from L3 or memory (AdamW,
-// 2^20 floats, one thread: 25-30% less time); below, the separate passes hit
-// L2 and fusing (about 15 us a parameter) gained nothing at 270K floats, so
-// parameters under kFuseFrom elements are left unfused. The walk stays on this
-// parameter's own elementwise nodes: it stops at the gradient, the parameter
-// and the old state, and at anything of another shape (the scalar learning
-// rate and corrections stay ordinary nodes). Inside a
-// transform (grad of an update, a compiled step) the graph is left as built.
+// own kernel on a row that stays in cache. AdamW, two threads
+// (bench/fused_elementwise): 0.73-0.86 of the unfused time on 100K floats,
+// 0.5-0.74 on 4M; on 25K the passes stay in L2 and fusing (about 15 us a
+// parameter) gains nothing, so parameters under kFuseFrom elements are left
+// unfused. The walk stays on this parameter's own elementwise nodes: it
+// stops at the gradient, the parameter and the old state, and at anything of
+// another shape (the scalar learning rate and corrections stay ordinary
+// nodes). Inside a transform (grad of an update, a compiled step) the graph
+// is left as built.
 array Optimizer::apply_fused(const array& g, const array& p, Tree& state) {
   std::unordered_set<std::uintptr_t> leaves{g.id(), p.id()};
   for (Tree* t : state_arrays(state)) leaves.insert(t->as_array().id());
