@@ -125,12 +125,12 @@ Tree Optimizer::apply_tree(const Tree& grads, const Tree& params, Tree& state,
 // nodes). Inside a transform (grad of an update, a compiled step) the graph
 // is left as built.
 array Optimizer::apply_fused(const array& g, const array& p, Tree& state) {
+  if (p.size() < kFuseFrom || tracing_depth() > 0 || g.is_tracer() || p.is_tracer()) {
+    return apply_single(g, p, state);
+  }
   std::unordered_set<std::uintptr_t> leaves{g.id(), p.id()};
   for (Tree* t : state_arrays(state)) leaves.insert(t->as_array().id());
   array updated = apply_single(g, p, state);
-  if (tracing_depth() > 0 || g.is_tracer() || p.is_tracer() || p.size() < kFuseFrom) {
-    return updated;
-  }
   std::vector<Tree*> slots = state_arrays(state);
   std::vector<array> outputs{updated};
   for (Tree* t : slots) outputs.push_back(t->as_array());
