@@ -77,9 +77,12 @@ void check_case(const Case& t, std::mt19937& gen) {
 TEST(Sgemm, MatchesReferenceOverShapesTransposesAlphaBeta) {
   for_each_isa([](cpu::Isa) {
     std::mt19937 gen(7);
+    // The last six are one vector wide or narrower (16 columns under
+    // AVX-512, 8 under AVX2): tiles up to twice as tall.
     std::vector<std::array<int64_t, 3>> shapes{
-        {1, 1, 1},   {14, 32, 8},   {15, 33, 17},   {13, 31, 300},  {28, 64, 256}, {29, 65, 257},
-        {3, 100, 5}, {100, 3, 600}, {256, 32, 784}, {32, 784, 256}, {450, 40, 20}, {5, 1100, 9}};
+        {1, 1, 1},    {14, 32, 8},   {15, 33, 17},   {13, 31, 300},  {28, 64, 256}, {29, 65, 257},
+        {3, 100, 5},  {100, 3, 600}, {256, 32, 784}, {32, 784, 256}, {450, 40, 20}, {5, 1100, 9},
+        {60, 16, 40}, {57, 9, 300},  {57, 8, 33},    {28, 1, 5},     {12, 3, 2},    {470, 16, 260}};
     for (auto [m, n, k] : shapes) {
       for (bool ta : {false, true}) {
         for (bool tb : {false, true}) {
@@ -162,9 +165,9 @@ TEST(Sgemm, ThreadedMatmulMatchesFloat64) {
   for_each_isa([](cpu::Isa) {
     std::vector<std::array<int, 3>> shapes{
         {256, 32, 784},   {32, 784, 256}, {256, 256, 784}, {300, 200, 100},
-        {20, 1000, 300},  {300, 45, 301},  // narrow B^T, transposed once up front, ragged 8 x 8
+        {20, 1000, 300},  {300, 45, 301},  // narrow B^T: rows split, B^T copied by each block
         {96, 384, 2048},   // columns split, A's rows 4 KB apart: copied once to another stride
-        {1024, 40, 1024},  // tall A: rows split, B^T transposed up front
+        {1024, 40, 1024},  // tall A: five row blocks, each copies B^T
         {1024, 64, 300}};  // transposed A's columns 4 KB apart
     for (auto [m, n, k] : shapes) {
       auto a = random::normal({m, k}, random::key(m));

@@ -82,8 +82,8 @@ int64_t block_size(int64_t size, int parts, int64_t tile) {
   return (block + tile - 1) / tile * tile;
 }
 
-// Above this many rows per column of B, a transposed B is transposed once and
-// the rows are split: every column block reads all of A, which for a tall A
+// Above this many rows per column of B, a transposed B goes with a row split
+// (see kMinTilesPerBlockBT): every column block reads all of A, which for a tall A
 // (an im2col matrix of 32768 rows against 64 columns) cost three times the
 // product.
 constexpr int64_t kTallA = 16;
@@ -92,13 +92,20 @@ constexpr int64_t kTallA = 16;
 // micro-kernel tiles of rows a block gets when B does not.
 constexpr int64_t kBInL2 = 65536;
 constexpr int64_t kMinTilesPerBlock = 8;
+// The fewest tiles of rows a block gets when B is transposed: each block's
+// sgemm call copies all of B^T into panels, which costs about as much as a
+// product of 16 rows with it. Each block copying its own (in parallel, into
+// its own thread's cache) replaced one transposition up front that the other
+// threads then read from the caller's cache: x @ W.T of the MLP's first layer
+// (256 x 784 by 32 x 784) on two threads, 204 -> 258 GFLOP/s (NN: 281).
+constexpr int64_t kMinTilesPerBlockBT = 16;
 
 // C (m x n) = alpha op(A) op(B) + beta C, with single-threaded calls on blocks
 // of rows (or of columns) claimed by the pool's threads. Columns are split when
 // there are few rows, or when lmx's kernel would copy a transposed B and A is
-// not tall: then each block copies only its own columns. A transposed B that
-// goes with a row split is transposed once, up front, rather than once per
-// block.
+// not tall: then each block copies only its own columns. With a row split,
+// each block copies all of a transposed B, so the blocks are large enough
+// to pay for it.
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, float beta, T* c, int64_t ldc) {
@@ -112,21 +119,15 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   bool fast = tile.rows > 0;
   bool split_columns = (m < n && m < 64) || (fast && tb && n >= 2 * tile.cols && m < kTallA * n);
   if (!split_columns) {
-    if constexpr (std::is_same_v<T, float>) {
-      if (fast && tb) {
-        thread_local std::vector<float> b_rows;
-        ldb = transpose_into(n, k, b, ldb, b_rows);
-        b = b_rows.data();
-        tb = false;
-      }
-    }
     // Rows of op(A): row i starts at a + i*lda, or at a + i when transposed.
     int64_t block = block_size(m, parts, fast ? tile.rows : 1);
-    if (k * n > kBInL2) {
-      // Every block reads all of B, here from L3 or memory: blocks of a few
-      // rows each made the product one of B's bandwidth (96 x 2048 @ 2048 x
-      // 384 in blocks of 6 rows: 77 GFLOP/s; of 48: 130, two AVX2 cores).
-      int64_t rows = fast ? kMinTilesPerBlock * tile.rows : kMinTilesPerBlock;
+    // Blocks of a few rows each pay for what every block reads or copies of
+    // B: from L3 or memory when B does not fit in L2 (96 x 2048 @ 2048 x 384
+    // in blocks of 6 rows: 77 GFLOP/s; of 48: 130, two AVX2 cores), and a
+    // copy of B^T into panels when B is transposed.
+    int64_t min_tiles = fast && tb ? kMinTilesPerBlockBT : k * n > kBInL2 ? kMinTilesPerBlock : 0;
+    if (min_tiles > 0) {
+      int64_t rows = fast ? min_tiles * tile.rows : min_tiles;
       block = std::max(block, std::min(block_size(m, threads, fast ? tile.rows : 1), rows));
     }
     cpu::parallel_tasks((m + block - 1) / block, [&](int64_t t) {

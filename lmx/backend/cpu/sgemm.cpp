@@ -4,8 +4,9 @@
 // Structure: an MR x NR micro-kernel (NR two vector registers wide) keeps its
 // output tile in 2 * MR registers and, for each k, loads one NR-wide row of B
 // and broadcasts MR scalars of A: 14 x 32 in AVX-512's 32 registers, 6 x 16 in
-// AVX2's 16. A is read in place in either layout (row- or column-major), since
-// a broadcast costs the same from any address; B is read in place when its rows
+// AVX2's 16; a B one vector wide gets a tile twice as tall and one vector
+// wide. A is read in place in either layout (row- or column-major), since a
+// broadcast costs the same from any address; B is read in place when its rows
 // are contiguous and otherwise (B transposed) copied into NR-column panels
 // first. Either is copied where its lines would alias in L1 (see sgemm()).
 // Blocking over k (kKC) keeps the B panel in L1 and over rows (kMC) keeps the
@@ -110,20 +111,22 @@ constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 32 * kMR;
 constexpr int64_t kNC = 1024;
 
-// One MR x NR tile: C = alpha * A(MR x kc) B(kc x NR) + beta * C. kFull: all
-// NR columns are inside the matrix; otherwise only the first `cols` are read
-// and written. A element (r, p) is a[r * lda + p] when row-major,
-// a[p * lda + r] when column-major; B row p starts at b + p * ldb.
-template <int MR, bool kColumnMajorA, bool kFull>
+// One MR x (NV vectors) tile: C = alpha * A(MR x kc) B(kc x NV * width) +
+// beta * C. NV is 2 (NR columns), or 1 for the narrow tile below. kFull: all
+// columns are inside the matrix; otherwise only the first `cols` are read and
+// written. A element (r, p) is a[r * lda + p] when row-major, a[p * lda + r]
+// when column-major; B row p starts at b + p * ldb.
+template <int MR, int NV, bool kColumnMajorA, bool kFull>
 __attribute__((noinline)) void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b,
                                             int64_t ldb, int64_t cols, float* c, int64_t ldc,
                                             float alpha, float beta) {
+  static_assert(NV == 1 || NV == 2);
   const auto lo_mask = Vec::first(cols), hi_mask = Vec::first(cols - Vec::kWidth);
   typename Vec::reg lo[MR], hi[MR];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int r = 0; r < MR; ++r) {
     lo[r] = Vec::zero();
-    hi[r] = Vec::zero();
+    if constexpr (NV == 2) hi[r] = Vec::zero();
   }
   // Unrolled four times: fewer loop µops between the FMAs (in-cache 6 x 16
   // tiles, best of five runs alternated with the rolled loop: +3-10%, to
@@ -132,30 +135,39 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* a, int64_t 
   for (int64_t p = 0; p < kc; ++p) {
     const float* bp = b + p * ldb;
     auto b_lo = kFull ? Vec::load(bp) : Vec::load(lo_mask, bp);
-    auto b_hi = kFull ? Vec::load(bp + Vec::kWidth) : Vec::load(hi_mask, bp + Vec::kWidth);
-#pragma GCC unroll 16
+    typename Vec::reg b_hi;
+    if constexpr (NV == 2) {
+      b_hi = kFull ? Vec::load(bp + Vec::kWidth) : Vec::load(hi_mask, bp + Vec::kWidth);
+    }
+#pragma GCC unroll 32
     for (int r = 0; r < MR; ++r) {
       auto av = Vec::set1(kColumnMajorA ? a[p * lda + r] : a[r * lda + p]);
       lo[r] = Vec::fma(av, b_lo, lo[r]);
-      hi[r] = Vec::fma(av, b_hi, hi[r]);
+      if constexpr (NV == 2) hi[r] = Vec::fma(av, b_hi, hi[r]);
     }
   }
   auto va = Vec::set1(alpha), vb = Vec::set1(beta);
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int r = 0; r < MR; ++r) {
     float* cr = c + r * ldc;
-    auto out_lo = Vec::mul(va, lo[r]), out_hi = Vec::mul(va, hi[r]);
-    if (beta != 0.0f) {
-      out_lo = Vec::fma(vb, kFull ? Vec::load(cr) : Vec::load(lo_mask, cr), out_lo);
-      out_hi = Vec::fma(
-          vb, kFull ? Vec::load(cr + Vec::kWidth) : Vec::load(hi_mask, cr + Vec::kWidth), out_hi);
-    }
+    auto out_lo = Vec::mul(va, lo[r]);
+    if (beta != 0.0f) out_lo = Vec::fma(vb, kFull ? Vec::load(cr) : Vec::load(lo_mask, cr), out_lo);
     if (kFull) {
       Vec::store(cr, out_lo);
-      Vec::store(cr + Vec::kWidth, out_hi);
     } else {
       Vec::store(lo_mask, cr, out_lo);
-      Vec::store(hi_mask, cr + Vec::kWidth, out_hi);
+    }
+    if constexpr (NV == 2) {
+      auto out_hi = Vec::mul(va, hi[r]);
+      if (beta != 0.0f) {
+        out_hi = Vec::fma(
+            vb, kFull ? Vec::load(cr + Vec::kWidth) : Vec::load(hi_mask, cr + Vec::kWidth), out_hi);
+      }
+      if (kFull) {
+        Vec::store(cr + Vec::kWidth, out_hi);
+      } else {
+        Vec::store(hi_mask, cr + Vec::kWidth, out_hi);
+      }
     }
   }
 }
@@ -163,14 +175,23 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* a, int64_t 
 using MicroKernel = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*,
                              int64_t, float, float);
 
-// kernels[rows - 1] computes a tile of `rows` rows.
-template <bool kColumnMajorA, bool kFull, int... R>
+// kernels[rows - 1] computes a tile of `rows` rows, NV vectors wide.
+template <int NV, bool kColumnMajorA, bool kFull, int... R>
 constexpr auto make_kernels(std::integer_sequence<int, R...>) {
-  return std::array<MicroKernel, sizeof...(R)>{&micro_kernel<R + 1, kColumnMajorA, kFull>...};
+  return std::array<MicroKernel, sizeof...(R)>{&micro_kernel<R + 1, NV, kColumnMajorA, kFull>...};
 }
 template <bool kColumnMajorA, bool kFull>
 constexpr auto kKernels =
-    make_kernels<kColumnMajorA, kFull>(std::make_integer_sequence<int, kMR>{});
+    make_kernels<2, kColumnMajorA, kFull>(std::make_integer_sequence<int, kMR>{});
+
+// The narrow tiles: when B has one vector's width of columns or fewer (a
+// convolution's 16 output channels under AVX-512), an MR x NR tile leaves
+// half of its FMAs masked off. Tiles up to twice as tall and one vector wide
+// keep them all busy in the same registers (up to 2 * MR accumulators).
+constexpr int64_t kNarrowMR = 2 * kMR;
+template <bool kColumnMajorA, bool kFull>
+constexpr auto kNarrowKernels =
+    make_kernels<1, kColumnMajorA, kFull>(std::make_integer_sequence<int, kNarrowMR>{});
 
 // dst rows 0..7 = the 8 x 8 block whose rows start at rows[0..7], transposed
 // (unpack, shuffle, and swap 128-bit halves).
@@ -360,6 +381,12 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   bool column_major = trans_a || pack;
   const auto& full = column_major ? kKernels<true, true> : kKernels<false, true>;
   const auto& edge = column_major ? kKernels<true, false> : kKernels<false, false>;
+  // Panels of a copied A are kMR rows tall: the narrow tiles read A in place.
+  bool narrow = n <= Vec::kWidth && !pack;
+  const auto& narrow_kernels =
+      column_major
+          ? (n == Vec::kWidth ? kNarrowKernels<true, true> : kNarrowKernels<true, false>)
+          : (n == Vec::kWidth ? kNarrowKernels<false, true> : kNarrowKernels<false, false>);
   // Scratch for B and A panels, reused across calls on this thread.
   thread_local std::vector<float> packed, packed_a;
   // B is read in place unless it is transposed or its rows are a multiple of
@@ -402,13 +429,16 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
           const auto& kernels = cols == kNR ? full : edge;
           const float* panel = bp + (jr / kNR) * panel_stride;
           float* c_col = c + jc + jr;
-          for (int64_t ir = ic; ir < ic + mc; ir += kMR) {
-            int64_t rows = std::min(kMR, ic + mc - ir);
+          for (int64_t ir = ic; ir < ic + mc;) {
+            int64_t left = ic + mc - ir;
+            int64_t rows = std::min(narrow ? kNarrowMR : kMR, left);
             const float* a_tile = pack      ? packed_a.data() + (ir - ic) / kMR * panel_stride_a(kc)
                                   : trans_a ? a + pc * lda + ir
                                             : a + ir * lda + pc;
-            kernels[rows - 1](kc, a_tile, pack ? kMR : lda, panel, bp_ld, cols, c_col + ir * ldc,
-                              ldc, alpha, beta_block);
+            MicroKernel kernel = narrow ? narrow_kernels[rows - 1] : kernels[rows - 1];
+            kernel(kc, a_tile, pack ? kMR : lda, panel, bp_ld, cols, c_col + ir * ldc, ldc, alpha,
+                   beta_block);
+            ir += rows;
           }
         }
       }

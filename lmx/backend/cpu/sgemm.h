@@ -1,5 +1,6 @@
 // lmx's own single-precision matrix product, one kernel per instruction set
-// (isa.h): 14 x 32 output tiles in AVX-512 registers, 6 x 16 in AVX2.
+// (isa.h): 14 x 32 output tiles in AVX-512 registers, 6 x 16 in AVX2 (28 x 16
+// and 12 x 8 where B has no more columns than that).
 //
 // Debian's OpenBLAS (0.3.21) runs AVX2 kernels on recent AMD and Intel cores
 // that execute 512-bit FMAs at full width, so it reaches about half of their
