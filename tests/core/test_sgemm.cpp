@@ -208,11 +208,15 @@ TEST(Sgemm, BatchedProductsWithSharedB) {
   });
 }
 
+// 16 x 16 blocks under AVX-512, 8 x 8 blocks in the strips beside and below
+// them (and everywhere under AVX2), then the ragged rows and columns.
 TEST(Sgemm, TransposeFloatsCoversRaggedEdges) {
   for_each_isa([](cpu::Isa) {
     std::mt19937 gen(5);
-    for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{
-             {1, 1}, {8, 8}, {7, 9}, {16, 3}, {3, 16}, {32, 784}, {45, 301}}) {
+    std::vector<std::pair<int64_t, int64_t>> shapes{{1, 1},    {8, 8},   {7, 9},   {16, 3},
+                                                    {3, 16},   {16, 16}, {24, 40}, {17, 33},
+                                                    {32, 784}, {45, 301}};
+    for (auto [rows, cols] : shapes) {
       int64_t lds = cols + 3, ldd = rows + 5;
       auto src = random_floats(static_cast<size_t>(rows * lds), gen);
       std::vector<float> dst(static_cast<size_t>(cols * ldd), -7.0f);
