@@ -80,6 +80,25 @@ TEST(Shape, TransposeSwapMove) {
   EXPECT_THROW_MSG(swapaxes(a, 0, 5), std::invalid_argument, "[swapaxes]");
 }
 
+// float32 views whose last two axes are a column-major matrix are copied in
+// transposed blocks (kernel_utils.cpp): batches, strips of 64 rows and
+// ragged edges, a slice with a row stride larger than its rows, and permuted
+// batch axes; against the element-by-element copy into float64.
+TEST(Shape, ContiguousCopyOfTransposedMatrices) {
+  auto x = reshape(arange(4 * 5 * 150 * 33, float32), {4, 5, 150, 33});
+  std::vector<array> views{swapaxes(x, -1, -2), transpose(x, {1, 0, 3, 2}),
+                           swapaxes(slice(x, {0, 1, 3, 5}, {4, 5, 150, 33}), -1, -2),
+                           transpose(reshape(arange(300 * 200, float32), {300, 200})),
+                           swapaxes(reshape(arange(2 * 9 * 8, float32), {2, 9, 8}), 1, 2)};
+  for (const auto& v : views) {
+    auto got = contiguous(v);
+    got.eval();
+    EXPECT_TRUE(got.flags().row_contiguous);
+    EXPECT_EQ(got.shape(), v.shape());
+    EXPECT_EQ(to_vector<double>(astype(got, float64)), to_vector<double>(astype(v, float64)));
+  }
+}
+
 TEST(Shape, BroadcastConcatStackSplit) {
   EXPECT_EQ(to_vector<int>(broadcast_to(array({1, 2}), {2, 2})), (std::vector<int>{1, 2, 1, 2}));
   auto bs = broadcast_arrays({array({1, 2}), reshape(array({3, 4}), {2, 1})});

@@ -1,5 +1,7 @@
 #include "lmx/backend/cpu/kernel_utils.h"
 
+#include "lmx/backend/cpu/sgemm.h"
+
 namespace lmx::cpu {
 
 Strides row_strides(const Shape& shape) {
@@ -62,7 +64,54 @@ void collapse_dims(Shape& shape, std::vector<Strides>& strides) {
   strides = std::move(nst);
 }
 
+namespace {
+
+// Copies a float32 view whose innermost two axes (after merging) are a
+// column-major matrix, (rows, cols) with strides (1, ld), one such matrix per
+// position of the outer axes: a swapaxes of the last two axes made
+// contiguous, or a batch of transposed matrices that matmul flattens into
+// rows. Each matrix is transposed in blocks of registers (transpose_floats),
+// not element by element with a stride: a transposed (32, 64, 96) batch
+// times a shared 96 x 96 weight went from 209 to 166 us on two threads (the
+// copy was a third of the time). Returns false, copying nothing, for any
+// other layout.
+bool copy_transposed(const array& in, array& out) {
+  if (in.dtype() != float32 || out.dtype() != float32) return false;
+  Shape shape = in.shape();
+  std::vector<Strides> st{in.strides(), row_strides(shape)};
+  collapse_dims(shape, st);
+  size_t nd = shape.size();
+  if (nd < 2) return false;
+  int64_t rows = shape[nd - 2], cols = shape[nd - 1], ld = st[0][nd - 1];
+  if (st[0][nd - 2] != 1 || ld < rows || rows < 8 || cols < 8) return false;
+  int64_t batches = 1;
+  for (size_t d = 0; d + 2 < nd; ++d) batches *= shape[d];
+  // Tasks are strips of up to 64 rows of one matrix.
+  constexpr int64_t kStrip = 64;
+  int64_t strips = (rows + kStrip - 1) / kStrip;
+  const float* src = in.data<float>();
+  float* dst = out.data<float>();
+  parallel_for(batches * strips, std::max<int64_t>(1, kParallelGrain / (kStrip * cols)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t t = b; t < e; ++t) {
+                   int64_t batch = t / strips, r0 = (t % strips) * kStrip;
+                   int64_t off = 0;
+                   for (int64_t d = static_cast<int64_t>(nd) - 3, rem = batch; d >= 0; --d) {
+                     off += (rem % shape[d]) * st[0][d];
+                     rem /= shape[d];
+                   }
+                   // dst[i][j] = src[j * ld + i]: src is cols x rows row-major.
+                   transpose_floats(cols, std::min(kStrip, rows - r0), src + off + r0, ld,
+                                    dst + batch * rows * cols + r0 * cols, cols);
+                 }
+               });
+  return true;
+}
+
+}  // namespace
+
 void copy_to_contiguous(const array& in, array& out) {
+  if (!in.flags().row_contiguous && copy_transposed(in, out)) return;
   dispatch_all_types(in.dtype(), [&](auto tin) {
     using TIn = typename decltype(tin)::type;
     dispatch_all_types(out.dtype(), [&](auto tout) {
