@@ -108,7 +108,8 @@ TEST(Sgemm, ACopiedIntoPanels) {
       // A depth that is not a multiple of 8 (the row-major copy's scalar tail).
       check_case({false, tb, 31, 20, 1001, 1.0f, 0.0f, 23}, gen);
       // Column-major A with columns 4 KB apart (several row blocks, a ragged
-      // last panel), copied into panels however narrow B is.
+      // last one, B one vector wide or less), copied to another row stride
+      // however narrow B is.
       check_case({true, tb, 1000, 70, 300, 1.0f, 0.0f, 24}, gen);
       check_case({true, tb, 2048, 64, 40, 0.5f, 1.0f, 0}, gen);
       check_case({true, tb, 1000, 32, 300, 1.0f, 0.0f, 24}, gen);

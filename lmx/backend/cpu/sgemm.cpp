@@ -328,49 +328,46 @@ void pack_rows_b(const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0
   }
 }
 
-// Copies op(A) rows [i0, i0 + mc) and columns [p0, p0 + kc) into MR-row
-// panels, each column-major (panel[p * kMR + r]) and panel_stride_a(kc) floats
-// apart, which the column-major kernels then read as one forward stream.
 // Rows of a column-major A the copy below asks the cache for ahead of the row
 // it copies. Without it the copy waits on each row (each a separate 4 KB
 // multiple apart, which the hardware prefetchers do not follow), and the
 // copy of 400 x 8192 took a third of the product's time.
 constexpr int64_t kPackAhead = 4;
 constexpr int64_t kFloatsPerLine = 16;
+// Row stride of the copy of a column-major A block: a row block and a line
+// more, off every 4 KB multiple.
+constexpr int64_t kCopiedLd = kMC + kFloatsPerLine;
 
-int64_t panel_stride_a(int64_t kc) {
-  // One vector of slack: the column-major copy below stores whole vectors.
-  return kc * kMR + Vec::kWidth;
-}
-
-void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
-            int64_t kc, float* out) {
-  int64_t stride = panel_stride_a(kc);
-  if (trans_a) {
-    // Row p of the block is contiguous: read it once, whole, and deal it out
-    // to the panels, a vector per panel (a panel at a time would revisit each
-    // line). A vector holds kMR floats and a few more: the extra lanes land
-    // in the panel's next row, written after, or in the slack at its end.
-    static_assert(kMR <= Vec::kWidth);
-    const auto panel_mask = Vec::first(kMR);
-    for (int64_t p = 0; p < kc; ++p) {
-      const float* src = a + (p0 + p) * lda + i0;
-      if (p + kPackAhead < kc) {
-        for (int64_t i = 0; i < mc; i += kFloatsPerLine) {
-          _mm_prefetch(reinterpret_cast<const char*>(src + kPackAhead * lda + i), _MM_HINT_T0);
-        }
-      }
-      int64_t ir = 0;
-      for (; ir + Vec::kWidth <= mc; ir += kMR) {
-        Vec::store(out + (ir / kMR) * stride + p * kMR, Vec::load(src + ir));
-      }
-      for (; ir < mc; ir += kMR) {
-        Vec::store(panel_mask, out + (ir / kMR) * stride + p * kMR,
-                   Vec::load(Vec::first(std::min(kMR, mc - ir)), src + ir));
+// Copies the stored rows [p0, p0 + kc), columns [i0, i0 + mc) of a
+// column-major op(A) (A^T stored k x m, row stride lda) to `out` with row
+// stride kCopiedLd, from which the column-major kernels read in place. A plain
+// copy of rows: dealing each row out to MR-row panels stored one vector per
+// panel per row, 32 write streams that missed L1 on almost every store, took
+// as long as the product itself with B 32 columns wide.
+void copy_rows_a(const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                 float* out) {
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* src = a + (p0 + p) * lda + i0;
+    if (p + kPackAhead < kc) {
+      for (int64_t i = 0; i < mc; i += kFloatsPerLine) {
+        _mm_prefetch(reinterpret_cast<const char*>(src + kPackAhead * lda + i), _MM_HINT_T0);
       }
     }
-    return;
+    std::memcpy(out + p * kCopiedLd, src, sizeof(float) * mc);
   }
+}
+
+// Copies rows [i0, i0 + mc) and columns [p0, p0 + kc) of a row-major A into
+// MR-row panels, each column-major (panel[p * kMR + r]) and panel_stride_a(kc)
+// floats apart, which the column-major kernels then read as one forward
+// stream.
+int64_t panel_stride_a(int64_t kc) {
+  return kc * kMR;
+}
+
+void pack_a(const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+            float* out) {
+  int64_t stride = panel_stride_a(kc);
   // Row-major: 8 columns of a panel at a time, its rows transposed 8 by 8
   // through a scratch block (rows past the panel's end read zeros), since kMR
   // is not a multiple of 8.
@@ -425,16 +422,17 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   // multiple of 4 KB apart: then the lines a kernel reads from fall in one L1
   // set, more than the set has ways, and loads miss (a row-major 96 x 2048 A
   // ran at 60% of its transposed layout's speed, a column-major 576 x 32768
-  // at a third of its row-major one). Such blocks are copied into panels
-  // first, however few columns B has (a column-major 400 x 8192 A against 32
-  // columns: 54-73 -> 86 GFLOP/s on two AVX2 cores). Without aliasing A is
-  // read in place: copying it cost more than it saved, even for B 256
-  // columns wide (256 x 256 x 64 column-major, one thread: 71 -> 61).
-  bool pack = lda % 1024 == 0;
+  // at a third of its row-major one). Such blocks are copied first, however
+  // few columns B has: a column-major A row by row to a stride off the 4 KB
+  // multiple (copy_rows_a), a row-major A into MR-row panels (pack_a).
+  // Without aliasing A is read in place: copying it cost more than it saved,
+  // even for B 256 columns wide (256 x 256 x 64 column-major, one thread:
+  // 71 -> 61).
+  bool pack = lda % 1024 == 0 && !trans_a, copy_rows = lda % 1024 == 0 && trans_a;
   bool column_major = trans_a || pack;
   const auto& full = column_major ? kKernels<true, true> : kKernels<false, true>;
   const auto& edge = column_major ? kKernels<true, false> : kKernels<false, false>;
-  // Panels of a copied A are kMR rows tall: the narrow tiles read A in place.
+  // Panels of a copied A are kMR rows tall: the narrow tiles read A otherwise.
   bool narrow = n <= Vec::kWidth && !pack;
   const auto& narrow_kernels =
       column_major
@@ -451,6 +449,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   if (trans_b || pack_b)
     packed.resize(static_cast<size_t>(kKC * ((std::min(kNC, n) + kNR - 1) / kNR) * kNR));
   if (pack) packed_a.resize(static_cast<size_t>(panel_stride_a(kKC) * (kMC / kMR)));
+  if (copy_rows) packed_a.resize(static_cast<size_t>(kKC * kCopiedLd));
 
   for (int64_t jc = 0; jc < n; jc += kNC) {
     int64_t nc = std::min(kNC, n - jc);
@@ -476,7 +475,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       }
       for (int64_t ic = 0; ic < m; ic += kMC) {
         int64_t mc = std::min(kMC, m - ic);
-        if (pack) pack_a(trans_a, a, lda, ic, mc, pc, kc, packed_a.data());
+        if (pack) pack_a(a, lda, ic, mc, pc, kc, packed_a.data());
+        if (copy_rows) copy_rows_a(a, lda, ic, mc, pc, kc, packed_a.data());
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           int64_t cols = std::min(kNR, nc - jr);
           const auto& kernels = cols == kNR ? full : edge;
@@ -485,12 +485,13 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
           for (int64_t ir = ic; ir < ic + mc;) {
             int64_t left = ic + mc - ir;
             int64_t rows = std::min(narrow ? kNarrowMR : kMR, left);
-            const float* a_tile = pack      ? packed_a.data() + (ir - ic) / kMR * panel_stride_a(kc)
-                                  : trans_a ? a + pc * lda + ir
-                                            : a + ir * lda + pc;
+            const float* a_tile = pack ? packed_a.data() + (ir - ic) / kMR * panel_stride_a(kc)
+                                  : copy_rows ? packed_a.data() + (ir - ic)
+                                  : trans_a   ? a + pc * lda + ir
+                                              : a + ir * lda + pc;
+            int64_t a_ld = pack ? kMR : copy_rows ? kCopiedLd : lda;
             MicroKernel kernel = narrow ? narrow_kernels[rows - 1] : kernels[rows - 1];
-            kernel(kc, a_tile, pack ? kMR : lda, panel, bp_ld, cols, c_col + ir * ldc, ldc, alpha,
-                   beta_block);
+            kernel(kc, a_tile, a_ld, panel, bp_ld, cols, c_col + ir * ldc, ldc, alpha, beta_block);
             ir += rows;
           }
         }
