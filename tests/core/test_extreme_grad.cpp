@@ -42,6 +42,7 @@ struct Case {
 };
 const std::vector<Case> kCases{
     {{3, 4, 2, 4, 2, 16}, {2, 4}},  // max pooling's windows, a row of 16 each
+    {{2, 3, 2, 3, 2, 32}, {2, 4}},  // ... of 32
     {{2, 3000, 3}, {1}},            // a window of many rows
     {{3, 2, 5000}, {1}},            // long rows cut into column pieces
     {{4, 9}, {1}},                  // reduced innermost runs
@@ -87,6 +88,31 @@ TEST(ExtremeGrad, NanAndInfinitySpreadAsMlx) {
   EXPECT_TRUE(std::isnan(v[6]));
   EXPECT_TRUE(std::isnan(v[7]));
   expect_same(dx, composed(x, out, g, {1}));
+}
+
+// The same for windows whose kept rows are 16 wide (float32's one-register
+// path under AVX-512) and 32: a NaN in one channel, an infinite cotangent in
+// another.
+TEST(ExtremeGrad, NanAndInfinityInVectorWindows) {
+  float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int width : {16, 32}) {
+    SCOPED_TRACE(width);
+    std::vector<float> xs(3 * width, 1.0f), gs(width, 0.5f);
+    xs[width + 3] = nan;  // channel 3, second row
+    xs[5] = 2.0f;         // channel 5: one maximum; the others tie three ways
+    gs[7] = inf;
+    auto x = array(xs.data(), {1, 3, width});
+    auto out = max(x, std::vector<int>{1}, true);
+    auto g = array(gs.data(), {1, 1, width});
+    auto dx = extreme_grad(x, out, g, {1});
+    auto v = to_vector<float>(dx);
+    for (int r = 0; r < 3; ++r) EXPECT_TRUE(std::isnan(v[r * width + 3])) << r;
+    EXPECT_EQ(v[5], 0.5f);
+    EXPECT_EQ(v[width + 5], 0.0f);
+    for (int r = 0; r < 3; ++r) EXPECT_EQ(v[r * width + 7], inf) << r;
+    EXPECT_FLOAT_EQ(v[width], 0.5f / 3);
+    expect_same(dx, composed(x, out, g, {1}));
+  }
 }
 
 // Distinct values: max and min are differentiable and the gradient is the
