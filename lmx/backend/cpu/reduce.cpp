@@ -448,9 +448,10 @@ struct FloatVector {
 
 // One window of ExtremeGrad's kept-innermost case for float32 and a run of
 // exactly W floats (one register's width), in a vector register: a max
-// pooling window's 16 channels stay in one through both passes, where the row functions above paid
-// for their loops' set-up on each of a 2 x 2 window's nine calls (pool1 of the MNIST CNN, forward
-// and vjp: 0.75-0.87 -> 0.56-0.58 ms).
+// pooling window's 16 channels stay in one through both passes, where the
+// row functions above paid for their loops' set-up on each of a 2 x 2
+// window's nine calls (pool1 of the MNIST CNN, forward and vjp: 0.75 -> 0.49
+// ms).
 template <int W>
 void extreme_grad_window(const float* x, const float* ow, const float* gw, float* dx,
                          const ReducedRows& rows) {

@@ -432,7 +432,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   bool column_major = trans_a || pack;
   const auto& full = column_major ? kKernels<true, true> : kKernels<false, true>;
   const auto& edge = column_major ? kKernels<true, false> : kKernels<false, false>;
-  // Panels of a copied A are kMR rows tall: the narrow tiles read A otherwise.
+  // The narrow tiles read A in place or from its row copy; a row-major A
+  // copied into kMR-row panels keeps the MR x NR tiles.
   bool narrow = n <= Vec::kWidth && !pack;
   const auto& narrow_kernels =
       column_major
