@@ -1,6 +1,8 @@
 // Convolutions: PyTorch reference outputs (tests/reference/conv.npz), a direct
 // loop for conv_general's extra options, gradient checks and error messages.
 #include "../test_utils.h"
+#include "lmx/backend/cpu/isa.h"
+#include "lmx/backend/cpu/winograd.h"
 
 namespace lmx::test {
 namespace {
@@ -182,7 +184,45 @@ const std::vector<FusedCase> kFusedCases = {
      {},
      1,
      false},
+    // 3 x 3 windows at stride 1 with 16 channels or more: the Winograd
+    // kernels (winograd.cpp). 20 and 24 channels leave a part of a vector
+    // register; 10 x 11 outputs leave ragged 4 x 4 tiles; a padding of 3
+    // makes the input gradient a cropping.
+    {"winograd, padded, ragged tiles",
+     {2, 10, 11, 20},
+     {24, 3, 3, 20},
+     {},
+     {1},
+     {1},
+     {},
+     {},
+     1,
+     false},
+    {"winograd, unpadded", {1, 9, 9, 16}, {17, 3, 3, 16}, {}, {}, {}, {}, {}, 1, false},
+    {"winograd, uneven padding",
+     {1, 7, 8, 16},
+     {16, 3, 3, 16},
+     {},
+     {3, 0},
+     {1, 2},
+     {},
+     {},
+     1,
+     false},
+    {"winograd, negative padding, flipped",
+     {1, 12, 9, 32},
+     {16, 3, 3, 32},
+     {},
+     {-1, 1},
+     {0, 1},
+     {},
+     {},
+     1,
+     true},
 };
+
+// The first Winograd case of kFusedCases.
+constexpr size_t kFirstWinograd = 13;
 
 array fused_case_conv(const FusedCase& c, const array& x, const array& w) {
   return conv_general(x, w, c.stride, c.lo, c.hi, c.kdil, c.idil, c.groups, c.flip);
@@ -220,16 +260,91 @@ TEST(Conv, Float32FusedMatchesFloat64Unfold) {
 // rounding error small.
 constexpr double kF32Tol = 2e-3, kF32Eps = 1e-2;
 
+// Every instruction set's Winograd kernels (and the baseline set's, whose
+// products go to OpenBLAS) against float64, with the unfolded products as a
+// second opinion.
+TEST(Conv, WinogradMatchesFloat64OnEveryIsa) {
+  cpu::Isa before = cpu::active_isa();
+  for (size_t i = kFirstWinograd; i < kFusedCases.size(); ++i) {
+    const auto& c = kFusedCases[i];
+    SCOPED_TRACE(c.what);
+    auto x = random::normal(c.x, float32, random::key(21));
+    auto w = random::normal(c.w, float32, random::key(22));
+    auto ct = random::normal(fused_case_conv(c, x, w).shape(), float32, random::key(23));
+    std::function<std::vector<array>(const std::vector<array>&)> f =
+        [&](const std::vector<array>& v) {
+          return std::vector<array>{fused_case_conv(c, v[0], v[1])};
+        };
+    auto [y64, g64] = vjp(f, {astype(x, float64), astype(w, float64)}, {astype(ct, float64)});
+    cpu::set_winograd_enabled(false);
+    auto [y_gemm, g_gemm] = vjp(f, {x, w}, {ct});
+    eval(y_gemm);
+    eval(g_gemm);
+    cpu::set_winograd_enabled(true);
+    for (cpu::Isa isa : cpu::supported_isas()) {
+      SCOPED_TRACE(cpu::isa_name(isa));
+      cpu::set_active_isa(isa);
+      auto [y, g] = vjp(f, {x, w}, {ct});
+      EXPECT_TRUE(all_close(y[0], y64[0], 1e-4, 1e-4));
+      EXPECT_TRUE(all_close(g[0], g64[0], 1e-4, 1e-4)) << "input gradient";
+      EXPECT_TRUE(all_close(g[1], g64[1], 1e-4, 1e-4)) << "weight gradient";
+      EXPECT_TRUE(all_close(y[0], y_gemm[0], 1e-4, 1e-4));
+      EXPECT_TRUE(all_close(g[0], g_gemm[0], 1e-4, 1e-4));
+      EXPECT_TRUE(all_close(g[1], g_gemm[1], 1e-4, 1e-4));
+    }
+    cpu::set_active_isa(before);
+  }
+}
+
+// Which convolutions the Winograd kernels take (and so that the cases above
+// do run on them).
+TEST(Conv, WinogradServesStrideOneThreeByThreeWindows) {
+  auto geometry = [](const FusedCase& c) {
+    Shape in(c.x.begin() + 1, c.x.end() - 1), k(c.w.begin() + 1, c.w.end() - 1);
+    return make_window_geometry("test", in, k, c.stride, c.lo, c.hi, c.kdil, c.idil);
+  };
+  for (size_t i = 0; i < kFusedCases.size(); ++i) {
+    const auto& c = kFusedCases[i];
+    if (c.x[0] == 0) continue;
+    EXPECT_EQ(cpu::winograd_serves(geometry(c), c.groups, c.x.back(), c.w[0]), i >= kFirstWinograd)
+        << c.what;
+  }
+  FusedCase c = kFusedCases[kFirstWinograd];
+  EXPECT_TRUE(cpu::winograd_serves(geometry(c), 1, 16, 16));
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 1, 8, 64)) << "few input channels";
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 1, 64, 8)) << "few output channels";
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 2, 64, 64)) << "groups";
+  c.stride = {2};
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 1, 64, 64)) << "stride";
+  c = kFusedCases[kFirstWinograd];
+  c.kdil = {1, 2};
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 1, 64, 64)) << "dilation";
+  c = kFusedCases[kFirstWinograd];
+  c.idil = {2};
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 1, 64, 64)) << "input dilation";
+  c = kFusedCases[kFirstWinograd];
+  c.w = {24, 3, 5, 20};
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 1, 64, 64)) << "3 x 5 window";
+  c.x = {1, 10, 20};
+  c.w = {24, 3, 20};
+  EXPECT_FALSE(cpu::winograd_serves(geometry(c), 1, 64, 64)) << "one spatial axis";
+  cpu::set_winograd_enabled(false);
+  EXPECT_FALSE(cpu::winograd_serves(geometry(kFusedCases[kFirstWinograd]), 1, 64, 64));
+  cpu::set_winograd_enabled(true);
+}
+
 TEST(Conv, Float32GradientsFiniteDifferences) {
-  for (int i : {0, 2, 5, 6, 7, 8}) {
+  for (int i : {0, 2, 5, 6, 7, 8, int(kFirstWinograd) + 2}) {
     const auto& c = kFusedCases[i];
     SCOPED_TRACE(c.what);
     Shape xs = c.x, ws = c.w;
     xs[0] = 1;
     if (xs.size() == 4) xs[1] = xs[2] = std::min(xs[1], 7);
     auto x = random::normal(xs, float32, random::key(3)), w = random::normal(ws, float32);
+    // The Winograd case sums more products per output, each rounded: its
+    // step is larger still (exact for a function linear in the element).
     check_grad([&](const std::vector<array>& v) { return fused_case_conv(c, v[0], v[1]); }, {x, w},
-               kF32Tol, kF32Eps);
+               kF32Tol, i >= int(kFirstWinograd) ? 0.5 : kF32Eps);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "lmx/backend/cpu/kernel_utils.h"
 #include "lmx/backend/cpu/sgemm.h"
 #include "lmx/backend/cpu/window_tables.h"
+#include "lmx/backend/cpu/winograd.h"
 #include "lmx/core/primitives.h"
 
 namespace lmx {
@@ -334,6 +335,9 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
   array w = cpu::ensure_row_contiguous(inputs[1]);
   cpu::allocate(out);
   if (out.size() == 0) return;
+  if (cpu::winograd_serves(g_, groups_, x.shape(-1), w.shape(0))) {
+    return cpu::winograd_convolution(x, w, g_, out);
+  }
   ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), w.shape(0));
   std::vector<float> wt(static_cast<size_t>(s.groups * s.k * s.o_group));
   for (int64_t g = 0; g < s.groups; ++g) {
@@ -367,6 +371,9 @@ void ConvolutionInputGrad::eval_cpu(const std::vector<array>& inputs, array& out
   array w = cpu::ensure_row_contiguous(inputs[1]);
   cpu::allocate(out);
   if (out.size() == 0) return;
+  if (cpu::winograd_serves(g_, groups_, out.shape(-1), dy.shape(-1))) {
+    return cpu::winograd_input_grad(dy, w, g_, out);
+  }
   ConvSizes s(g_, groups_, dy.shape(0), out.shape(-1), dy.shape(-1));
   const float* src = dy.data<float>();
   float* dst = out.data<float>();
@@ -425,6 +432,9 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
   array dy = cpu::ensure_row_contiguous(inputs[1]);
   cpu::allocate(out);
   if (out.size() == 0) return;
+  if (cpu::winograd_serves(g_, groups_, x.shape(-1), dy.shape(-1))) {
+    return cpu::winograd_weight_grad(x, dy, g_, out);
+  }
   ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), dy.shape(-1));
   size_t size = static_cast<size_t>(out.size());
   // Kept between calls on this thread, as the tile buffers are: a training
