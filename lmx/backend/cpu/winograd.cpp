@@ -38,11 +38,14 @@ namespace lmx::cpu {
 // (N, in_h, in_w, c_in), the output (N, out_h, out_w, c_out), and the input
 // row and column under output (0, 0)'s first tap (minus the padding; below
 // zero reads padding, above it crops).
+// The tiles are m x m blocks of outputs: m = 4 for 3 x 3 windows, 2 for 5 x 5
+// ones (F(2 x 2, 5 x 5)), so every input tile is 6 x 6.
 struct WinogradShape {
   int64_t batch, in_h, in_w, c_in, out_h, out_w, c_out;
   int64_t top, left;
-  int64_t tiles_h() const { return (out_h + 3) / 4; }
-  int64_t tiles_w() const { return (out_w + 3) / 4; }
+  int64_t m;
+  int64_t tiles_h() const { return (out_h + m - 1) / m; }
+  int64_t tiles_w() const { return (out_w + m - 1) / m; }
   int64_t tiles() const { return batch * tiles_h() * tiles_w(); }
 };
 
@@ -111,27 +114,39 @@ LMX_KERNEL_INLINE void input_transform(const F d[6], F r[6]) {
   r[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
 }
 
-// r = A^T m: six values to four.
-template <typename F>
-LMX_KERNEL_INLINE void output_transform(const F m[6], F r[4]) {
+// r = A^T m: six values to the M outputs (4 or 2).
+template <int M, typename F>
+LMX_KERNEL_INLINE void output_transform(const F m[6], F r[M]) {
   const F s1 = m[1] + m[2], d1 = m[1] - m[2], s2 = m[3] + m[4], d2 = m[3] - m[4];
   r[0] = m[0] + s1 + s2;
-  r[1] = d1 + 2.0f * d2;
-  r[2] = s1 + 4.0f * s2;
-  r[3] = d1 + 8.0f * d2 + m[5];
+  if constexpr (M == 4) {
+    r[1] = d1 + 2.0f * d2;
+    r[2] = s1 + 4.0f * s2;
+    r[3] = d1 + 8.0f * d2 + m[5];
+  } else {
+    r[1] = d1 + 2.0f * d2 + m[5];
+  }
 }
 
-// r = A y: four values to six (the adjoint of output_transform).
-template <typename F>
-LMX_KERNEL_INLINE void gradient_transform(const F y[4], F r[6]) {
-  const F s = y[0] + y[2], d = y[1] + y[3];
-  const F s4 = y[0] + 4.0f * y[2], d2 = 2.0f * y[1] + 8.0f * y[3];
+// r = A y: M values to six (the adjoint of output_transform).
+template <int M, typename F>
+LMX_KERNEL_INLINE void gradient_transform(const F y[M], F r[6]) {
+  if constexpr (M == 4) {
+    const F s = y[0] + y[2], d = y[1] + y[3];
+    const F s4 = y[0] + 4.0f * y[2], d2 = 2.0f * y[1] + 8.0f * y[3];
+    r[1] = s + d;
+    r[2] = s - d;
+    r[3] = s4 + d2;
+    r[4] = s4 - d2;
+  } else {
+    const F d2 = 2.0f * y[1];
+    r[1] = y[0] + y[1];
+    r[2] = y[0] - y[1];
+    r[3] = y[0] + d2;
+    r[4] = y[0] - d2;
+  }
   r[0] = y[0];
-  r[1] = s + d;
-  r[2] = s - d;
-  r[3] = s4 + d2;
-  r[4] = s4 - d2;
-  r[5] = y[3];
+  r[5] = y[M - 1];
 }
 
 // Transforms one 6 x 6 tile of `channels` channels: element (i, j, c) at
@@ -153,40 +168,40 @@ LMX_KERNEL_INLINE void input_tile_lanes(const float* src, int64_t rs, int64_t cs
   }
 }
 
-// The same for a 4 x 4 tile of output gradients, to six by six.
-template <typename F>
+// The same for an M x M tile of output gradients, to six by six.
+template <int M, typename F>
 LMX_KERNEL_INLINE void gradient_tile_lanes(const float* src, int64_t rs, int64_t cs, float* z,
                                            int64_t zs) {
-  F t[6][4];
-  for (int j = 0; j < 4; ++j) {
-    F y[4], r[6];
-    for (int i = 0; i < 4; ++i) y[i] = load<F>(src + i * rs + j * cs);
-    gradient_transform(y, r);
+  F t[6][M];
+  for (int j = 0; j < M; ++j) {
+    F y[M], r[6];
+    for (int i = 0; i < M; ++i) y[i] = load<F>(src + i * rs + j * cs);
+    gradient_transform<M>(y, r);
     for (int i = 0; i < 6; ++i) t[i][j] = r[i];
   }
   for (int i = 0; i < 6; ++i) {
     F r[6];
-    gradient_transform(t[i], r);
+    gradient_transform<M>(t[i], r);
     for (int j = 0; j < 6; ++j) store(z + (i * 6 + j) * zs, r[j]);
   }
 }
 
-// The 4 x 4 outputs of one tile from its 36 products (point xi of channel c
+// The M x M outputs of one tile from its 36 products (point xi of channel c
 // at m[xi * ms + c]); only rows < rows and columns < cols are stored, to
 // dst[i * rs + j * cs + c].
-template <typename F>
+template <int M, typename F>
 LMX_KERNEL_INLINE void output_tile_lanes(const float* m, int64_t ms, float* dst, int64_t rs,
                                          int64_t cs, int rows, int cols) {
-  F t[4][6];
+  F t[M][6];
   for (int j = 0; j < 6; ++j) {
-    F col[6], r[4];
+    F col[6], r[M];
     for (int i = 0; i < 6; ++i) col[i] = load<F>(m + (i * 6 + j) * ms);
-    output_transform(col, r);
-    for (int i = 0; i < 4; ++i) t[i][j] = r[i];
+    output_transform<M>(col, r);
+    for (int i = 0; i < M; ++i) t[i][j] = r[i];
   }
   for (int i = 0; i < rows; ++i) {
-    F r[4];
-    output_transform(t[i], r);
+    F r[M];
+    output_transform<M>(t[i], r);
     for (int j = 0; j < cols; ++j) store(dst + i * rs + j * cs, r[j]);
   }
 }
@@ -208,23 +223,29 @@ struct TileAt {
 LMX_KERNEL_INLINE TileAt tile_at(const WinogradShape& s, int64_t tile) {
   int64_t per_image = s.tiles_h() * s.tiles_w();
   int64_t r = tile % per_image;
-  return {tile / per_image, r / s.tiles_w() * 4, r % s.tiles_w() * 4};
+  return {tile / per_image, r / s.tiles_w() * s.m, r % s.tiles_w() * s.m};
 }
 
 // Copies the rows [y0, y0 + side) and columns [x0, x0 + side) of image n of
 // an (N, h, w, c) array into patch (side, side, c), zeros outside the image.
+// A row's columns inside the image are one run of memory (channels last):
+// one copy per row, where a copy per pixel made the input gradient of a
+// padded 5 x 5 window (most of whose tiles cross an edge) slower than the
+// unfolded product.
 void gather_patch(const float* src, int64_t h, int64_t w, int64_t c, int64_t n, int64_t y0,
                   int64_t x0, int side, float* patch) {
+  const int64_t lo = std::clamp<int64_t>(-x0, 0, side), hi = std::clamp<int64_t>(w - x0, lo, side);
   for (int i = 0; i < side; ++i) {
-    for (int j = 0; j < side; ++j) {
-      float* dst = patch + (i * side + j) * c;
-      int64_t y = y0 + i, x = x0 + j;
-      if (y < 0 || y >= h || x < 0 || x >= w) {
-        std::fill(dst, dst + c, 0.0f);
-      } else {
-        std::memcpy(dst, src + ((n * h + y) * w + x) * c, sizeof(float) * size_t(c));
-      }
+    float* dst = patch + i * side * c;
+    const int64_t y = y0 + i;
+    if (y < 0 || y >= h) {
+      std::fill(dst, dst + side * c, 0.0f);
+      continue;
     }
+    std::fill(dst, dst + lo * c, 0.0f);
+    std::memcpy(dst + lo * c, src + ((n * h + y) * w + x0 + lo) * c,
+                sizeof(float) * size_t((hi - lo) * c));
+    std::fill(dst + hi * c, dst + side * c, 0.0f);
   }
 }
 
@@ -251,22 +272,23 @@ void input_tile(const WinogradShape& s, const float* x, int64_t tile, float* pat
 
 // Transforms the output gradients of `tile` (dy is (N, out_h, out_w, c_out))
 // into z as input_tile does; zeros stand in past the output's edges.
+template <int M>
 void gradient_tile(const WinogradShape& s, const float* dy, int64_t tile, float* patch, float* z,
                    int64_t zs) {
   TileAt at = tile_at(s, tile);
   int64_t c = s.c_out;
   const float* src;
   int64_t rs;
-  if (at.oy + 4 <= s.out_h && at.ox + 4 <= s.out_w) {
+  if (at.oy + M <= s.out_h && at.ox + M <= s.out_w) {
     src = dy + ((at.n * s.out_h + at.oy) * s.out_w + at.ox) * c;
     rs = s.out_w * c;
   } else {
-    gather_patch(dy, s.out_h, s.out_w, c, at.n, at.oy, at.ox, 4, patch);
+    gather_patch(dy, s.out_h, s.out_w, c, at.n, at.oy, at.ox, M, patch);
     src = patch;
-    rs = 4 * c;
+    rs = M * c;
   }
   for_each_lane_group(
-      c, [&]<typename F>(int64_t k) { gradient_tile_lanes<F>(src + k, rs, c, z + k, zs); });
+      c, [&]<typename F>(int64_t k) { gradient_tile_lanes<M, F>(src + k, rs, c, z + k, zs); });
 }
 
 // Tiles per block: the most whose transformed tiles (c_in and c_out floats a
@@ -277,10 +299,8 @@ int64_t block_tiles(const WinogradShape& s) {
   return std::max(fit / step * step, step);
 }
 
-}  // namespace
-
-void winograd_forward(const WinogradShape& s, const float* x, const float* u, int64_t ldu,
-                      float* y) {
+template <int M>
+void forward(const WinogradShape& s, const float* x, const float* u, int64_t ldu, float* y) {
   const int64_t block = block_tiles(s), tiles = s.tiles();
   const int64_t v_stride = block * s.c_in, m_stride = block * s.c_out;
   parallel_tasks((tiles + block - 1) / block, [&](int64_t b) {
@@ -296,18 +316,19 @@ void winograd_forward(const WinogradShape& s, const float* x, const float* u, in
     }
     for (int64_t t = 0; t < count; ++t) {
       TileAt at = tile_at(s, t0 + t);
-      int rows = int(std::min<int64_t>(4, s.out_h - at.oy));
-      int cols = int(std::min<int64_t>(4, s.out_w - at.ox));
+      int rows = int(std::min<int64_t>(M, s.out_h - at.oy));
+      int cols = int(std::min<int64_t>(M, s.out_w - at.ox));
       float* dst = y + ((at.n * s.out_h + at.oy) * s.out_w + at.ox) * s.c_out;
       for_each_lane_group(s.c_out, [&]<typename F>(int64_t k) {
-        output_tile_lanes<F>(m + t * s.c_out + k, m_stride, dst + k, s.out_w * s.c_out, s.c_out,
-                             rows, cols);
+        output_tile_lanes<M, F>(m + t * s.c_out + k, m_stride, dst + k, s.out_w * s.c_out, s.c_out,
+                                rows, cols);
       });
     }
   });
 }
 
-void winograd_weight_sums(const WinogradShape& s, const float* x, const float* dy, float* m) {
+template <int M>
+void weight_sums(const WinogradShape& s, const float* x, const float* dy, float* m) {
   const int64_t block = block_tiles(s), tiles = s.tiles();
   const int64_t blocks = (tiles + block - 1) / block;
   const int64_t v_stride = block * s.c_in, z_stride = block * s.c_out;
@@ -330,7 +351,7 @@ void winograd_weight_sums(const WinogradShape& s, const float* x, const float* d
       const int64_t t0 = b * block, count = std::min(block, tiles - t0);
       for (int64_t t = 0; t < count; ++t) {
         input_tile(s, x, t0 + t, patch, v + t * s.c_in, v_stride);
-        gradient_tile(s, dy, t0 + t, patch, z + t * s.c_out, z_stride);
+        gradient_tile<M>(s, dy, t0 + t, patch, z + t * s.c_out, z_stride);
       }
       for (int64_t xi = 0; xi < kPoints; ++xi) {
         sgemm(true, false, s.c_out, s.c_in, count, 1.0f, z + xi * z_stride, s.c_out,
@@ -345,6 +366,17 @@ void winograd_weight_sums(const WinogradShape& s, const float* x, const float* d
   }
 }
 
+}  // namespace
+
+void winograd_forward(const WinogradShape& s, const float* x, const float* u, int64_t ldu,
+                      float* y) {
+  s.m == 4 ? forward<4>(s, x, u, ldu, y) : forward<2>(s, x, u, ldu, y);
+}
+
+void winograd_weight_sums(const WinogradShape& s, const float* x, const float* dy, float* m) {
+  s.m == 4 ? weight_sums<4>(s, x, dy, m) : weight_sums<2>(s, x, dy, m);
+}
+
 LMX_ISA_END
 
 #if LMX_ISA_ID == 0
@@ -357,50 +389,52 @@ std::atomic<bool> winograd_enabled{[] {
   return !(env && std::strcmp(env, "0") == 0);
 }()};
 
-// r = G g: three values to six.
-void window_transform(const double g[3], double r[6]) {
-  r[0] = g[0] / 4;
-  r[1] = -(g[0] + g[1] + g[2]) / 6;
-  r[2] = -(g[0] - g[1] + g[2]) / 6;
-  r[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
-  r[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
-  r[5] = g[2];
-}
+// G (6 x r, r = 3 or 5): row i holds the powers 0..r-1 of point p_i of 0, 1,
+// -1, 2, -2, scaled by the interpolation's factor s_i; the point at infinity
+// (row 5) keeps only the highest power. With these, B^T above is the same
+// for every r, and A^T (in output_transform) holds the points' powers 0..m-1.
+struct WindowMatrix {
+  double g[6][5] = {};
+  int r;
+  explicit WindowMatrix(int r_) : r(r_) {
+    const double points[5] = {0, 1, -1, 2, -2},
+                 scale[5] = {1.0 / 4, -1.0 / 6, -1.0 / 6, 1.0 / 24, 1.0 / 24};
+    for (int i = 0; i < 5; ++i) {
+      double power = 1;
+      for (int j = 0; j < r; ++j, power *= points[i]) g[i][j] = scale[i] * power;
+    }
+    g[5][r - 1] = 1;
+  }
+};
 
-// r = G^T m: six values to three (the adjoint of window_transform).
-void window_gradient_transform(const double m[6], double r[3]) {
-  r[0] = m[0] / 4 - (m[1] + m[2]) / 6 + (m[3] + m[4]) / 24;
-  r[1] = (m[2] - m[1]) / 6 + (m[3] - m[4]) / 12;
-  r[2] = (m[3] + m[4] - m[1] - m[2]) / 6 + m[5];
-}
-
-// U[xi] (rows x cols, row stride ld) for windows w (O, 3, 3, C): the forward
-// pass's U[xi][c][o] from window (o, c), or, when `flipped`, the input
-// gradient's U[xi][o][c] from window (o, c) turned by 180 degrees. The
+// U[xi] (rows x cols, row stride ld) for windows w (O, r, r, C): the forward
+// pass's U[xi][c][o] = (G w[o, :, :, c] G^T)[xi], or, when `flipped`, the
+// input gradient's U[xi][o][c] from window (o, c) turned by 180 degrees. The
 // transform runs in double: it is once per call, and its fractions (1/6,
 // 1/24) are not exact in float.
-std::vector<float> transform_windows(const float* w, int64_t o_count, int64_t c_count, bool flipped,
-                                     int64_t ld) {
+std::vector<float> transform_windows(const float* w, int r, int64_t o_count, int64_t c_count,
+                                     bool flipped, int64_t ld) {
+  const WindowMatrix gm(r);
   int64_t rows = flipped ? o_count : c_count;
   std::vector<float> u(size_t(kPoints * rows * ld), 0.0f);
   for (int64_t o = 0; o < o_count; ++o) {
     for (int64_t c = 0; c < c_count; ++c) {
-      double g[3][3], t[6][3], r[6];
-      for (int i = 0; i < 3; ++i) {
-        for (int j = 0; j < 3; ++j) {
-          int ii = flipped ? 2 - i : i, jj = flipped ? 2 - j : j;
-          g[i][j] = w[((o * 3 + ii) * 3 + jj) * c_count + c];
+      double t[6][5] = {};  // G g
+      for (int i = 0; i < 6; ++i) {
+        for (int k = 0; k < r; ++k) {
+          for (int j = 0; j < r; ++j) {
+            int kk = flipped ? r - 1 - k : k, jj = flipped ? r - 1 - j : j;
+            t[i][j] += gm.g[i][k] * w[((o * r + kk) * r + jj) * c_count + c];
+          }
         }
-      }
-      for (int j = 0; j < 3; ++j) {
-        double col[3] = {g[0][j], g[1][j], g[2][j]};
-        window_transform(col, r);
-        for (int i = 0; i < 6; ++i) t[i][j] = r[i];
       }
       int64_t at = flipped ? o * ld + c : c * ld + o;
       for (int i = 0; i < 6; ++i) {
-        window_transform(t[i], r);
-        for (int j = 0; j < 6; ++j) u[size_t((i * 6 + j) * rows * ld + at)] = float(r[j]);
+        for (int j = 0; j < 6; ++j) {
+          double v = 0;
+          for (int k = 0; k < r; ++k) v += t[i][k] * gm.g[j][k];
+          u[size_t((i * 6 + j) * rows * ld + at)] = float(v);
+        }
       }
     }
   }
@@ -413,6 +447,14 @@ int64_t window_ld(int64_t cols) {
   return cols % 64 == 0 ? cols + 16 : cols;
 }
 
+// The shape of a pass over `in` (N, h, w, c_in) to (N, out_h, out_w, c_out)
+// whose first tap of output (0, 0) falls on input row `top`, column `left`.
+WinogradShape shape_of(const array& in, int64_t out_h, int64_t out_w, int64_t c_out, int64_t top,
+                       int64_t left, int r) {
+  return {in.shape(0), in.shape(1), in.shape(2), in.shape(3), out_h,
+          out_w,       c_out,       top,         left,        7 - r};
+}
+
 void forward(const WinogradShape& s, const float* x, const std::vector<float>& u, int64_t ldu,
              float* y) {
   LMX_ISA_CALL(winograd_forward, s, x, u.data(), ldu, y);
@@ -420,56 +462,75 @@ void forward(const WinogradShape& s, const float* x, const std::vector<float>& u
 
 }  // namespace
 
-bool winograd_serves(const WindowGeometry& g, int groups, int64_t c_in, int64_t c_out) {
+bool winograd_serves(ConvPass pass, const WindowGeometry& g, int groups, int64_t c_in,
+                     int64_t c_out) {
   if (!winograd_enabled.load(std::memory_order_relaxed)) return false;
-  if (g.input.size() != 2 || groups != 1) return false;
+  if (g.input.size() != 2 || groups != 1 || c_in < 16 || c_out < 16) return false;
+  const int r = g.kernel[0];
+  if (g.kernel[1] != r || (r != 3 && r != 5)) return false;
   for (size_t d = 0; d < 2; ++d) {
-    if (g.kernel[d] != 3 || g.stride[d] != 1 || g.kernel_dilation[d] != 1 ||
-        g.input_dilation[d] != 1 || g.output[d] < 1) {
+    if (g.stride[d] != 1 || g.kernel_dilation[d] != 1 || g.input_dilation[d] != 1 ||
+        g.output[d] < 1) {
       return false;
     }
   }
-  return c_in >= 16 && c_out >= 16;
+  if (pass != ConvPass::input_grad) return true;
+  // The input gradient runs over the input's extent, which is the output's
+  // padded by r - 1 on each side less the padding: on a small image under a
+  // 5 x 5 window it has more tiles than the output has positions to spare
+  // (the MNIST CNN's 8 x 8 -> 12 x 12: 36 tiles of 36 products against 64
+  // positions of 25, a fifth fewer multiply-adds, and slower than the
+  // unfolded product once the transforms are paid). Taken when it does
+  // under half the unfolded product's.
+  const int64_t m = 7 - r;
+  const int64_t tiles = ((g.input[0] + m - 1) / m) * ((g.input[1] + m - 1) / m);
+  return 2 * tiles * kPoints < int64_t(g.output[0]) * g.output[1] * r * r;
 }
 
 void winograd_convolution(const array& x, const array& w, const WindowGeometry& g, array& y) {
-  WinogradShape s{x.shape(0),  g.input[0], g.input[1],       x.shape(3),      g.output[0],
-                  g.output[1], w.shape(0), -g.padding_lo[0], -g.padding_lo[1]};
+  int r = g.kernel[0];
+  auto s = shape_of(x, g.output[0], g.output[1], w.shape(0), -g.padding_lo[0], -g.padding_lo[1], r);
   int64_t ld = window_ld(s.c_out);
-  forward(s, x.data<float>(), transform_windows(w.data<float>(), s.c_out, s.c_in, false, ld), ld,
+  forward(s, x.data<float>(), transform_windows(w.data<float>(), r, s.c_out, s.c_in, false, ld), ld,
           y.data<float>());
 }
 
-// The input gradient is the forward pass over dy (padded by 2 - padding on
-// each side) with the windows turned and their channels swapped.
+// The input gradient is the forward pass over dy (padded by r - 1 - padding
+// on each side) with the windows turned and their channels swapped.
 void winograd_input_grad(const array& dy, const array& w, const WindowGeometry& g, array& dx) {
-  WinogradShape s{dy.shape(0), g.output[0], g.output[1],         dy.shape(3),        g.input[0],
-                  g.input[1],  dx.shape(3), g.padding_lo[0] - 2, g.padding_lo[1] - 2};
+  int r = g.kernel[0];
+  auto s = shape_of(dy, g.input[0], g.input[1], dx.shape(3), g.padding_lo[0] - (r - 1),
+                    g.padding_lo[1] - (r - 1), r);
   int64_t ld = window_ld(s.c_out);
-  forward(s, dy.data<float>(), transform_windows(w.data<float>(), s.c_in, s.c_out, true, ld), ld,
+  forward(s, dy.data<float>(), transform_windows(w.data<float>(), r, s.c_in, s.c_out, true, ld), ld,
           dx.data<float>());
 }
 
 void winograd_weight_grad(const array& x, const array& dy, const WindowGeometry& g, array& dw) {
-  WinogradShape s{x.shape(0),  g.input[0],  g.input[1],       x.shape(3),      g.output[0],
-                  g.output[1], dy.shape(3), -g.padding_lo[0], -g.padding_lo[1]};
+  int r = g.kernel[0];
+  auto s =
+      shape_of(x, g.output[0], g.output[1], dy.shape(3), -g.padding_lo[0], -g.padding_lo[1], r);
   std::vector<float> m(size_t(kPoints * s.c_out * s.c_in));
   LMX_ISA_CALL(winograd_weight_sums, s, x.data<float>(), dy.data<float>(), m.data());
   // dw[o, :, :, c] = G^T M[:, o, c] G.
+  const WindowMatrix gm(r);
   float* out = dw.data<float>();
   const int64_t plane = s.c_out * s.c_in;
   for (int64_t o = 0; o < s.c_out; ++o) {
     for (int64_t c = 0; c < s.c_in; ++c) {
-      double t[3][6], r[3];
-      for (int j = 0; j < 6; ++j) {
-        double col[6];
-        for (int i = 0; i < 6; ++i) col[i] = m[size_t((i * 6 + j) * plane + o * s.c_in + c)];
-        window_gradient_transform(col, r);
-        for (int i = 0; i < 3; ++i) t[i][j] = r[i];
+      double t[5][6] = {};  // G^T M
+      for (int k = 0; k < 6; ++k) {
+        for (int j = 0; j < 6; ++j) {
+          double v = m[size_t((k * 6 + j) * plane + o * s.c_in + c)];
+          for (int i = 0; i < r; ++i) t[i][j] += gm.g[k][i] * v;
+        }
       }
-      for (int i = 0; i < 3; ++i) {
-        window_gradient_transform(t[i], r);
-        for (int j = 0; j < 3; ++j) out[((o * 3 + i) * 3 + j) * s.c_in + c] = float(r[j]);
+      for (int i = 0; i < r; ++i) {
+        for (int j = 0; j < r; ++j) {
+          double v = 0;
+          for (int k = 0; k < 6; ++k) v += t[i][k] * gm.g[k][j];
+          out[((o * r + i) * r + j) * s.c_in + c] = float(v);
+        }
       }
     }
   }
