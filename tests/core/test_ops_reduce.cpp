@@ -148,11 +148,16 @@ TEST(Reduce, EveryLayoutMatchesALoop) {
     Shape shape;
     std::vector<int> axes;
   };
-  std::vector<Case> cases{{{6, 4, 2, 4, 2, 16}, {2, 4}},  {{128, 24, 24, 16}, {0, 1, 2}},
-                          {{2, 5000, 3}, {1}},            {{4, 70000}, {0}},
-                          {{3, 70001}, {0}},              {{3, 5, 7}, {0, 2}},
-                          {{2, 3, 4, 5}, {1, 3}},         {{7, 9}, {1}},
-                          {{5, 1, 3}, {1}},               {{2, 3}, {0, 1}}};
+  std::vector<Case> cases{{{6, 4, 2, 4, 2, 16}, {2, 4}},
+                          {{128, 24, 24, 16}, {0, 1, 2}},
+                          {{2, 5000, 3}, {1}},
+                          {{4, 70000}, {0}},
+                          {{3, 70001}, {0}},
+                          {{3, 5, 7}, {0, 2}},
+                          {{2, 3, 4, 5}, {1, 3}},
+                          {{7, 9}, {1}},
+                          {{5, 1, 3}, {1}},
+                          {{2, 3}, {0, 1}}};
   for (auto& c : cases) {
     auto x = astype(random::randint(-50, 50, c.shape, int32, random::key(3)), float32);
     auto xs = to_vector<float>(x);
@@ -182,6 +187,38 @@ TEST(Reduce, EveryLayoutMatchesALoop) {
     }
   }
   EXPECT_TRUE(std::signbit(sum(array({-0.0f})).item<float>()));
+}
+
+// Windows whose kept rows are 16 floats (folded in one register under
+// AVX-512) and 32: NaN wins max and min in its channel, infinities and
+// signed zeros keep their rules.
+TEST(Reduce, NanInfinityAndZerosInVectorWindows) {
+  float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int width : {16, 32}) {
+    SCOPED_TRACE(width);
+    std::vector<float> xs(9 * 3 * width, 1.0f);
+    xs[width + 3] = nan;  // window 0, second row, channel 3
+    xs[5] = inf;          // window 0, channel 5
+    xs[2 * width + 6] = -inf;
+    for (int r = 0; r < 3; ++r) xs[3 * width + r * width + 2] = -0.0f;  // window 1, channel 2
+    auto x = array(xs.data(), {9, 3, width});
+    auto hi = to_vector<float>(max(x, 1)), lo = to_vector<float>(min(x, 1));
+    auto total = to_vector<float>(sum(x, 1));
+    EXPECT_TRUE(std::isnan(hi[3]) && std::isnan(lo[3]) && std::isnan(total[3]));
+    EXPECT_EQ(hi[5], inf);
+    EXPECT_EQ(lo[5], 1.0f);
+    EXPECT_EQ(total[5], inf);
+    EXPECT_EQ(hi[6], 1.0f);
+    EXPECT_EQ(lo[6], -inf);
+    EXPECT_EQ(total[6], -inf);
+    EXPECT_EQ(hi[width + 2], 0.0f);
+    EXPECT_EQ(total[width + 2], 0.0f);
+    EXPECT_FALSE(std::signbit(total[width + 2])) << "-0 + -0 + -0 from +0";
+    for (int w = 2; w < 9; ++w) {
+      EXPECT_EQ(hi[w * width + 1], 1.0f);
+      EXPECT_EQ(total[w * width + 1], 3.0f);
+    }
+  }
 }
 
 TEST(Sort, SortArgsortTopk) {
