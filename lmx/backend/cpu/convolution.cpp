@@ -335,7 +335,7 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
   array w = cpu::ensure_row_contiguous(inputs[1]);
   cpu::allocate(out);
   if (out.size() == 0) return;
-  if (cpu::winograd_serves(cpu::ConvPass::forward, g_, groups_, x.shape(-1), w.shape(0))) {
+  if (cpu::winograd_serves(g_, groups_, x.shape(-1), w.shape(0))) {
     return cpu::winograd_convolution(x, w, g_, out);
   }
   ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), w.shape(0));
@@ -371,7 +371,7 @@ void ConvolutionInputGrad::eval_cpu(const std::vector<array>& inputs, array& out
   array w = cpu::ensure_row_contiguous(inputs[1]);
   cpu::allocate(out);
   if (out.size() == 0) return;
-  if (cpu::winograd_serves(cpu::ConvPass::input_grad, g_, groups_, out.shape(-1), dy.shape(-1))) {
+  if (cpu::winograd_serves(g_, groups_, out.shape(-1), dy.shape(-1))) {
     return cpu::winograd_input_grad(dy, w, g_, out);
   }
   ConvSizes s(g_, groups_, dy.shape(0), out.shape(-1), dy.shape(-1));
@@ -432,7 +432,7 @@ void ConvolutionWeightGrad::eval_cpu(const std::vector<array>& inputs, array& ou
   array dy = cpu::ensure_row_contiguous(inputs[1]);
   cpu::allocate(out);
   if (out.size() == 0) return;
-  if (cpu::winograd_serves(cpu::ConvPass::weight_grad, g_, groups_, x.shape(-1), dy.shape(-1))) {
+  if (cpu::winograd_serves(g_, groups_, x.shape(-1), dy.shape(-1))) {
     return cpu::winograd_weight_grad(x, dy, g_, out);
   }
   ConvSizes s(g_, groups_, x.shape(0), x.shape(-1), dy.shape(-1));

@@ -1,24 +1,27 @@
-// Winograd F(4 x 4, 3 x 3) convolutions (winograd.h), compiled once per
-// instruction set (isa_region.h).
+// Winograd convolutions, F(4 x 4, 3 x 3) and F(2 x 2, 5 x 5) (winograd.h),
+// compiled once per instruction set (isa_region.h).
 //
-// With d a 6 x 6 input tile, g a 3 x 3 window and the transforms below,
+// With d a 6 x 6 input tile, g an r x r window (r = 3 or 5) and the
+// transforms below,
 //   y = A^T [(G g G^T) . (B^T d B)] A
-// is the 4 x 4 block of outputs over d ("." multiplies elementwise). Summed
-// over input channels, the elementwise products become 36 matrix products,
-// one per point xi of the 6 x 6 transformed tile:
+// is the m x m block of outputs over d (m = 7 - r; "." multiplies
+// elementwise). Summed over input channels, the elementwise products become
+// 36 matrix products, one per point xi of the 6 x 6 transformed tile:
 //   M[xi] (tiles x O) = V[xi] (tiles x C) . U[xi] (C x O),
-// with V the transformed input tiles and U the transformed windows. The
-// forward pass and the input gradient (a forward pass over dy with the
-// windows flipped and their channels swapped) run that. The weight gradient
-// is the adjoint of the same formula in g:
+// with V the transformed input tiles and U the transformed windows. The two
+// gradients are the adjoints of that formula:
+//   dx tile = B [sum over o of U[xi][o] . (A dy A^T)[o]] B^T, overlapping
+//             tiles added up;
 //   dw = G^T [sum over tiles of (A dy A^T) . (B^T d B)] G,
-// 36 products Z[xi]^T (O x tiles) . V[xi] (tiles x C) summed over every tile.
+// again 36 matrix products each: Z[xi] (tiles x O) . U[xi]^T (O x C) and
+// Z[xi]^T (O x tiles) . V[xi] (tiles x C), Z the transformed gradients.
 //
-// Work goes in blocks of tiles whose transformed inputs and products stay in
+// Work goes in blocks of tiles whose transformed tiles and products stay in
 // L2; the transforms run across channels (contiguous in NHWC), a vector
-// register of channels at a time. The points are 0, +-1, +-2 and infinity,
-// whose float32 error stays near that of the direct sum (checked against
-// float64 in tests/core/test_conv.cpp).
+// register of channels at a time. The points are 0, +-1, +-2 and infinity
+// for both window sizes (so B is shared); the float32 error stays within
+// about ten times that of the direct sum, near 5e-6 of the largest output
+// (checked against float64 in tests/core/test_conv.cpp).
 #include "lmx/backend/cpu/winograd.h"
 
 #include <algorithm>
@@ -54,14 +57,18 @@ constexpr int64_t kPoints = 36;
 
 }  // namespace lmx::cpu
 
-#define LMX_WINOGRAD_KERNELS(ns)                                                                \
-  namespace lmx::cpu::ns {                                                                      \
-  /* y = the convolution of x by the windows u, transformed: U[xi] at u + xi * c_in * ldu,      \
-     (c_in x c_out) with row stride ldu. */                                                     \
-  void winograd_forward(const WinogradShape& s, const float* x, const float* u, int64_t ldu,    \
-                        float* y);                                                              \
-  /* m (36, c_out, c_in) = the weight gradient before its output transform. */                  \
-  void winograd_weight_sums(const WinogradShape& s, const float* x, const float* dy, float* m); \
+#define LMX_WINOGRAD_KERNELS(ns)                                                                 \
+  namespace lmx::cpu::ns {                                                                       \
+  /* y = the convolution of x by the windows u, transformed: U[xi] at u + xi * c_in * ldu,       \
+     (c_in x c_out) with row stride ldu. */                                                      \
+  void winograd_forward(const WinogradShape& s, const float* x, const float* u, int64_t ldu,     \
+                        float* y);                                                               \
+  /* dx = the input gradient from dy and the windows transformed with U[xi] (c_out x c_in) at    \
+     u + xi * c_out * ldu. */                                                                    \
+  void winograd_input_grad(const WinogradShape& s, const float* dy, const float* u, int64_t ldu, \
+                           float* dx);                                                           \
+  /* m (36, c_out, c_in) = the weight gradient before its output transform. */                   \
+  void winograd_weight_sums(const WinogradShape& s, const float* x, const float* dy, float* m);  \
   }
 LMX_FOR_EACH_ISA(LMX_WINOGRAD_KERNELS)
 #undef LMX_WINOGRAD_KERNELS
@@ -149,6 +156,18 @@ LMX_KERNEL_INLINE void gradient_transform(const F y[M], F r[6]) {
   r[5] = y[M - 1];
 }
 
+// r = B v: six values to six (the adjoint of input_transform).
+template <typename F>
+LMX_KERNEL_INLINE void input_gradient_transform(const F v[6], F r[6]) {
+  const F a = v[1] - v[2], b = v[3] - v[4], s = v[1] + v[2], t = v[3] + v[4];
+  r[0] = 4.0f * v[0];
+  r[1] = 4.0f * (v[5] - a) - 2.0f * b;
+  r[2] = -5.0f * v[0] - 4.0f * s - t;
+  r[3] = a + 2.0f * b - 5.0f * v[5];
+  r[4] = v[0] + s + t;
+  r[5] = v[5];
+}
+
 // Transforms one 6 x 6 tile of `channels` channels: element (i, j, c) at
 // src[i * rs + j * cs + c], point xi of channel c to v[xi * xs + c].
 template <typename F>
@@ -203,6 +222,31 @@ LMX_KERNEL_INLINE void output_tile_lanes(const float* m, int64_t ms, float* dst,
     F r[M];
     output_transform<M>(t[i], r);
     for (int j = 0; j < cols; ++j) store(dst + i * rs + j * cs, r[j]);
+  }
+}
+
+// Adds B dv B^T, the input gradient of one tile from its 36 transformed
+// gradients (point xi of channel c at dv[xi * ds + c]), onto the rows
+// [i0, i1) and columns [j0, j1) of the 6 x 6 block (element (i, j, c) at
+// dst[(i - i0) * rs + (j - j0) * cs + c]); the rest falls outside the input.
+template <typename F>
+LMX_KERNEL_INLINE void input_gradient_tile_lanes(const float* dv, int64_t ds, float* dst,
+                                                 int64_t rs, int64_t cs, int i0, int i1, int j0,
+                                                 int j1) {
+  F t[6][6];
+  for (int j = 0; j < 6; ++j) {
+    F col[6], r[6];
+    for (int i = 0; i < 6; ++i) col[i] = load<F>(dv + (i * 6 + j) * ds);
+    input_gradient_transform(col, r);
+    for (int i = 0; i < 6; ++i) t[i][j] = r[i];
+  }
+  for (int i = i0; i < i1; ++i) {
+    F r[6];
+    input_gradient_transform(t[i], r);
+    for (int j = j0; j < j1; ++j) {
+      float* p = dst + (i - i0) * rs + (j - j0) * cs;
+      store(p, load<F>(p) + r[j]);
+    }
   }
 }
 
@@ -366,11 +410,71 @@ void weight_sums(const WinogradShape& s, const float* x, const float* dy, float*
   }
 }
 
+// The input gradient as the adjoint of the forward pass: each output tile's
+// gradients, transformed (A dy A^T), times the windows' transforms give the
+// 36 points of its input tile's gradient, which B . B^T turns back into a
+// 6 x 6 block added onto dx. It runs over the output's tiles, where a forward
+// pass over dy padded by r - 1 would run over the input's: for the MNIST
+// CNN's 8 x 8 -> 12 x 12 under a 5 x 5 window, 16 tiles an image against 36.
+// Neighbouring tiles' blocks overlap (by 6 - M rows), so an image's tile rows
+// go in bands of at least 6 - M rows of outputs: the even bands of every
+// image first, in parallel, then the odd ones; no two tasks write the same
+// element at once, and each element's sum is in the same order every run.
+template <int M>
+void input_grad(const WinogradShape& s, const float* dy, const float* u, int64_t ldu, float* dx) {
+  const int64_t block = block_tiles(s), th = s.tiles_h(), tw = s.tiles_w();
+  const int64_t z_stride = block * s.c_out, d_stride = block * s.c_in;
+  const int64_t band = std::max<int64_t>(2, block / tw), bands = (th + band - 1) / band;
+  const int64_t dx_size = s.batch * s.in_h * s.in_w * s.c_in;
+  parallel_for(dx_size, kParallelGrain,
+               [&](int64_t b, int64_t e) { std::fill(dx + b, dx + e, 0.0f); });
+  for (int64_t parity = 0; parity < 2; ++parity) {
+    const int64_t per_image = (bands - parity + 1) / 2;
+    parallel_tasks(s.batch * per_image, [&](int64_t task) {
+      thread_local std::vector<float> scratch;
+      scratch.resize(size_t(kPoints * (z_stride + d_stride) + M * M * s.c_out));
+      float *z = scratch.data(), *dv = z + kPoints * z_stride, *patch = dv + kPoints * d_stride;
+      const int64_t n = task / per_image, b = 2 * (task % per_image) + parity;
+      const int64_t first = (n * th + b * band) * tw;
+      const int64_t last = (n * th + std::min(th, (b + 1) * band)) * tw;
+      for (int64_t t0 = first; t0 < last; t0 += block) {
+        const int64_t count = std::min(block, last - t0);
+        for (int64_t t = 0; t < count; ++t) {
+          gradient_tile<M>(s, dy, t0 + t, patch, z + t * s.c_out, z_stride);
+        }
+        for (int64_t xi = 0; xi < kPoints; ++xi) {
+          sgemm(false, false, count, s.c_in, s.c_out, 1.0f, z + xi * z_stride, s.c_out,
+                u + xi * s.c_out * ldu, ldu, 0.0f, dv + xi * d_stride, s.c_in);
+        }
+        for (int64_t t = 0; t < count; ++t) {
+          const TileAt at = tile_at(s, t0 + t);
+          const int64_t y0 = at.oy + s.top, x0 = at.ox + s.left;
+          const int i0 = int(std::clamp<int64_t>(-y0, 0, 6));
+          const int i1 = int(std::clamp<int64_t>(s.in_h - y0, i0, 6));
+          const int j0 = int(std::clamp<int64_t>(-x0, 0, 6));
+          const int j1 = int(std::clamp<int64_t>(s.in_w - x0, j0, 6));
+          if (i0 == i1 || j0 == j1) continue;
+          float* dst = dx + ((at.n * s.in_h + y0 + i0) * s.in_w + x0 + j0) * s.c_in;
+          for_each_lane_group(s.c_in, [&]<typename F>(int64_t k) {
+            input_gradient_tile_lanes<F>(dv + t * s.c_in + k, d_stride, dst + k, s.in_w * s.c_in,
+                                         s.c_in, i0, i1, j0, j1);
+          });
+        }
+      }
+    });
+  }
+}
+
 }  // namespace
 
 void winograd_forward(const WinogradShape& s, const float* x, const float* u, int64_t ldu,
                       float* y) {
   s.m == 4 ? forward<4>(s, x, u, ldu, y) : forward<2>(s, x, u, ldu, y);
+}
+
+void winograd_input_grad(const WinogradShape& s, const float* dy, const float* u, int64_t ldu,
+                         float* dx) {
+  s.m == 4 ? input_grad<4>(s, dy, u, ldu, dx) : input_grad<2>(s, dy, u, ldu, dx);
 }
 
 void winograd_weight_sums(const WinogradShape& s, const float* x, const float* dy, float* m) {
@@ -407,28 +511,26 @@ struct WindowMatrix {
   }
 };
 
-// U[xi] (rows x cols, row stride ld) for windows w (O, r, r, C): the forward
-// pass's U[xi][c][o] = (G w[o, :, :, c] G^T)[xi], or, when `flipped`, the
-// input gradient's U[xi][o][c] from window (o, c) turned by 180 degrees. The
-// transform runs in double: it is once per call, and its fractions (1/6,
-// 1/24) are not exact in float.
+// U[xi] = (G w[o, :, :, c] G^T)[xi] for windows w (O, r, r, C), as
+// (rows x cols) matrices with row stride ld: U[xi][c][o] for the forward
+// pass, U[xi][o][c] for the input gradient (`by_output`). The transform runs
+// in double: it is once per call, and its fractions (1/6, 1/24) are not
+// exact in float.
 std::vector<float> transform_windows(const float* w, int r, int64_t o_count, int64_t c_count,
-                                     bool flipped, int64_t ld) {
+                                     bool by_output, int64_t ld) {
   const WindowMatrix gm(r);
-  int64_t rows = flipped ? o_count : c_count;
+  int64_t rows = by_output ? o_count : c_count;
   std::vector<float> u(size_t(kPoints * rows * ld), 0.0f);
   for (int64_t o = 0; o < o_count; ++o) {
     for (int64_t c = 0; c < c_count; ++c) {
       double t[6][5] = {};  // G g
       for (int i = 0; i < 6; ++i) {
         for (int k = 0; k < r; ++k) {
-          for (int j = 0; j < r; ++j) {
-            int kk = flipped ? r - 1 - k : k, jj = flipped ? r - 1 - j : j;
-            t[i][j] += gm.g[i][k] * w[((o * r + kk) * r + jj) * c_count + c];
-          }
+          for (int j = 0; j < r; ++j)
+            t[i][j] += gm.g[i][k] * w[((o * r + k) * r + j) * c_count + c];
         }
       }
-      int64_t at = flipped ? o * ld + c : c * ld + o;
+      int64_t at = by_output ? o * ld + c : c * ld + o;
       for (int i = 0; i < 6; ++i) {
         for (int j = 0; j < 6; ++j) {
           double v = 0;
@@ -455,15 +557,9 @@ WinogradShape shape_of(const array& in, int64_t out_h, int64_t out_w, int64_t c_
           out_w,       c_out,       top,         left,        7 - r};
 }
 
-void forward(const WinogradShape& s, const float* x, const std::vector<float>& u, int64_t ldu,
-             float* y) {
-  LMX_ISA_CALL(winograd_forward, s, x, u.data(), ldu, y);
-}
-
 }  // namespace
 
-bool winograd_serves(ConvPass pass, const WindowGeometry& g, int groups, int64_t c_in,
-                     int64_t c_out) {
+bool winograd_serves(const WindowGeometry& g, int groups, int64_t c_in, int64_t c_out) {
   if (!winograd_enabled.load(std::memory_order_relaxed)) return false;
   if (g.input.size() != 2 || groups != 1 || c_in < 16 || c_out < 16) return false;
   const int r = g.kernel[0];
@@ -474,36 +570,24 @@ bool winograd_serves(ConvPass pass, const WindowGeometry& g, int groups, int64_t
       return false;
     }
   }
-  if (pass != ConvPass::input_grad) return true;
-  // The input gradient runs over the input's extent, which is the output's
-  // padded by r - 1 on each side less the padding: on a small image under a
-  // 5 x 5 window it has more tiles than the output has positions to spare
-  // (the MNIST CNN's 8 x 8 -> 12 x 12: 36 tiles of 36 products against 64
-  // positions of 25, a fifth fewer multiply-adds, and slower than the
-  // unfolded product once the transforms are paid). Taken when it does
-  // under half the unfolded product's.
-  const int64_t m = 7 - r;
-  const int64_t tiles = ((g.input[0] + m - 1) / m) * ((g.input[1] + m - 1) / m);
-  return 2 * tiles * kPoints < int64_t(g.output[0]) * g.output[1] * r * r;
+  return true;
 }
 
 void winograd_convolution(const array& x, const array& w, const WindowGeometry& g, array& y) {
   int r = g.kernel[0];
   auto s = shape_of(x, g.output[0], g.output[1], w.shape(0), -g.padding_lo[0], -g.padding_lo[1], r);
   int64_t ld = window_ld(s.c_out);
-  forward(s, x.data<float>(), transform_windows(w.data<float>(), r, s.c_out, s.c_in, false, ld), ld,
-          y.data<float>());
+  auto u = transform_windows(w.data<float>(), r, s.c_out, s.c_in, false, ld);
+  LMX_ISA_CALL(winograd_forward, s, x.data<float>(), u.data(), ld, y.data<float>());
 }
 
-// The input gradient is the forward pass over dy (padded by r - 1 - padding
-// on each side) with the windows turned and their channels swapped.
 void winograd_input_grad(const array& dy, const array& w, const WindowGeometry& g, array& dx) {
   int r = g.kernel[0];
-  auto s = shape_of(dy, g.input[0], g.input[1], dx.shape(3), g.padding_lo[0] - (r - 1),
-                    g.padding_lo[1] - (r - 1), r);
-  int64_t ld = window_ld(s.c_out);
-  forward(s, dy.data<float>(), transform_windows(w.data<float>(), r, s.c_in, s.c_out, true, ld), ld,
-          dx.data<float>());
+  auto s =
+      shape_of(dx, g.output[0], g.output[1], dy.shape(3), -g.padding_lo[0], -g.padding_lo[1], r);
+  int64_t ld = window_ld(s.c_in);
+  auto u = transform_windows(w.data<float>(), r, s.c_out, s.c_in, true, ld);
+  LMX_ISA_CALL(winograd_input_grad, s, dy.data<float>(), u.data(), ld, dx.data<float>());
 }
 
 void winograd_weight_grad(const array& x, const array& dy, const WindowGeometry& g, array& dw) {

@@ -14,16 +14,11 @@
 
 namespace lmx::cpu {
 
-enum class ConvPass { forward, input_grad, weight_grad };
-
-// Whether the Winograd kernels serve one pass of a float32 convolution: two
-// spatial axes, a 3 x 3 or 5 x 5 window at stride 1 without dilation or
-// groups, 16 channels or more on each side (fewer, and the transforms
-// outweigh the products), and, for the input gradient, an input large enough
-// for its tiles to save work (winograd.cpp). Any padding: above r - 1 the
-// input gradient crops, which the kernels handle too.
-bool winograd_serves(ConvPass pass, const WindowGeometry& g, int groups, int64_t c_in,
-                     int64_t c_out);
+// Whether the Winograd kernels serve a float32 convolution: two spatial axes,
+// a 3 x 3 or 5 x 5 window at stride 1 without dilation or groups, and 16
+// channels or more on each side (with fewer the transforms outweigh the
+// products). Any padding.
+bool winograd_serves(const WindowGeometry& g, int groups, int64_t c_in, int64_t c_out);
 
 // y (N, H', W', O) = x (N, H, W, C) correlated with w (O, r, r, C).
 void winograd_convolution(const array& x, const array& w, const WindowGeometry& g, array& y);
