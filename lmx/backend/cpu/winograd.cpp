@@ -424,43 +424,55 @@ template <int M>
 void input_grad(const WinogradShape& s, const float* dy, const float* u, int64_t ldu, float* dx) {
   const int64_t block = block_tiles(s), th = s.tiles_h(), tw = s.tiles_w();
   const int64_t z_stride = block * s.c_out, d_stride = block * s.c_in;
-  const int64_t band = std::max<int64_t>(2, block / tw), bands = (th + band - 1) / band;
   const int64_t dx_size = s.batch * s.in_h * s.in_w * s.c_in;
   parallel_for(dx_size, kParallelGrain,
                [&](int64_t b, int64_t e) { std::fill(dx + b, dx + e, 0.0f); });
-  for (int64_t parity = 0; parity < 2; ++parity) {
-    const int64_t per_image = (bands - parity + 1) / 2;
-    parallel_tasks(s.batch * per_image, [&](int64_t task) {
-      thread_local std::vector<float> scratch;
-      scratch.resize(size_t(kPoints * (z_stride + d_stride) + M * M * s.c_out));
-      float *z = scratch.data(), *dv = z + kPoints * z_stride, *patch = dv + kPoints * d_stride;
-      const int64_t n = task / per_image, b = 2 * (task % per_image) + parity;
-      const int64_t first = (n * th + b * band) * tw;
-      const int64_t last = (n * th + std::min(th, (b + 1) * band)) * tw;
-      for (int64_t t0 = first; t0 < last; t0 += block) {
-        const int64_t count = std::min(block, last - t0);
-        for (int64_t t = 0; t < count; ++t) {
-          gradient_tile<M>(s, dy, t0 + t, patch, z + t * s.c_out, z_stride);
-        }
-        for (int64_t xi = 0; xi < kPoints; ++xi) {
-          sgemm(false, false, count, s.c_in, s.c_out, 1.0f, z + xi * z_stride, s.c_out,
-                u + xi * s.c_out * ldu, ldu, 0.0f, dv + xi * d_stride, s.c_in);
-        }
-        for (int64_t t = 0; t < count; ++t) {
-          const TileAt at = tile_at(s, t0 + t);
-          const int64_t y0 = at.oy + s.top, x0 = at.ox + s.left;
-          const int i0 = int(std::clamp<int64_t>(-y0, 0, 6));
-          const int i1 = int(std::clamp<int64_t>(s.in_h - y0, i0, 6));
-          const int j0 = int(std::clamp<int64_t>(-x0, 0, 6));
-          const int j1 = int(std::clamp<int64_t>(s.in_w - x0, j0, 6));
-          if (i0 == i1 || j0 == j1) continue;
-          float* dst = dx + ((at.n * s.in_h + y0 + i0) * s.in_w + x0 + j0) * s.c_in;
-          for_each_lane_group(s.c_in, [&]<typename F>(int64_t k) {
-            input_gradient_tile_lanes<F>(dv + t * s.c_in + k, d_stride, dst + k, s.in_w * s.c_in,
-                                         s.c_in, i0, i1, j0, j1);
-          });
-        }
+  // Adds the blocks of tiles [first, last), a block of tiles at a time.
+  auto run = [&](int64_t first, int64_t last) {
+    thread_local std::vector<float> scratch;
+    scratch.resize(size_t(kPoints * (z_stride + d_stride) + M * M * s.c_out));
+    float *z = scratch.data(), *dv = z + kPoints * z_stride, *patch = dv + kPoints * d_stride;
+    for (int64_t t0 = first; t0 < last; t0 += block) {
+      const int64_t count = std::min(block, last - t0);
+      for (int64_t t = 0; t < count; ++t) {
+        gradient_tile<M>(s, dy, t0 + t, patch, z + t * s.c_out, z_stride);
       }
+      for (int64_t xi = 0; xi < kPoints; ++xi) {
+        sgemm(false, false, count, s.c_in, s.c_out, 1.0f, z + xi * z_stride, s.c_out,
+              u + xi * s.c_out * ldu, ldu, 0.0f, dv + xi * d_stride, s.c_in);
+      }
+      for (int64_t t = 0; t < count; ++t) {
+        const TileAt at = tile_at(s, t0 + t);
+        const int64_t y0 = at.oy + s.top, x0 = at.ox + s.left;
+        const int i0 = int(std::clamp<int64_t>(-y0, 0, 6));
+        const int i1 = int(std::clamp<int64_t>(s.in_h - y0, i0, 6));
+        const int j0 = int(std::clamp<int64_t>(-x0, 0, 6));
+        const int j1 = int(std::clamp<int64_t>(s.in_w - x0, j0, 6));
+        if (i0 == i1 || j0 == j1) continue;
+        float* dst = dx + ((at.n * s.in_h + y0 + i0) * s.in_w + x0 + j0) * s.c_in;
+        for_each_lane_group(s.c_in, [&]<typename F>(int64_t k) {
+          input_gradient_tile_lanes<F>(dv + t * s.c_in + k, d_stride, dst + k, s.in_w * s.c_in,
+                                       s.c_in, i0, i1, j0, j1);
+        });
+      }
+    }
+  };
+  const int64_t per_image = th * tw;
+  if (per_image * 2 <= block) {
+    // Small images: a task takes whole images, as many as fill a block (the
+    // MNIST CNN's 16 tiles an image made products of 16 rows).
+    const int64_t images = block / per_image, tasks = (s.batch + images - 1) / images;
+    parallel_tasks(tasks, [&](int64_t task) {
+      run(task * images * per_image, std::min(s.batch, (task + 1) * images) * per_image);
+    });
+    return;
+  }
+  const int64_t band = std::max<int64_t>(2, block / tw), bands = (th + band - 1) / band;
+  for (int64_t parity = 0; parity < 2; ++parity) {
+    const int64_t per_batch = (bands - parity + 1) / 2;
+    parallel_tasks(s.batch * per_batch, [&](int64_t task) {
+      const int64_t n = task / per_batch, b = 2 * (task % per_batch) + parity;
+      run((n * th + b * band) * tw, (n * th + std::min(th, (b + 1) * band)) * tw);
     });
   }
 }
