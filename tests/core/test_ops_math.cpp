@@ -116,6 +116,33 @@ TEST(Binary, ArithmeticAndBroadcasting) {
   EXPECT_EQ(to_vector<int>(left_shift(array({1, 1}), array({40, 3}))), (std::vector<int>{0, 8}));
 }
 
+// A short row broadcast down a dense operand, on either side (the kernel
+// repeats the short row into a longer one): row lengths that do and do not
+// divide its 1024-element buffer, row counts past one parallel chunk, a
+// non-commutative op, a comparison and bool operands, against a loop.
+TEST(Binary, ShortRowsBroadcastDownDenseOperands) {
+  for (int len : {3, 16, 200}) {
+    SCOPED_TRACE(len);
+    const int rows = 70000 / len + 7;
+    auto dense = random::normal({rows, len}, float32, random::key(1));
+    auto row = random::normal({len}, float32, random::key(2));
+    auto d = to_vector<float>(dense), r = to_vector<float>(row);
+    auto left = to_vector<float>(subtract(dense, row)),
+         right = to_vector<float>(subtract(row, dense));
+    auto above = to_vector<bool>(greater(dense, row));
+    auto both = to_vector<bool>(logical_and(greater(dense, 0.0f), greater(row, 0.0f)));
+    for (int i = 0; i < rows; ++i) {
+      for (int j = 0; j < len; ++j) {
+        size_t k = size_t(i) * len + j;
+        ASSERT_EQ(left[k], d[k] - r[j]) << i << ", " << j;
+        ASSERT_EQ(right[k], r[j] - d[k]) << i << ", " << j;
+        ASSERT_EQ(above[k], d[k] > r[j]) << i << ", " << j;
+        ASSERT_EQ(both[k], d[k] > 0 && r[j] > 0) << i << ", " << j;
+      }
+    }
+  }
+}
+
 TEST(Binary, Comparisons) {
   array a({1.0f, 2.0f, 3.0f}), b({3.0f, 2.0f, 1.0f});
   EXPECT_EQ(to_vector<bool>(equal(a, b)), (std::vector<bool>{false, true, false}));

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 
 #include "lmx/backend/cpu/elementwise.h"
@@ -66,6 +67,35 @@ void binary_map(const array& a, const array& b, array& out, F f) {
   std::vector<Strides> st{broadcast_strides(a, shape), broadcast_strides(b, shape),
                           row_strides(shape)};
   collapse_dims(shape, st);
+  // A short row repeated down a dense operand (a convolution's bias of 16
+  // channels added to its (N, H, W, 16) output) costs a call per row of a few
+  // elements: the row is repeated into a buffer of about 1024 elements, and
+  // each call then covers that many (the MNIST CNN's first bias add: 0.28 ->
+  // 0.1 ms).
+  if (shape.size() == 2 && shape[1] < 256 && st[2][0] == shape[1]) {
+    const int64_t len = shape[1], rows = shape[0];
+    const bool a_rows = st[0][0] == len && st[0][1] == 1 && st[1][0] == 0 && st[1][1] == 1;
+    const bool b_rows = st[1][0] == len && st[1][1] == 1 && st[0][0] == 0 && st[0][1] == 1;
+    if (a_rows || b_rows) {
+      const int64_t reps = std::max<int64_t>(1, 1024 / len);
+      // (Not a std::vector: T may be bool.)
+      std::unique_ptr<T[]> repeated(new T[static_cast<size_t>(reps * len)]);
+      const T* row = a_rows ? pb : pa;
+      for (int64_t r = 0; r < reps; ++r) std::copy(row, row + len, repeated.get() + r * len);
+      const T* dense_rows = a_rows ? pa : pb;
+      parallel_for(rows, std::max<int64_t>(1, kParallelGrain / len), [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; r += reps) {
+          const int64_t m = std::min(reps, e - r) * len;
+          if (a_rows) {
+            binary_row(dense_rows + r * len, 1, repeated.get(), 1, po + r * len, m, f);
+          } else {
+            binary_row(repeated.get(), 1, dense_rows + r * len, 1, po + r * len, m, f);
+          }
+        }
+      });
+      return;
+    }
+  }
   const int64_t sa = shape.empty() ? 0 : st[0].back(), sb = shape.empty() ? 0 : st[1].back();
   strided_loop<3>(shape, {&st[0], &st[1], &st[2]},
                   [&](const std::array<int64_t, 3>& off, int64_t len) {
