@@ -561,12 +561,19 @@ int64_t window_ld(int64_t cols) {
   return cols % 64 == 0 ? cols + 16 : cols;
 }
 
-// The shape of a pass over `in` (N, h, w, c_in) to (N, out_h, out_w, c_out)
-// whose first tap of output (0, 0) falls on input row `top`, column `left`.
-WinogradShape shape_of(const array& in, int64_t out_h, int64_t out_w, int64_t c_out, int64_t top,
-                       int64_t left, int r) {
-  return {in.shape(0), in.shape(1), in.shape(2), in.shape(3), out_h,
-          out_w,       c_out,       top,         left,        7 - r};
+// The shape of convolution g whose input (or input gradient) is `in`
+// (N, H, W, C) and whose output has c_out channels.
+WinogradShape shape_of(const array& in, const WindowGeometry& g, int64_t c_out) {
+  return {in.shape(0),
+          in.shape(1),
+          in.shape(2),
+          in.shape(3),
+          g.output[0],
+          g.output[1],
+          c_out,
+          -int64_t(g.padding_lo[0]),
+          -int64_t(g.padding_lo[1]),
+          7 - int64_t(g.kernel[0])};
 }
 
 }  // namespace
@@ -587,7 +594,7 @@ bool winograd_serves(const WindowGeometry& g, int groups, int64_t c_in, int64_t 
 
 void winograd_convolution(const array& x, const array& w, const WindowGeometry& g, array& y) {
   int r = g.kernel[0];
-  auto s = shape_of(x, g.output[0], g.output[1], w.shape(0), -g.padding_lo[0], -g.padding_lo[1], r);
+  auto s = shape_of(x, g, w.shape(0));
   int64_t ld = window_ld(s.c_out);
   auto u = transform_windows(w.data<float>(), r, s.c_out, s.c_in, false, ld);
   LMX_ISA_CALL(winograd_forward, s, x.data<float>(), u.data(), ld, y.data<float>());
@@ -595,8 +602,7 @@ void winograd_convolution(const array& x, const array& w, const WindowGeometry& 
 
 void winograd_input_grad(const array& dy, const array& w, const WindowGeometry& g, array& dx) {
   int r = g.kernel[0];
-  auto s =
-      shape_of(dx, g.output[0], g.output[1], dy.shape(3), -g.padding_lo[0], -g.padding_lo[1], r);
+  auto s = shape_of(dx, g, dy.shape(3));
   int64_t ld = window_ld(s.c_in);
   auto u = transform_windows(w.data<float>(), r, s.c_out, s.c_in, true, ld);
   LMX_ISA_CALL(winograd_input_grad, s, dy.data<float>(), u.data(), ld, dx.data<float>());
@@ -604,8 +610,7 @@ void winograd_input_grad(const array& dy, const array& w, const WindowGeometry& 
 
 void winograd_weight_grad(const array& x, const array& dy, const WindowGeometry& g, array& dw) {
   int r = g.kernel[0];
-  auto s =
-      shape_of(x, g.output[0], g.output[1], dy.shape(3), -g.padding_lo[0], -g.padding_lo[1], r);
+  auto s = shape_of(x, g, dy.shape(3));
   std::vector<float> m(size_t(kPoints * s.c_out * s.c_in));
   LMX_ISA_CALL(winograd_weight_sums, s, x.data<float>(), dy.data<float>(), m.data());
   // dw[o, :, :, c] = G^T M[:, o, c] G.
