@@ -385,7 +385,7 @@ TEST(Conv, WinogradServesStrideOneThreeByThreeWindows) {
 }
 
 TEST(Conv, Float32GradientsFiniteDifferences) {
-  for (int i : {0, 2, 5, 6, 7, 8, int(kFirstWinograd) + 2, int(kFirstWinograd) + 8}) {
+  for (int i : {0, 2, 5, 6, 7, 8, int(kFirstWinograd) + 2}) {
     const auto& c = kFusedCases[i];
     SCOPED_TRACE(c.what);
     Shape xs = c.x, ws = c.w;
