@@ -139,7 +139,8 @@ TEST(Reduce, FullSumDoesNotDependOnScheduling) {
 
 // Sums, maxima and minima over the layouts the kernel splits differently,
 // against a loop over every element: windows of a few short rows (max
-// pooling), one window of many rows (a bias gradient, folded in groups),
+// pooling, 16 and 32 channels), one window of many rows (a bias gradient,
+// folded in groups; 32 channels too),
 // reduced rows past the listed limit, long kept rows cut into column pieces,
 // and reduced innermost runs with reduced outer axes between kept ones.
 // Integer values keep every sum exact whatever the order of the folds.
@@ -149,6 +150,8 @@ TEST(Reduce, EveryLayoutMatchesALoop) {
     std::vector<int> axes;
   };
   std::vector<Case> cases{{{6, 4, 2, 4, 2, 16}, {2, 4}},
+                          {{6, 4, 2, 4, 2, 32}, {2, 4}},
+                          {{64, 40, 32}, {0, 1}},
                           {{128, 24, 24, 16}, {0, 1, 2}},
                           {{2, 5000, 3}, {1}},
                           {{4, 70000}, {0}},

@@ -411,39 +411,43 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
                  std::is_same_v<Op, MinOp<float>>)) {
     constexpr int W = 16;
     using F = FloatVector<W>::type;
-    if (inner == W) {
+    // Rows of two registers (pool2's 32 channels) fold one register's
+    // columns at a time.
+    if (inner == W || inner == 2 * W) {
+      // The groups of the row loops below, so a sum rounds the same way.
       const int64_t group =
-          windows < 8 ? std::max<int64_t>(64, cpu::kParallelGrain / W) : rows.count();
+          windows < 8 ? std::max<int64_t>(64, cpu::kParallelGrain / inner) : rows.count();
       const int64_t groups = (rows.count() + group - 1) / group;
       // Floats, not vectors: a std::vector<F> was not 64-byte aligned.
-      std::vector<float> partial(groups > 1 ? windows * groups * W : 0);
-      cpu::parallel_for(windows * groups, std::max<int64_t>(1, cpu::kParallelGrain / (group * W)),
-                        [&](int64_t b, int64_t e) {
-                          WindowWalk walk(l);
-                          for (int64_t t = b; t < e; ++t) {
-                            const int64_t k = t % groups, w = t / groups;
-                            const float* xw = x + walk.at(w);
-                            F acc = F{} + Op::init(), v;
-                            rows.each(k * group, std::min(rows.count(), (k + 1) * group),
-                                      [&](int64_t off) {
-                                        std::memcpy(&v, xw + off, sizeof(F));
-                                        acc = apply_lanes<Op>(acc, v);
-                                      });
-                            if (groups == 1) {
-                              std::memcpy(y + w * W, &acc, sizeof(F));
-                            } else {
-                              std::memcpy(partial.data() + t * W, &acc, sizeof(F));
-                            }
-                          }
-                        });
+      std::vector<float> partial(groups > 1 ? windows * groups * inner : 0);
+      cpu::parallel_for(
+          windows * groups, std::max<int64_t>(1, cpu::kParallelGrain / (group * inner)),
+          [&](int64_t b, int64_t e) {
+            WindowWalk walk(l);
+            for (int64_t t = b; t < e; ++t) {
+              const int64_t k = t % groups, w = t / groups;
+              for (int64_t c = 0; c < inner; c += W) {
+                const float* xw = x + walk.at(w) + c;
+                F acc = F{} + Op::init(), v;
+                rows.each(k * group, std::min(rows.count(), (k + 1) * group), [&](int64_t off) {
+                  std::memcpy(&v, xw + off, sizeof(F));
+                  acc = apply_lanes<Op>(acc, v);
+                });
+                float* to = groups == 1 ? y + w * inner + c : partial.data() + t * inner + c;
+                std::memcpy(to, &acc, sizeof(F));
+              }
+            }
+          });
       for (int64_t w = 0; w < windows && groups > 1; ++w) {
-        F acc, v;
-        std::memcpy(&acc, partial.data() + w * groups * W, sizeof(F));
-        for (int64_t k = 1; k < groups; ++k) {
-          std::memcpy(&v, partial.data() + (w * groups + k) * W, sizeof(F));
-          acc = apply_lanes<Op>(acc, v);
+        for (int64_t c = 0; c < inner; c += W) {
+          F acc, v;
+          std::memcpy(&acc, partial.data() + w * groups * inner + c, sizeof(F));
+          for (int64_t k = 1; k < groups; ++k) {
+            std::memcpy(&v, partial.data() + (w * groups + k) * inner + c, sizeof(F));
+            acc = apply_lanes<Op>(acc, v);
+          }
+          std::memcpy(y + w * inner + c, &acc, sizeof(F));
         }
-        std::memcpy(y + w * W, &acc, sizeof(F));
       }
       return;
     }
@@ -581,13 +585,17 @@ void extreme_grad_impl(const array& x_in, const array& out_in, const array& g_in
   // 0.92 ms; pool1's 16 under AVX2: 0.85 -> 4.8 ms).
   if constexpr (std::is_same_v<T, float> && LMX_ISA_ID == 2) {
     constexpr int W = 16;
-    if (inner == W && rows.count() < (1 << 24)) {
-      cpu::parallel_for(windows, std::max<int64_t>(1, cpu::kParallelGrain / (rows.count() * W)),
+    // Two registers' worth (pool2's 32 channels) go one register at a time.
+    if ((inner == W || inner == 2 * W) && rows.count() < (1 << 24)) {
+      cpu::parallel_for(windows, std::max<int64_t>(1, cpu::kParallelGrain / (rows.count() * inner)),
                         [&](int64_t b, int64_t e) {
                           WindowWalk walk(l);
                           for (int64_t w = b; w < e; ++w) {
-                            int64_t base = walk.at(w);
-                            extreme_grad_window<W>(x + base, o + w * W, g + w * W, dx + base, rows);
+                            for (int64_t c = 0; c < inner; c += W) {
+                              int64_t base = walk.at(w) + c;
+                              extreme_grad_window<W>(x + base, o + w * inner + c, g + w * inner + c,
+                                                     dx + base, rows);
+                            }
                           }
                         });
       return;
