@@ -72,7 +72,7 @@ void binary_map(const array& a, const array& b, array& out, F f) {
   // elements: the row is repeated into a buffer of about 1024 elements, and
   // each call then covers that many (the MNIST CNN's first bias add: 0.28 ->
   // 0.1 ms).
-  if (shape.size() == 2 && shape[1] < 256 && st[2][0] == shape[1]) {
+  if (shape.size() == 2 && shape[1] < 256) {
     const int64_t len = shape[1], rows = shape[0];
     const bool a_rows = st[0][0] == len && st[0][1] == 1 && st[1][0] == 0 && st[1][1] == 1;
     const bool b_rows = st[1][0] == len && st[1][1] == 1 && st[0][0] == 0 && st[0][1] == 1;

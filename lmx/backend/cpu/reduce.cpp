@@ -393,26 +393,18 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
                       });
     return;
   }
-  // The innermost run is kept: each window folds its reduced rows into a row
-  // of outputs, in A, in order. Tasks are (window, column piece), so many
-  // short rows (max pooling's windows, 16 channels wide) spread over the pool
-  // by window and a few long ones by column. With few tasks, the reduced
-  // rows are split into groups too (a bias gradient: one window of 73728 rows
-  // of 16), whose results are combined in order. None of the splits depends
-  // on the thread count, so neither do the results.
-  // A float32 row of one AVX-512 register (max pooling's 16 channels, a
-  // 16-channel bias gradient) is folded in that register, with no call per
-  // reduced row: pool1 of the MNIST CNN went 0.52 -> 0.10 ms, its first
-  // convolution's bias gradient 0.24 -> 0.08 ms. With few windows the rows
-  // are split into groups as below, and combined in the same order. (As
-  // with ExtremeGrad below, only at the register's own width.)
+  // A float32 row of one or two AVX-512 registers (max pooling's 16 or 32
+  // channels, a 16-channel bias gradient) is folded a register at a time,
+  // with no call per reduced row: pool1 of the MNIST CNN went 0.52 -> 0.10
+  // ms, its first convolution's bias gradient 0.24 -> 0.18 ms. With few
+  // windows the rows are split into groups as in the row loops below, and
+  // combined in the same order. (GCC vectors wider than a register compiled
+  // to far slower code; see ExtremeGrad below.)
   if constexpr (std::is_same_v<T, float> && std::is_same_v<A, float> && LMX_ISA_ID == 2 &&
                 (Op::lanewise || std::is_same_v<Op, MaxOp<float>> ||
                  std::is_same_v<Op, MinOp<float>>)) {
     constexpr int W = 16;
     using F = FloatVector<W>::type;
-    // Rows of two registers (pool2's 32 channels) fold one register's
-    // columns at a time.
     if (inner == W || inner == 2 * W) {
       // The groups of the row loops below, so a sum rounds the same way.
       const int64_t group =
@@ -452,6 +444,13 @@ void reduce_impl(const array& in_arr, array& out, const std::vector<int>& axes) 
       return;
     }
   }
+  // The innermost run is kept: each window folds its reduced rows into a row
+  // of outputs, in A, in order. Tasks are (window, column piece), so many
+  // short rows (max pooling's windows, 16 channels wide) spread over the pool
+  // by window and a few long ones by column. With few tasks, the reduced
+  // rows are split into groups too (a bias gradient: one window of 73728 rows
+  // of 16), whose results are combined in order. None of the splits depends
+  // on the thread count, so neither do the results.
   int64_t piece = std::min<int64_t>(inner, 4096);
   if (windows < 8) piece = std::min(inner, std::max<int64_t>(256, (inner + 7) / 8));
   int64_t pieces = (inner + piece - 1) / piece;
@@ -580,9 +579,10 @@ void extreme_grad_impl(const array& x_in, const array& out_in, const array& g_in
   }
   // The innermost run is kept: a window is a row of extremes, over the
   // window's reduced rows; tasks are (window, column piece).
-  // One AVX-512 register's width only: GCC vectors wider than the registers
-  // compiled to far slower code (pool2's 32 channels under AVX-512: 0.12 ->
-  // 0.92 ms; pool1's 16 under AVX2: 0.85 -> 4.8 ms).
+  // In AVX-512 registers of 16 floats, one at a time: GCC vectors wider than
+  // the registers compiled to far slower code (pool2's 32 channels as one
+  // vector under AVX-512: 0.12 -> 0.92 ms; pool1's 16 under AVX2: 0.85 ->
+  // 4.8 ms).
   if constexpr (std::is_same_v<T, float> && LMX_ISA_ID == 2) {
     constexpr int W = 16;
     // Two registers' worth (pool2's 32 channels) go one register at a time.

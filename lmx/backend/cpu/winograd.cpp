@@ -52,7 +52,7 @@ struct WinogradShape {
   int64_t tiles() const { return batch * tiles_h() * tiles_w(); }
 };
 
-// Points of a transformed tile, and the sides of the tiles.
+// Points of a transformed (6 x 6) tile.
 constexpr int64_t kPoints = 36;
 
 }  // namespace lmx::cpu
@@ -287,8 +287,10 @@ void gather_patch(const float* src, int64_t h, int64_t w, int64_t c, int64_t n, 
       continue;
     }
     std::fill(dst, dst + lo * c, 0.0f);
-    std::memcpy(dst + lo * c, src + ((n * h + y) * w + x0 + lo) * c,
-                sizeof(float) * size_t((hi - lo) * c));
+    if (hi > lo) {
+      std::memcpy(dst + lo * c, src + ((n * h + y) * w + x0 + lo) * c,
+                  sizeof(float) * size_t((hi - lo) * c));
+    }
     std::fill(dst + hi * c, dst + side * c, 0.0f);
   }
 }
@@ -336,9 +338,10 @@ void gradient_tile(const WinogradShape& s, const float* dy, int64_t tile, float*
 }
 
 // Tiles per block: the most whose transformed tiles (c_in and c_out floats a
-// point) fit kBlockFloats, in whole micro-kernel tiles of rows.
+// point) fit kBlockFloats, in whole micro-kernel tiles of rows (8 where the
+// products go to OpenBLAS).
 int64_t block_tiles(const WinogradShape& s) {
-  int64_t step = std::max<int64_t>(sgemm_tile().rows, 8);
+  int64_t step = sgemm_tile().rows > 0 ? sgemm_tile().rows : 8;
   int64_t fit = kBlockFloats / (kPoints * std::max<int64_t>(s.c_in + s.c_out, 1));
   return std::max(fit / step * step, step);
 }
